@@ -1,0 +1,3 @@
+module github.com/edgecache/edgecache
+
+go 1.26
