@@ -1,0 +1,60 @@
+# edgecache: see README.md. Every target runs from the repository root.
+DATA   ?= ../shared/data
+GO     ?= go
+BIN    := bin
+export EDGECACHE_DATA := $(abspath $(DATA))
+export CGO_ENABLED := 0
+
+.PHONY: all build test test-unit test-arm lint bench demo golden fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/edgecache ./tools/edgecache
+
+# The README's test command: static checks, every package natively, and the
+# assembly kernels again as arm64 (and the Go twins as armv6) under qemu.
+test: lint test-unit test-arm
+
+test-unit:
+	$(GO) test -count=1 ./...
+
+# Packages with assembly kernels, run as the boards run them.
+ARM_PKGS := ./model/... ./quant/... ./cache/...
+test-arm:
+	@command -v qemu-aarch64-static >/dev/null || { echo "test-arm: qemu-user-static is not installed (apt-get install qemu-user-static)"; exit 1; }
+	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(ARM_PKGS)
+	GOARCH=arm GOARM=6 $(GO) test -count=1 -short -exec qemu-arm-static ./quant/internal/kernel/ ./cache/
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+	GOARCH=arm GOARM=6 $(GO) vet ./...
+
+# Benchmarks: ours and ONNX Runtime's in the same run (see README, "Speed").
+bench: build tools/ort/node_modules
+	$(BIN)/edgecache bench -model $(DATA)/models/ace-compiler/resnet32_cifar10_pre.onnx
+
+tools/ort/node_modules:
+	cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+
+demo: build
+	$(BIN)/edgecache demo -data $(DATA)
+
+# Regenerate the committed golden logits from the reference runtimes.
+golden: tools/ort/node_modules
+	/usr/bin/python3 tools/golden/torch_golden.py $(DATA)
+	node tools/golden/onnx_golden.mjs $(DATA)
+	/usr/bin/python3 tools/golden/keras_golden.py $(DATA)
+
+# A short run of every fuzz target (FUZZTIME each).
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+clean:
+	rm -rf $(BIN)
