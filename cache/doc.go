@@ -1,0 +1,23 @@
+// Package cache is the key-value memory of A. E. Orhan, "A Simple Cache Model
+// for Image Recognition" (NeurIPS 2018): keys built from a network's
+// intermediate activations, one class label per key, and the cache
+// distribution
+//
+//	p_cache(y | q) = sum over items i of class y of exp(theta * q.k_i) / Z
+//
+// mixed with the network's own prediction as
+//
+//	p = (1 - lambda) * p_net + lambda * p_cache     (lambda = 1: "CacheOnly").
+//
+// A Spec says how a key is made from taps (flattened whole or globally
+// average-pooled, concatenated, optionally projected, L2-normalised). A Cache
+// stores keys as IEEE fp16 (github.com/x448/float16 for single values, SIMD
+// kernels for bulk conversion) and labels as uint16. Lookups on the board run
+// fp16-key x fp32-query dot products with fp32 accumulation (kernels for amd64
+// F16C/AVX2/FMA and AVX-512, arm64 FCVTL/FMLA, and a pure-Go twin). The host
+// side computes query x key similarities as a blocked matrix product
+// (Similarities) and tunes theta and lambda from one pass over them (Tune).
+//
+// The package takes vectors, not networks: it imports none of the project's
+// other packages.
+package cache

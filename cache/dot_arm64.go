@@ -1,0 +1,21 @@
+//go:build !noasm
+
+package cache
+
+// Assembly in dot_arm64.s. FCVTL/FCVTL2 (fp16 -> fp32) and FMLA are part of
+// base ARMv8-A Advanced SIMD, which every arm64 CPU has.
+
+//go:noescape
+func dotsNEON(dst *float32, keys *uint16, q *float32, n, dim, body int)
+
+//go:noescape
+func dots4NEON(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int)
+
+//go:noescape
+func f16to32NEON(dst *float32, src *uint16, n int)
+
+var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON}
+
+func pickKernels() *kernelSet { return neonKernels }
+
+func fastKernels() []*kernelSet { return []*kernelSet{neonKernels} }
