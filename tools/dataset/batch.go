@@ -97,6 +97,11 @@ func (s *Set) Batches(ctx context.Context, size, workers int, fn func(b Batch) e
 			if err != nil {
 				return err
 			}
+			// A decoded batch may be ready when ctx is cancelled: stop
+			// anyway, the caller asked for no more calls.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if err := fn(*j.b); err != nil {
 				return err
 			}

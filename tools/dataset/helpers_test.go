@@ -97,3 +97,11 @@ func loadAll(t testing.TB, s *Set) []float32 {
 	return px
 }
 
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
