@@ -1,0 +1,113 @@
+package cache
+
+import (
+	"fmt"
+	"math"
+)
+
+// MaxClasses is the most classes a cache can hold: labels are stored as uint16.
+const MaxClasses = 1 << 16
+
+// Cache is the memory: Len keys of Dim fp16 values, each with a class label.
+// A Cache is safe for concurrent lookups (Probs, ProbsBatch) but not for
+// lookups concurrent with Add.
+type Cache struct {
+	spec    Spec
+	dim     int
+	classes int
+	keys    []uint16 // Len x dim fp16 bit patterns, row-major
+	labels  []uint16
+
+	// Theta and Lambda are the mixture's settings, kept in the file: theta
+	// the inverse temperature of p_cache, lambda the weight of p_cache in the
+	// mixture (1 = CacheOnly). Zero until tuned or set.
+	Theta, Lambda float32
+}
+
+// New returns an empty cache for keys made with spec and labels 0..classes-1.
+func New(spec Spec, classes int) (*Cache, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if classes < 1 || classes > MaxClasses {
+		return nil, fmt.Errorf("cache: %d classes (1 to %d)", classes, MaxClasses)
+	}
+	return &Cache{spec: spec, dim: spec.Dim(), classes: classes}, nil
+}
+
+// Spec is the key spec every key of the cache was made with.
+func (c *Cache) Spec() Spec { return c.spec }
+
+// Dim is the length of a key.
+func (c *Cache) Dim() int { return c.dim }
+
+// Classes is the number of class labels.
+func (c *Cache) Classes() int { return c.classes }
+
+// Len is the number of items.
+func (c *Cache) Len() int { return len(c.labels) }
+
+// Grow makes room for n more items without further allocation.
+func (c *Cache) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	if free := cap(c.labels) - len(c.labels); free < n {
+		keys := make([]uint16, len(c.keys), len(c.keys)+n*c.dim)
+		copy(keys, c.keys)
+		c.keys = keys
+		labels := make([]uint16, len(c.labels), len(c.labels)+n)
+		copy(labels, c.labels)
+		c.labels = labels
+	}
+}
+
+// Add appends one item: a key of Dim values (normally unit length, from
+// Spec.Key), rounded to fp16, and its label. Amortised O(Dim).
+func (c *Cache) Add(key []float32, label int) error {
+	if len(key) != c.dim {
+		return fmt.Errorf("cache: key of %d values, want %d", len(key), c.dim)
+	}
+	if label < 0 || label >= c.classes {
+		return fmt.Errorf("cache: label %d outside 0..%d", label, c.classes-1)
+	}
+	for i, v := range key {
+		// fp16's largest finite value is 65504; keys are unit vectors.
+		if !finite(v) || math.Abs(float64(v)) > 65504 {
+			return fmt.Errorf("cache: key value %d is %v (fp16 cannot hold it)", i, v)
+		}
+	}
+	for _, v := range key {
+		c.keys = append(c.keys, f2h(v))
+	}
+	c.labels = append(c.labels, uint16(label))
+	return nil
+}
+
+// Key returns item i's key as float32 (exactly its stored fp16 values),
+// appended to dst[:0].
+func (c *Cache) Key(dst []float32, i int) []float32 {
+	dst = append(dst[:0], make([]float32, c.dim)...)
+	f16to32(kernels, dst, c.keys[i*c.dim:(i+1)*c.dim])
+	return dst
+}
+
+// Label is item i's class.
+func (c *Cache) Label(i int) int { return int(c.labels[i]) }
+
+// Bytes counts every byte a board holds to run lookups with this cache: the
+// fp16 keys, the uint16 labels, the projection (float32 matrix and mean) and
+// the fixed lookup scratch (one block of similarities, the per-class sums and
+// one query key). The file's header and checksum stay on disk.
+func (c *Cache) Bytes() int {
+	n := 2*len(c.keys) + 2*len(c.labels)
+	if p := c.spec.Proj; p != nil {
+		n += 4 * (len(p.W) + len(p.Mean))
+	}
+	return n + lookupScratch(c.classes, c.dim)
+}
+
+// lookupScratch is the memory a lookup uses besides the cache itself.
+func lookupScratch(classes, dim int) int {
+	return 4*lookupBlock + 8*classes + 4*dim
+}

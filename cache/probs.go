@@ -1,0 +1,149 @@
+package cache
+
+import (
+	"fmt"
+	"math"
+)
+
+// lookupBlock is how many similarities a lookup computes before folding them
+// into the class sums: small enough to stay in L1 on a Pi, large enough that
+// the kernel call overhead vanishes.
+const lookupBlock = 256
+
+// cutoff drops terms with theta*(s - max) below -cutoff: each is below
+// e^-40 = 4e-18 of the largest term, so even 10^9 of them change a
+// probability by less than float32 resolution, and skipping them saves the exp.
+const cutoff = 40
+
+// Probs writes p_cache(y | q) for every class y into dst (Classes values):
+//
+//	p_cache(y) = sum over items i of class y of exp(theta * (q.k_i - s_max)) / Z
+//
+// with s_max the largest similarity, subtracted so that nothing overflows
+// (exp(90) is past float32's range; every term here is at most 1). Similarities
+// are fp32 dot products of q with the fp16 keys; the sums are float64. The
+// keys are scanned in blocks with a running maximum, so a lookup needs no
+// per-item scratch. theta must be finite and non-negative.
+func (c *Cache) Probs(dst []float32, q []float32, theta float32) error {
+	return c.ProbsBatch(dst, q, theta)
+}
+
+// ProbsBatch is Probs for m queries at once: qs holds m keys of Dim values,
+// dst m rows of Classes values. Four queries share each pass over the keys,
+// so the keys are read from memory a quarter as often.
+func (c *Cache) ProbsBatch(dst []float32, qs []float32, theta float32) error {
+	if c.dim == 0 || len(qs)%c.dim != 0 {
+		return fmt.Errorf("cache: %d query values are not a whole number of %d-value keys", len(qs), c.dim)
+	}
+	m := len(qs) / c.dim
+	if len(dst) != m*c.classes {
+		return fmt.Errorf("cache: %d outputs for %d queries of %d classes", len(dst), m, c.classes)
+	}
+	if !finite(theta) || theta < 0 {
+		return fmt.Errorf("cache: theta %v (want finite, >= 0)", theta)
+	}
+	if c.Len() == 0 {
+		return fmt.Errorf("cache: lookup in an empty cache")
+	}
+	for i, v := range qs {
+		if !finite(v) {
+			return fmt.Errorf("cache: query %d holds %v", i/c.dim, v)
+		}
+	}
+	var st lookupState
+	st.init(c.classes)
+	for j := 0; j < m; {
+		g := 1
+		if m-j >= 4 {
+			g = 4
+		}
+		st.run(c, qs[j*c.dim:(j+g)*c.dim], g, float64(theta), dst[j*c.classes:(j+g)*c.classes])
+		j += g
+	}
+	return nil
+}
+
+// lookupState is the scratch of one lookup of up to four queries.
+type lookupState struct {
+	sims [4 * lookupBlock]float32
+	max  [4]float64
+	sums [4][]float64
+}
+
+func (st *lookupState) init(classes int) {
+	all := make([]float64, 4*classes)
+	for j := range st.sums {
+		st.sums[j] = all[j*classes : (j+1)*classes]
+	}
+}
+
+// run scores g (1 or 4) queries against every key and writes their
+// distributions.
+func (st *lookupState) run(c *Cache, qs []float32, g int, theta float64, dst []float32) {
+	for j := 0; j < g; j++ {
+		st.max[j] = math.Inf(-1)
+		clear(st.sums[j])
+	}
+	n, dim := c.Len(), c.dim
+	for k0 := 0; k0 < n; k0 += lookupBlock {
+		b := min(lookupBlock, n-k0)
+		keys := c.keys[k0*dim : (k0+b)*dim]
+		if g == 4 {
+			dots4(kernels, st.sims[:], lookupBlock, keys, qs, b, dim)
+		} else {
+			dots(kernels, st.sims[:b], keys, qs)
+		}
+		for j := 0; j < g; j++ {
+			st.fold(j, st.sims[j*lookupBlock:j*lookupBlock+b], c.labels[k0:k0+b], theta)
+		}
+	}
+	for j := 0; j < g; j++ {
+		var z float64
+		for _, v := range st.sums[j] {
+			z += v
+		}
+		out := dst[j*c.classes : (j+1)*c.classes]
+		for y, v := range st.sums[j] {
+			out[y] = float32(v / z) // z >= 1: the largest term is exp(0)
+		}
+	}
+}
+
+// fold adds one block of similarities of query j to its class sums, rescaling
+// the sums when the block raises the running maximum.
+func (st *lookupState) fold(j int, sims []float32, labels []uint16, theta float64) {
+	bmax := float64(sims[0])
+	for _, s := range sims[1:] {
+		bmax = math.Max(bmax, float64(s))
+	}
+	if bmax > st.max[j] {
+		if !math.IsInf(st.max[j], -1) {
+			scale := math.Exp(theta * (st.max[j] - bmax))
+			for y := range st.sums[j] {
+				st.sums[j][y] *= scale
+			}
+		}
+		st.max[j] = bmax
+	}
+	m, sums := st.max[j], st.sums[j]
+	for i, s := range sims {
+		if d := theta * (float64(s) - m); d > -cutoff {
+			sums[labels[i]] += math.Exp(d)
+		}
+	}
+}
+
+// Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into
+// dst (lambda 0: the network alone; 1: CacheOnly).
+func Mix(dst, pNet, pCache []float32, lambda float32) error {
+	if len(pNet) != len(dst) || len(pCache) != len(dst) {
+		return fmt.Errorf("cache: mixing %d network and %d cache probabilities into %d", len(pNet), len(pCache), len(dst))
+	}
+	if !(lambda >= 0 && lambda <= 1) {
+		return fmt.Errorf("cache: lambda %v outside 0..1", lambda)
+	}
+	for i := range dst {
+		dst[i] = (1-lambda)*pNet[i] + lambda*pCache[i]
+	}
+	return nil
+}
