@@ -1,17 +1,34 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
-// Weights is an M x Depth int8 matrix, kept in the layout the fast kernels of
-// this CPU want.
+// Weights is an M x Depth int8 matrix, kept in the layout the kernel chosen
+// for this CPU streams fastest.
 type Weights struct {
 	M, Depth int
-	rows     []int8 // M x Depth, row-major: what the reference reads
+	rows     []int8 // M x Depth, row-major: what the reference and the Go twin read
+	kern     *kernel
+
+	// Panels for the assembly kernels (nil for the Go twin): rows in groups
+	// of panelRows, each group stored block by block, a block being
+	// panelRows rows of kern.block elements of depth, zero beyond Depth and
+	// beyond M, so a kernel reads each panel front to back exactly once per
+	// group of pixels.
+	panels []byte
+	corr   []int32  // per row, what the kernel adds to its sums (kernel-specific)
+	shuf   [16]byte // byte shuffle that aligns the last partial block (kernel-specific)
 }
 
 // PackWeights copies a (M rows of depth values, row-major) into the kernels'
 // layout. Values must be in -127..127 (symmetric int8, as TFLite).
 func PackWeights(m, depth int, a []int8) (*Weights, error) {
+	return packWeights(best, m, depth, a)
+}
+
+func packWeights(k *kernel, m, depth int, a []int8) (*Weights, error) {
 	if m < 1 || depth < 1 || len(a) < m*depth {
 		return nil, fmt.Errorf("kernel: %d weights for a %dx%d matrix", len(a), m, depth)
 	}
@@ -20,12 +37,136 @@ func PackWeights(m, depth int, a []int8) (*Weights, error) {
 			return nil, fmt.Errorf("kernel: weight %d is -128; symmetric int8 weights are -127..127", i)
 		}
 	}
-	return &Weights{M: m, Depth: depth, rows: append([]int8(nil), a[:m*depth]...)}, nil
+	w := &Weights{M: m, Depth: depth, rows: append([]int8(nil), a[:m*depth]...), kern: k}
+	if k.tiles != nil && !k.fits(depth) {
+		w.kern = generic
+	}
+	if w.kern.tiles != nil {
+		w.pack()
+	}
+	return w, nil
 }
 
 // Gemm computes c[i*ldc+j] = sum_k W[i][k] * b[j*ldb+k] for i < M, j < n.
 // b holds n rows of at least Depth bytes, ldb apart; c M rows of at least n
-// values, ldc apart. Nothing else in b or c is read or written.
+// values, ldc apart. Nothing else in b or c is read or written. Slices too
+// short for that, or rows of c that overlap, are a programming error and
+// panic, as an out-of-range index would.
 func (w *Weights) Gemm(n int, b []uint8, ldb int, c []int32, ldc int) {
-	gemmRef(w.M, w.Depth, w.rows, n, b, ldb, c, ldc)
+	if n <= 0 {
+		return
+	}
+	if ldb < 0 || (n-1)*ldb+w.Depth > len(b) {
+		panic(fmt.Sprintf("kernel: b holds %d bytes, not %d rows of %d bytes %d apart", len(b), n, w.Depth, ldb))
+	}
+	if (w.M > 1 && ldc < n) || (w.M-1)*ldc+n > len(c) {
+		panic(fmt.Sprintf("kernel: c holds %d values, not %d rows of %d values %d apart", len(c), w.M, n, ldc))
+	}
+	if w.kern.tiles == nil {
+		gemmGeneric(w.M, w.Depth, w.rows, n, b, ldb, c, ldc)
+		return
+	}
+	w.gemmTiles(n, b, ldb, c, ldc)
+}
+
+// Kernel is the name of the kernel these weights were packed for, for
+// benchmarks and logs ("vnni", "avx2", "dot", "neon" or "go").
+func (w *Weights) Kernel() string { return w.kern.name }
+
+// BestKernel names the kernel PackWeights picks on this CPU.
+func BestKernel() string { return best.name }
+
+// pack lays the rows out in panels (see Weights.panels).
+func (w *Weights) pack() {
+	k := w.kern
+	blocks := (w.Depth + k.block - 1) / k.block
+	npanel := (w.M + panelRows - 1) / panelRows
+	panelBytes := panelRows * blocks * k.block * k.elem
+	// 64-byte alignment keeps every block load inside one cache line.
+	raw := make([]byte, npanel*panelBytes+63)
+	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64)
+	w.panels = raw[off : off+npanel*panelBytes]
+	w.corr = make([]int32, npanel*panelRows)
+	for i := 0; i < w.M; i++ {
+		p, r := i/panelRows, i%panelRows
+		var sum int32
+		for kk, v := range w.rows[i*w.Depth : (i+1)*w.Depth] {
+			q, e := kk/k.block, kk%k.block
+			at := p*panelBytes + ((q*panelRows+r)*k.block+e)*k.elem
+			switch k.elem {
+			case 1:
+				w.panels[at] = byte(v)
+			case 2: // int16, little endian
+				w.panels[at] = byte(v)
+				w.panels[at+1] = byte(int16(v) >> 8)
+			}
+			sum += int32(v)
+		}
+		if k.xorBias {
+			w.corr[i] = 128 * sum
+		}
+	}
+	// The last partial block is read as the block-sized window ending at
+	// Depth, so its rem new bytes sit at the window's top; shuf[t] moves
+	// byte 16-rem+t down to t and zeroes the rest (0xFF is out of range for
+	// both PSHUFB, which zeroes on bit 7, and TBL, which zeroes on >= 16).
+	rem := w.Depth % k.block
+	for t := range w.shuf {
+		w.shuf[t] = 0xFF
+		if t < rem {
+			w.shuf[t] = byte(16 - rem + t)
+		}
+	}
+}
+
+// gemmTiles runs the assembly kernel on whole panels and whole groups of
+// tileCols pixels, and the ragged edges through small scratch tiles, so the
+// kernels never see a partial tile and never touch memory outside b and c.
+func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
+	k := w.kern
+	blocks, rem := w.Depth/k.block, w.Depth%k.block
+	npanel := (w.M + panelRows - 1) / panelRows
+	panelBytes := len(w.panels) / npanel
+	full := w.M / panelRows
+	quads := n / tileCols
+	var shuf *byte = &w.shuf[0]
+
+	if quads > 0 {
+		for p := 0; p < full; p++ {
+			k.tiles(&w.panels[p*panelBytes], &w.corr[p*panelRows], blocks, rem, shuf,
+				&b[0], ldb, quads, &c[p*panelRows*ldc], ldc)
+		}
+	}
+	if full == npanel && quads*tileCols == n {
+		return
+	}
+
+	// Ragged edges: a partial panel (rows of c past M must not be written)
+	// and the last n%tileCols pixels (rows of b past n must not be read).
+	var tile [panelRows * tileCols]int32
+	var xs []uint8
+	for j := 0; j < n; j += tileCols {
+		cols := min(tileCols, n-j)
+		src, lds := b[j*ldb:], ldb
+		if cols < tileCols {
+			if xs == nil {
+				xs = make([]uint8, tileCols*w.Depth)
+			}
+			for t := 0; t < cols; t++ {
+				copy(xs[t*w.Depth:(t+1)*w.Depth], b[(j+t)*ldb:])
+			}
+			src, lds = xs, w.Depth
+		}
+		p0 := full
+		if cols < tileCols {
+			p0 = 0
+		}
+		for p := p0; p < npanel; p++ {
+			k.tiles(&w.panels[p*panelBytes], &w.corr[p*panelRows], blocks, rem, shuf,
+				&src[0], lds, 1, &tile[0], tileCols)
+			for r := 0; r < panelRows && p*panelRows+r < w.M; r++ {
+				copy(c[(p*panelRows+r)*ldc+j:][:cols], tile[r*tileCols:][:cols])
+			}
+		}
+	}
 }

@@ -1,0 +1,45 @@
+package kernel
+
+// panelRows x tileCols is the output tile every assembly kernel computes:
+// panelRows weight rows (output channels) against tileCols activation rows
+// (pixels), each of the 16 sums in its own vector register, reduced at the
+// end into one tileCols-wide store per row of c.
+const (
+	panelRows = 4
+	tileCols  = 4
+)
+
+// A kernel is one implementation of Gemm and the weight layout it reads.
+type kernel struct {
+	name string
+
+	// Layout of the panels: depth in blocks of block elements of elem
+	// bytes; with xorBias the kernel multiplies w by x^0x80 (x-128 as int8)
+	// and adds corr = 128*sum(w) per row.
+	block, elem int
+	xorBias     bool
+
+	// window > 0: the last partial block is read as the window bytes
+	// ending at Depth (so Depth must be at least window); 0: by masked load.
+	window int
+
+	// tiles computes rows [0, panelRows) of one panel against quads groups
+	// of tileCols pixels of b: blocks whole blocks of depth, then rem more
+	// values. nil for the Go twin.
+	tiles func(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+}
+
+// fits reports whether the kernel can read depth values of a pixel without
+// reading outside it.
+func (k *kernel) fits(depth int) bool {
+	return depth%k.block == 0 || depth >= k.window
+}
+
+// generic is the pure-Go twin, used where no assembly kernel runs: GOARCH=arm
+// (the Pi Zero and Pi 2/3 in 32-bit mode), other architectures, and the noasm
+// build tag.
+var generic = &kernel{name: "go"}
+
+// best is the kernel PackWeights uses, picked once at start-up: the first of
+// available, which lists this CPU's kernels fastest first, ending with generic.
+var best = available[0]

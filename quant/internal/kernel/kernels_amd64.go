@@ -1,0 +1,39 @@
+//go:build amd64 && !noasm
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+// tilesVNNI uses VPDPBUSD (AVX512-VNNI on 256-bit registers, so also
+// AVX512VL; AVX512BW for the masked byte load of the last partial block).
+// Weights int8 in blocks of 32.
+//
+//go:noescape
+func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+
+// tilesAVX2 widens activations to 16 bits and uses VPMADDWD, exact for any
+// u8 x s8 (see gemm_avx2_amd64.s for why not VPMADDUBSW). Weights int16 in
+// blocks of 16.
+//
+//go:noescape
+func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+
+var (
+	vnni = &kernel{name: "vnni", block: 32, elem: 1, tiles: tilesVNNI}
+	avx2 = &kernel{name: "avx2", block: 16, elem: 2, window: 16, tiles: tilesAVX2}
+)
+
+var available = amd64Kernels()
+
+func amd64Kernels() []*kernel {
+	var ks []*kernel
+	// x/sys/cpu reports the AVX-512 and AVX2 features only when the OS
+	// also saves the wide registers (XCR0), so these are safe to use as is.
+	if cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW {
+		ks = append(ks, vnni)
+	}
+	if cpu.X86.HasAVX2 {
+		ks = append(ks, avx2)
+	}
+	return append(ks, generic)
+}

@@ -1,0 +1,35 @@
+//go:build arm64 && !noasm
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+// tilesDot uses SDOT (the ARMv8.2 dot-product extension, FEAT_DotProd:
+// Cortex-A76 and later, so the Pi 5). SDOT is int8 x int8, so activations go
+// in as x^0x80 = x-128 and the kernel adds 128*sum(w) back per row.
+//
+//go:noescape
+func tilesDot(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+
+// tilesNEON uses SMULL/SMLAL2 into 16 bits and SADALP into 32 bits, ARMv8.0
+// (Cortex-A53/A72, so the Pi 3 and Pi 4), with the same x-128 trick: each
+// 16-bit lane sums two products of at most 128*127, 32512 < 32767.
+//
+//go:noescape
+func tilesNEON(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+
+var (
+	dot  = &kernel{name: "dot", block: 16, elem: 1, xorBias: true, window: 16, tiles: tilesDot}
+	neon = &kernel{name: "neon", block: 16, elem: 1, xorBias: true, window: 16, tiles: tilesNEON}
+)
+
+var available = arm64Kernels()
+
+func arm64Kernels() []*kernel {
+	var ks []*kernel
+	if cpu.ARM64.HasASIMDDP {
+		ks = append(ks, dot)
+	}
+	// Advanced SIMD is part of every ARMv8-A core Go runs on.
+	return append(ks, neon, generic)
+}
