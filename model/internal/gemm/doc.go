@@ -1,0 +1,25 @@
+// Package gemm holds the float32 matrix kernel behind model's fast
+// convolution: an indirect ("implicit") GEMM that multiplies a packed panel of
+// MR weight rows by columns gathered straight from a zero-padded input, and
+// writes bias + residual + ReLU fused into the destination.
+//
+// A Tile computes MR output channels for NR consecutive positions q of a
+// padded output grid (q = y*Wq + x, Wq >= the output width). Step k of the
+// reduction reads the NR input values B[Offs[k]+q] for every position, so a
+// convolution is described by its offset table alone: one offset per
+// (input channel, ky, kx), pointing into a padded (and, for stride s, an s x s
+// phase-split) copy of the input. No im2col matrix is ever written.
+//
+// Positions whose column falls in the padding (x >= output width) or beyond
+// the last row are garbage: Mask says which positions are real, and the real
+// ones are stored consecutively from C[Off] (they are consecutive in the
+// compact NCHW output because they come in row-major order).
+//
+// Implementations, chosen once at start-up (golang.org/x/sys/cpu):
+//   - amd64 with AVX-512F: one fused kernel (compute, compress the real lanes
+//     with VCOMPRESSPS, add residual, ReLU, masked store);
+//   - amd64 with AVX2+FMA: 4x16 register blocks of the product, then the Go
+//     epilogue;
+//   - arm64: 8x8 NEON FMLA (by element) blocks, then the Go epilogue;
+//   - everything else, and any build with -tags noasm: the Go twin.
+package gemm

@@ -1,0 +1,129 @@
+package gemm
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// MR is the number of output rows (channels) a tile computes; a convolution
+// packs its weights in panels of MR rows.
+const MR = 8
+
+// Lanes is the column granularity: NR is a multiple of Lanes.
+const Lanes = 16
+
+// MaxNR is the widest tile.
+const MaxNR = 3 * Lanes
+
+// Tile is one MR x NR block of C = A x B, with the epilogue fused:
+//
+//	sum[r][p] = sum over k of A[k*MR+r] * B[Offs[k]+p]
+//	v = sum[r][p] + Bias[r] (+ Res[r*LDC+i]), then max(v, 0) when ReLU
+//	C[r*LDC+i] = v, for the i-th set bit p of Mask, i counted from Off.
+type Tile struct {
+	A    []float32 // packed panel: K steps of MR weights
+	B    []float32 // input, from the tile's first position
+	Offs []int32   // K offsets into B, each in [0, MaxOff]
+	// MaxOff is the largest value in Offs (see CheckOffsets); the kernel reads
+	// B[0 : MaxOff+NR].
+	MaxOff int
+	NR     int    // positions: Lanes, 2*Lanes or 3*Lanes
+	Mask   uint64 // bit p set: position p is real and is stored
+	C      []float32
+	LDC    int // distance between the rows of C (and of Res)
+	Off    int // where in each row the first real position goes
+	Bias   []float32
+	Res    []float32 // nil, or added before the ReLU; same layout as C
+	ReLU   bool
+}
+
+// CheckOffsets returns the largest offset, or an error if one is negative.
+func CheckOffsets(offs []int32) (int, error) {
+	m := 0
+	for k, o := range offs {
+		if o < 0 {
+			return 0, fmt.Errorf("gemm: offset %d is %d, must not be negative", k, o)
+		}
+		m = max(m, int(o))
+	}
+	return m, nil
+}
+
+// check verifies that every access of t stays inside its slices, so that the
+// assembly kernels, which see only pointers, never touch memory the caller
+// did not hand over.
+func (t *Tile) check() error {
+	k := len(t.Offs)
+	switch {
+	case t.NR != Lanes && t.NR != 2*Lanes && t.NR != 3*Lanes:
+		return fmt.Errorf("gemm: NR %d, want %d, %d or %d", t.NR, Lanes, 2*Lanes, 3*Lanes)
+	case t.NR < 64 && t.Mask>>uint(t.NR) != 0:
+		return fmt.Errorf("gemm: mask %#x has bits past NR %d", t.Mask, t.NR)
+	case len(t.A) < k*MR:
+		return fmt.Errorf("gemm: panel holds %d weights, %d steps need %d", len(t.A), k, k*MR)
+	case len(t.B) < t.MaxOff+t.NR:
+		return fmt.Errorf("gemm: input holds %d values, offsets up to %d need %d", len(t.B), t.MaxOff, t.MaxOff+t.NR)
+	case len(t.Bias) < MR:
+		return fmt.Errorf("gemm: %d biases, want %d", len(t.Bias), MR)
+	case t.Off < 0 || t.LDC < 0:
+		return fmt.Errorf("gemm: negative offset %d or row stride %d", t.Off, t.LDC)
+	}
+	n := bits.OnesCount64(t.Mask)
+	if n == 0 {
+		return nil
+	}
+	end := (MR-1)*t.LDC + t.Off + n
+	if len(t.C) < end {
+		return fmt.Errorf("gemm: destination holds %d values, tile writes up to %d", len(t.C), end)
+	}
+	if t.Res != nil && len(t.Res) < end {
+		return fmt.Errorf("gemm: residual holds %d values, tile reads up to %d", len(t.Res), end)
+	}
+	return nil
+}
+
+// Compute runs one tile with the kernel picked at start-up. It panics, like an
+// out-of-range slice index, when t breaks the contract above: tiles are built
+// by code in this module, never from outside data.
+func Compute(t *Tile) {
+	if err := t.check(); err != nil {
+		panic(err)
+	}
+	if t.Mask == 0 {
+		return
+	}
+	compute(t)
+}
+
+// Kernel names the implementation Compute uses.
+func Kernel() string { return kernelName }
+
+// epilogue writes the real positions of sum (MR rows of NR values) into t.C.
+func epilogue(t *Tile, sum *[MR * MaxNR]float32) {
+	for r := 0; r < MR; r++ {
+		row := sum[r*t.NR : (r+1)*t.NR]
+		c := t.C[r*t.LDC+t.Off:]
+		var res []float32
+		if t.Res != nil {
+			res = t.Res[r*t.LDC+t.Off:]
+		}
+		b := t.Bias[r]
+		i := 0
+		for m := t.Mask; m != 0; m &= m - 1 {
+			v := row[bits.TrailingZeros64(m)] + b
+			if res != nil {
+				v += res[i]
+			}
+			if t.ReLU && v < 0 {
+				v = 0
+			}
+			c[i] = v
+			i++
+		}
+	}
+}
+
+type namedKernel struct {
+	name string
+	fn   func(*Tile)
+}

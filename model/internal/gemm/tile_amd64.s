@@ -1,0 +1,249 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Offsets into avx512Args (tile_amd64.go).
+#define ARG_A 0
+#define ARG_B 8
+#define ARG_OFFS 16
+#define ARG_K 24
+#define ARG_C 32
+#define ARG_LDC 40
+#define ARG_BIAS 48
+#define ARG_RES 56
+#define ARG_RELU 64
+#define ARG_NV 72
+#define ARG_MASK 80
+#define ARG_OFF 88
+
+// One weight row against NV input vectors (Z24..Z26): broadcast A[k*8+r] and
+// accumulate. Go's operand order is reversed from Intel's: "VFMADD231PS t, x,
+// acc" is acc += x*t.
+#define ROW3(o, t, a0, a1, a2) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0; VFMADD231PS t, Z25, a1; VFMADD231PS t, Z26, a2
+#define ROW2(o, t, a0, a1) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0; VFMADD231PS t, Z25, a1
+#define ROW1(o, t, a0) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0
+
+// Load step k's offset and point SI at B[offs[k]].
+#define STEP_B MOVLQSX (CX), SI; LEAQ (BX)(SI*4), SI
+#define NEXT ADDQ $32, AX; ADDQ $4, CX; DECQ DX
+
+// Epilogue of one vector: Z27 holds the bias. Add it, compress the real lanes
+// (lane mask kl) to the bottom, add the residual's first popcount(kl) values
+// (store mask ks; masked-off lanes are never read, so no fault past the
+// slice), apply the floor (0 for ReLU, -Inf otherwise; in this operand order
+// VMAXPS returns the value itself for NaN, like convRef) and store.
+#define EPI_RES(acc, kl, ks, cp, rp) VADDPS Z27, acc, acc; VCOMPRESSPS acc, kl, Z28; VMOVUPS.Z (rp), ks, Z29; VADDPS Z29, Z28, Z28; VMAXPS Z28, Z31, Z28; VMOVUPS Z28, ks, (cp)
+#define EPI(acc, kl, ks, cp) VADDPS Z27, acc, acc; VCOMPRESSPS acc, kl, Z28; VMAXPS Z28, Z31, Z28; VMOVUPS Z28, ks, (cp)
+
+#define ROW_RES(o, a0, a1, a2) VBROADCASTSS o(AX), Z27; EPI_RES(a0, K1, K4, R8, R11); EPI_RES(a1, K2, K5, R9, R12); EPI_RES(a2, K3, K6, R10, R13); ADDQ R14, R8; ADDQ R14, R9; ADDQ R14, R10; ADDQ R14, R11; ADDQ R14, R12; ADDQ R14, R13
+#define ROW_NORES(o, a0, a1, a2) VBROADCASTSS o(AX), Z27; EPI(a0, K1, K4, R8); EPI(a1, K2, K5, R9); EPI(a2, K3, K6, R10); ADDQ R14, R8; ADDQ R14, R9; ADDQ R14, R10
+
+// Masks of vector j: lane mask (16 bits of the tile mask from bit 16j) into
+// kl, its popcount n, store mask (1<<n)-1 into ks, its destination pointer
+// C + SI*4 into cp, and SI += n. AX holds the remaining mask bits.
+#define VMASK(kl, ks, cp) MOVQ AX, DX; ANDQ $0xffff, DX; KMOVW DX, kl; POPCNTQ DX, CX; MOVL $1, DX; SHLL CX, DX; DECL DX; KMOVW DX, ks; LEAQ (R8)(SI*4), cp; ADDQ CX, SI; SHRQ $16, AX
+
+// func tileAVX512(t *avx512Args)
+TEXT ·tileAVX512(SB), NOSPLIT, $0-8
+	MOVQ t+0(FP), DI
+	MOVQ ARG_A(DI), AX
+	MOVQ ARG_B(DI), BX
+	MOVQ ARG_OFFS(DI), CX
+	MOVQ ARG_K(DI), DX
+	MOVQ ARG_NV(DI), R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+	TESTQ DX, DX
+	JZ    epilogue
+	CMPQ  R8, $3
+	JEQ   loop3
+	CMPQ  R8, $2
+	JEQ   loop2
+
+loop1:
+	STEP_B
+	VMOVUPS (SI), Z24
+	ROW1(0, Z27, Z0)
+	ROW1(4, Z28, Z3)
+	ROW1(8, Z29, Z6)
+	ROW1(12, Z30, Z9)
+	ROW1(16, Z27, Z12)
+	ROW1(20, Z28, Z15)
+	ROW1(24, Z29, Z18)
+	ROW1(28, Z30, Z21)
+	NEXT
+	JNZ loop1
+	JMP epilogue
+
+loop2:
+	STEP_B
+	VMOVUPS (SI), Z24
+	VMOVUPS 64(SI), Z25
+	ROW2(0, Z27, Z0, Z1)
+	ROW2(4, Z28, Z3, Z4)
+	ROW2(8, Z29, Z6, Z7)
+	ROW2(12, Z30, Z9, Z10)
+	ROW2(16, Z27, Z12, Z13)
+	ROW2(20, Z28, Z15, Z16)
+	ROW2(24, Z29, Z18, Z19)
+	ROW2(28, Z30, Z21, Z22)
+	NEXT
+	JNZ loop2
+	JMP epilogue
+
+loop3:
+	STEP_B
+	VMOVUPS (SI), Z24
+	VMOVUPS 64(SI), Z25
+	VMOVUPS 128(SI), Z26
+	ROW3(0, Z27, Z0, Z1, Z2)
+	ROW3(4, Z28, Z3, Z4, Z5)
+	ROW3(8, Z29, Z6, Z7, Z8)
+	ROW3(12, Z30, Z9, Z10, Z11)
+	ROW3(16, Z27, Z12, Z13, Z14)
+	ROW3(20, Z28, Z15, Z16, Z17)
+	ROW3(24, Z29, Z18, Z19, Z20)
+	ROW3(28, Z30, Z21, Z22, Z23)
+	NEXT
+	JNZ loop3
+
+epilogue:
+	// Floor: 0 for ReLU, -Inf (0xff800000) otherwise.
+	VPXORD Z31, Z31, Z31
+	MOVQ   ARG_RELU(DI), DX
+	TESTQ  DX, DX
+	JNZ    floorset
+	MOVL   $0xff800000, DX
+	VPBROADCASTD DX, Z31
+
+floorset:
+	MOVQ ARG_MASK(DI), AX
+	MOVQ ARG_OFF(DI), SI
+	MOVQ ARG_C(DI), R8
+	MOVQ SI, R11 // first real position, for the residual pointers
+	VMASK(K1, K4, R9)
+	VMASK(K2, K5, R10)
+	VMASK(K3, K6, R12)
+	// R9, R10, R12 now point at C for vectors 0, 1, 2; move them to R8..R10.
+	MOVQ R9, R8
+	MOVQ R10, R9
+	MOVQ R12, R10
+	MOVQ ARG_LDC(DI), R14
+	SHLQ $2, R14
+	MOVQ ARG_BIAS(DI), AX
+	MOVQ ARG_RES(DI), BX
+	TESTQ BX, BX
+	JZ   nores
+
+	// Residual pointers: same offsets from Res as R8..R10 from C.
+	MOVQ ARG_C(DI), DX
+	MOVQ R8, R11
+	SUBQ DX, R11
+	ADDQ BX, R11
+	MOVQ R9, R12
+	SUBQ DX, R12
+	ADDQ BX, R12
+	MOVQ R10, R13
+	SUBQ DX, R13
+	ADDQ BX, R13
+	ROW_RES(0, Z0, Z1, Z2)
+	ROW_RES(4, Z3, Z4, Z5)
+	ROW_RES(8, Z6, Z7, Z8)
+	ROW_RES(12, Z9, Z10, Z11)
+	ROW_RES(16, Z12, Z13, Z14)
+	ROW_RES(20, Z15, Z16, Z17)
+	ROW_RES(24, Z18, Z19, Z20)
+	ROW_RES(28, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+nores:
+	ROW_NORES(0, Z0, Z1, Z2)
+	ROW_NORES(4, Z3, Z4, Z5)
+	ROW_NORES(8, Z6, Z7, Z8)
+	ROW_NORES(12, Z9, Z10, Z11)
+	ROW_NORES(16, Z12, Z13, Z14)
+	ROW_NORES(20, Z15, Z16, Z17)
+	ROW_NORES(24, Z18, Z19, Z20)
+	ROW_NORES(28, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+// func product4x16AVX2(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
+// Y0..Y7: rows 0..3 x two 8-lane halves. a advances by MR floats per step.
+TEXT ·product4x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), DX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ offs+24(FP), CX
+	MOVQ sum+32(FP), DI
+	MOVQ ldsum+40(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+avx2loop:
+	MOVLQSX (CX), SI
+	LEAQ    (BX)(SI*4), SI
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VBROADCASTSS 0(AX), Y10
+	VBROADCASTSS 4(AX), Y11
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VFMADD231PS Y11, Y8, Y2
+	VFMADD231PS Y11, Y9, Y3
+	VBROADCASTSS 8(AX), Y12
+	VBROADCASTSS 12(AX), Y13
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y12, Y9, Y5
+	VFMADD231PS Y13, Y8, Y6
+	VFMADD231PS Y13, Y9, Y7
+	ADDQ $32, AX
+	ADDQ $4, CX
+	DECQ DX
+	JNZ  avx2loop
+
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y6, (DI)
+	VMOVUPS Y7, 32(DI)
+	VZEROUPPER
+	RET

@@ -1,0 +1,49 @@
+//go:build !noasm
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// product8x8NEON computes an 8 x 8 block of the product: all MR rows of each
+// step, positions b[offs[k] .. +8], into sum with row stride ldsum. k must be
+// at least 1.
+//
+//go:noescape
+func product8x8NEON(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
+
+var (
+	compute    = computeGeneric
+	kernelName = "generic"
+)
+
+func init() {
+	// ASIMD is mandatory in ARMv8-A; the check keeps an odd emulator honest.
+	if cpu.ARM64.HasASIMD {
+		compute, kernelName = computeNEON, "neon"
+	}
+}
+
+// kernels lists every fused kernel this machine can run, for tests.
+func kernels() []namedKernel {
+	ks := []namedKernel{{"generic", computeGeneric}}
+	if cpu.ARM64.HasASIMD {
+		ks = append(ks, namedKernel{"neon", computeNEON})
+	}
+	return ks
+}
+
+func productNEON(sum []float32, a, b []float32, offs []int32, nr int) {
+	if len(offs) == 0 {
+		clear(sum[:MR*nr])
+		return
+	}
+	for p0 := 0; p0 < nr; p0 += 8 {
+		product8x8NEON(len(offs), &a[0], &b[p0], &offs[0], &sum[p0], nr)
+	}
+}
+
+func computeNEON(t *Tile) {
+	var sum [MR * MaxNR]float32
+	productNEON(sum[:], t.A, t.B, t.Offs, t.NR)
+	epilogue(t, &sum)
+}
