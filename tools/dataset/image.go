@@ -46,7 +46,12 @@ func decodeImage(data []byte, dst []float32) error {
 		config = func(b []byte) (image.Config, error) { return png.DecodeConfig(bytes.NewReader(b)) }
 	case bytes.HasPrefix(data, jpegMagic):
 		decode = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
-		config = func(b []byte) (image.Config, error) { return jpeg.DecodeConfig(bytes.NewReader(b)) }
+		config = func(b []byte) (image.Config, error) {
+			if w, h, ok := jpegSize(b); ok {
+				return image.Config{Width: w, Height: h}, nil
+			}
+			return jpeg.DecodeConfig(bytes.NewReader(b)) // for its error message
+		}
 	default:
 		return errors.New("neither PNG nor JPEG")
 	}
@@ -82,12 +87,43 @@ func pixels(dst []float32, img image.Image) error {
 	r, g, bl := dst[:plane], dst[plane:2*plane], dst[2*plane:]
 	switch p := img.(type) {
 	case *image.YCbCr:
+		if b.Min.X < 0 || b.Min.Y < 0 {
+			// COffset divides, which rounds negative coordinates unlike
+			// the shifts below; decoders never produce such images.
+			return model.Pixels(dst, img)
+		}
+		// image.YCbCr.COffset with its per-pixel switch on the subsample
+		// ratio hoisted out: chroma is shared by 1<<hs x 1<<vs pixels.
+		var hs, vs uint
+		switch p.SubsampleRatio {
+		case image.YCbCrSubsampleRatio422:
+			hs = 1
+		case image.YCbCrSubsampleRatio420:
+			hs, vs = 1, 1
+		case image.YCbCrSubsampleRatio440:
+			vs = 1
+		case image.YCbCrSubsampleRatio411:
+			hs = 2
+		case image.YCbCrSubsampleRatio410:
+			hs, vs = 2, 1
+		}
 		for y := range n {
-			for x := range n {
-				yi := p.YOffset(b.Min.X+x, b.Min.Y+y)
-				ci := p.COffset(b.Min.X+x, b.Min.Y+y)
-				i := y*n + x
-				r[i], g[i], bl[i] = ycbcr(p.Y[yi], p.Cb[ci], p.Cr[ci])
+			yrow := p.Y[p.YOffset(b.Min.X, b.Min.Y+y):][:n]
+			crow := ((b.Min.Y+y)>>vs - b.Min.Y>>vs) * p.CStride
+			rr, gr, br := r[y*n:][:n], g[y*n:][:n], bl[y*n:][:n]
+			for x, yv := range yrow {
+				ci := crow + (b.Min.X+x)>>hs - b.Min.X>>hs
+				// color.YCbCr.RGBA (Go's image/color/ycbcr.go: JFIF
+				// full-range coefficients in 16.16 fixed point, 16-bit
+				// results) reduced to the high byte as model.Pixels
+				// does. Copying the 16-bit path rather than calling
+				// color.YCbCrToRGB matters: the two round differently.
+				yy1 := int32(yv) * 0x10101
+				cb1 := int32(p.Cb[ci]) - 128
+				cr1 := int32(p.Cr[ci]) - 128
+				rr[x] = unit[clip16(yy1+91881*cr1)>>8]
+				gr[x] = unit[clip16(yy1-22554*cb1-46802*cr1)>>8]
+				br[x] = unit[clip16(yy1+116130*cb1)>>8]
 			}
 		}
 	case *image.RGBA:
@@ -130,19 +166,6 @@ func premul(v uint8, a uint32) float32 {
 	c := uint32(v)
 	c |= c << 8
 	return unit[(c*a/0xff)>>8]
-}
-
-// ycbcr is color.YCbCr.RGBA (Go's image/color/ycbcr.go: JFIF full-range
-// coefficients in 16.16 fixed point, 16-bit results), reduced to the high
-// byte of each channel as model.Pixels does. Copying the 16-bit path rather
-// than using color.YCbCrToRGB matters: the two round differently.
-func ycbcr(y, cb, cr uint8) (float32, float32, float32) {
-	yy1 := int32(y) * 0x10101
-	cb1 := int32(cb) - 128
-	cr1 := int32(cr) - 128
-	return unit[clip16(yy1+91881*cr1)>>8],
-		unit[clip16(yy1-22554*cb1-46802*cr1)>>8],
-		unit[clip16(yy1+116130*cb1)>>8]
 }
 
 // clip16 is the clamp of color.YCbCr.RGBA: a 24.8 fixed-point value to
