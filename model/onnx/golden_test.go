@@ -1,0 +1,84 @@
+package onnx_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/modeltest"
+	"github.com/edgecache/edgecache/model/onnx"
+)
+
+// TestGolden runs each model on the golden inputs and compares with the
+// logits ONNX Runtime computed from the same file (tools/golden/onnx_golden.mjs).
+// 1e-4 of the row's largest magnitude leaves room for float32 summation order
+// (ORT's kernels accumulate in another order and fuse conv and batch norm in
+// float32) while catching any wrong weight, which moves logits by far more.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden   string
+		file     string // "" means the golden's model, under the shared data folder
+		depth    int
+		classes  int
+		shortcut model.Shortcut
+	}{
+		{"golden_resnet8_tiny.json", "testdata/resnet8_tiny.onnx", 8, 10, model.ShortcutA},
+		{"golden_resnet32_cifar10.json", "", 32, 10, model.ShortcutB},
+		{"golden_resnet32_cifar100.json", "", 32, 100, model.ShortcutB},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			g := modeltest.LoadGolden(t, "testdata/"+tc.golden)
+			path := tc.file
+			if path == "" {
+				path = modeltest.File(t, g.Model)
+			}
+			net, err := onnx.Load(path, onnx.DefaultSpec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if net.Depth != tc.depth || net.Classes != tc.classes || net.Shortcut != tc.shortcut {
+				t.Fatalf("loaded %v, want depth %d, %d classes, shortcut %v", net, tc.depth, tc.classes, tc.shortcut)
+			}
+			if tc.classes == 10 && (len(net.Spec.Labels) != 10 || net.Spec.Labels[0] != "airplane") {
+				t.Errorf("labels %v, want the CIFAR-10 names", net.Spec.Labels)
+			}
+			if tc.classes == 100 && net.Spec.Labels != nil {
+				t.Errorf("labels %v for 100 classes, want none", net.Spec.Labels)
+			}
+			r, err := net.NewRunner(len(g.Inputs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Run(g.Pixels(t), len(g.Inputs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := modeltest.LogitsClose(got, g.Logits, 1e-4); err != nil {
+				t.Fatalf("%s vs %s: %v", path, g.Reference, err)
+			}
+			worst, same := 0.0, 0
+			k := len(g.Logits[0])
+			for i, row := range g.Logits {
+				scale := 1.0
+				for _, v := range row {
+					scale = math.Max(scale, math.Abs(float64(v)))
+				}
+				for j, v := range row {
+					worst = math.Max(worst, math.Abs(float64(got[i*k+j])-float64(v))/scale)
+				}
+				if argmax(got[i*k:(i+1)*k]) == argmax(row) {
+					same++
+				}
+			}
+			if same != len(g.Logits) {
+				t.Errorf("top-1 differs from %s on %d of %d inputs", g.Reference, len(g.Logits)-same, len(g.Logits))
+			}
+			t.Logf("%v: %d inputs, largest difference %.2g of the row's scale, same top-1 on all", net, len(g.Inputs), worst)
+		})
+	}
+}
+
+func argmax(v []float32) int {
+	return slices.Index(v, slices.Max(v))
+}
