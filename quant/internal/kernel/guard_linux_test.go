@@ -1,0 +1,54 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+)
+
+// fenced returns a slice of size bytes whose first byte starts a page and
+// whose last byte ends one (when start is false), between two inaccessible
+// pages, so a kernel reading before or after b faults.
+func fenced(t *testing.T, size int, atStart bool) []byte {
+	t.Helper()
+	ps := syscall.Getpagesize()
+	pages := (size + ps - 1) / ps
+	mem, err := syscall.Mmap(-1, 0, (pages+2)*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skipf("mmap: %v", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[:ps], syscall.PROT_NONE); err != nil {
+		t.Skipf("mprotect: %v", err)
+	}
+	if err := syscall.Mprotect(mem[(pages+1)*ps:], syscall.PROT_NONE); err != nil {
+		t.Skipf("mprotect: %v", err)
+	}
+	if atStart {
+		return mem[ps : ps+size]
+	}
+	return mem[(pages+1)*ps-size : (pages+1)*ps]
+}
+
+// TestGemmReadsOnlyB puts b against inaccessible pages on either side: a
+// kernel that reads a byte before the first row or past the last row's
+// Depth values crashes the test binary.
+func TestGemmReadsOnlyB(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, k := range kernels(t) {
+		for _, depth := range []int{1, 3, 15, 16, 17, 27, 31, 33, 64, 144, 145} {
+			for _, n := range []int{1, 3, 4, 5, 8, 17} {
+				for _, atStart := range []bool{true, false} {
+					g := randCase(r, 1+r.IntN(9), depth, n)
+					g.boff = 0
+					size := (n-1)*g.ldb + depth
+					g.b = fenced(t, size, atStart)
+					for i := range g.b {
+						g.b[i] = uint8(r.Uint32())
+					}
+					g.check(t, k)
+				}
+			}
+		}
+	}
+}
