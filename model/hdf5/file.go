@@ -92,7 +92,7 @@ func (f *File) superblockV0(head []byte) (uint64, error) {
 	}
 	f.base = d.addr()
 	d.addr() // free-space info
-	d.addr() // end of file
+	eof := d.addr()
 	d.addr() // driver information block
 	// Root group symbol table entry (section III.C): link name offset, then
 	// the object header address.
@@ -101,7 +101,7 @@ func (f *File) superblockV0(head []byte) (uint64, error) {
 	if d.err != nil {
 		return 0, d.err
 	}
-	return root, f.checkBase()
+	return root, f.checkEnd(eof)
 }
 
 // superblockV2 parses superblock versions 2 and 3 (section II.A, "Version 2
@@ -116,7 +116,7 @@ func (f *File) superblockV2(head []byte) (uint64, error) {
 	d.skip(1) // consistency flags
 	f.base = d.addr()
 	d.addr() // superblock extension: holds nothing this reader needs
-	d.addr() // end of file
+	eof := d.addr()
 	root := d.addr()
 	end := d.off
 	d.skip(4)
@@ -126,7 +126,7 @@ func (f *File) superblockV2(head []byte) (uint64, error) {
 	if !checkSum(head[:end+4]) {
 		return 0, fmt.Errorf("hdf5: superblock checksum mismatch (corrupt file)")
 	}
-	return root, f.checkBase()
+	return root, f.checkEnd(eof)
 }
 
 func (f *File) checkSizes() error {
@@ -138,9 +138,14 @@ func (f *File) checkSizes() error {
 	return nil
 }
 
-func (f *File) checkBase() error {
+// checkEnd checks the base address and the end-of-file address against the
+// file's size: a file shorter than its superblock says was truncated.
+func (f *File) checkEnd(eof uint64) error {
 	if f.base == undef || f.base > uint64(f.size) {
 		return fmt.Errorf("hdf5: superblock: base address %#x outside the file (%d bytes)", f.base, f.size)
+	}
+	if eof == undef || eof > uint64(f.size)-f.base {
+		return fmt.Errorf("hdf5: file is %d bytes, its superblock says %d: truncated", f.size, f.base+eof)
 	}
 	return nil
 }
