@@ -1,0 +1,37 @@
+//go:build !noasm
+
+package cache
+
+// Assembly in gemm_amd64.s.
+
+//go:noescape
+func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
+
+//go:noescape
+func gemm6x16AVX2(kc int, a, b, c *float32, ldc int)
+
+var (
+	avx512Gemm = &gemmKernel{name: "avx512", mr: 12, nr: 32, fn: gemm12x32AVX512}
+	avx2Gemm   = &gemmKernel{name: "avx2", mr: 6, nr: 16, fn: gemm6x16AVX2}
+)
+
+func pickGemm() *gemmKernel {
+	switch {
+	case hasAVX512:
+		return avx512Gemm
+	case hasAVX2:
+		return avx2Gemm
+	}
+	return genericGemm
+}
+
+func fastGemms() []*gemmKernel {
+	var ks []*gemmKernel
+	if hasAVX2 {
+		ks = append(ks, avx2Gemm)
+	}
+	if hasAVX512 {
+		ks = append(ks, avx512Gemm)
+	}
+	return ks
+}
