@@ -34,10 +34,20 @@ func Decode(data []byte) (model.Weights, error) {
 	if err != nil {
 		return nil, err
 	}
+	// "All ModelProtos MUST have at least one entry that specifies which
+	// version of the ONNX OperatorSet is being imported" (onnx.proto,
+	// ModelProto.opset_import); ops changed meaning before opset 7.
+	opset := int64(0)
 	for _, o := range m.opsets {
-		if (o.domain == "" || o.domain == "ai.onnx") && o.version > 0 && o.version < 7 {
-			return nil, fmt.Errorf("onnx: opset %d is older than 7, which this importer does not read", o.version)
+		if o.domain == "" || o.domain == "ai.onnx" {
+			opset = o.version
 		}
+	}
+	if opset == 0 {
+		return nil, fmt.Errorf("onnx: model imports no version of the standard operator set (opset_import)")
+	}
+	if opset < 7 {
+		return nil, fmt.Errorf("onnx: opset %d is older than 7, which this importer does not read", opset)
 	}
 	g, err := newGraph(m.graph)
 	if err != nil {

@@ -338,10 +338,10 @@ func (w *walker) block(in string, sh shape) (b block, out string, osh shape, err
 		return
 	}
 	main, short := cs[0], cs[1]
-	if !w.isConv3(main) {
+	if !w.isMainConv(main) {
 		main, short = short, main
 	}
-	if !w.isConv3(main) {
+	if !w.isMainConv(main) {
 		err = fmt.Errorf("onnx: value %q feeds %s; want a 3x3 Conv starting a residual block", in, describe(cs))
 		return
 	}
@@ -420,12 +420,15 @@ func (w *walker) block(in string, sh shape) (b block, out string, osh shape, err
 	return
 }
 
-func (w *walker) isConv3(nd *nodeProto) bool {
+// isMainConv tells a block's first Conv from a projection shortcut, which
+// is 1x1; any other kernel is taken as the main path, so that a wrong one is
+// reported as a shape error there.
+func (w *walker) isMainConv(nd *nodeProto) bool {
 	if nd.opType != "Conv" || len(nd.inputs) < 2 {
 		return false
 	}
 	t, ok := w.g.consts[nd.inputs[1]]
-	return ok && len(t.dims) == 4 && t.dims[2] == 3
+	return ok && len(t.dims) == 4 && t.dims[2] != 1
 }
 
 // optionA matches the option-A shortcut, as torch.onnx.export writes
