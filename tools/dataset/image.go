@@ -70,10 +70,9 @@ func decodeImage(data []byte, dst []float32) error {
 }
 
 // pixels is model.Pixels with direct paths for the image types the PNG and
-// JPEG decoders return for CIFAR files. model.Pixels goes through
-// image.At and color.RGBA for each pixel, an interface call and an
-// allocation-free but slow conversion; decoding 50,000 JPEGs to build a cache
-// spends a good part of its time there. Each path reproduces the exact
+// JPEG decoders return for CIFAR files. model.Pixels makes two interface
+// calls per pixel (At, then RGBA on the boxed color); when 50,000 JPEGs are
+// decoded to build a cache that costs about as much as the decoding itself. Each path reproduces the exact
 // arithmetic of the color type's RGBA method followed by the >>8 that
 // model.Pixels applies, so the results are identical (see the tests).
 func pixels(dst []float32, img image.Image) error {
