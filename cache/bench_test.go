@@ -1,0 +1,87 @@
+package cache
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Lookup kernels: one query against a whole cache, per core (b.N scans on
+// one goroutine). dots/s = keys scanned per second.
+func BenchmarkDots(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		const dim = 192
+		r := rand.New(rand.NewPCG(1, 2))
+		keys := randKeys(r, n, dim, 0)
+		q := randVec(r, 4*dim, 0)
+		dst := make([]float32, 4*n)
+		for _, ks := range append([]*kernelSet{generic}, fastKernels()...) {
+			b.Run(fmt.Sprintf("%dx%d/%s/1query", n, dim, ks.name), func(b *testing.B) {
+				b.SetBytes(int64(2 * n * dim))
+				for b.Loop() {
+					dots(ks, dst[:n], keys, q[:dim])
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
+			})
+			b.Run(fmt.Sprintf("%dx%d/%s/4queries", n, dim, ks.name), func(b *testing.B) {
+				b.SetBytes(int64(2 * n * dim))
+				for b.Loop() {
+					dots4(ks, dst, n, keys, q, n, dim)
+				}
+				b.ReportMetric(4*float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
+			})
+		}
+	}
+}
+
+// The whole board lookup (similarities, stable exp, class sums) in a 4 MiB
+// cache of 192-dim keys: 10,000 items hold 3.9 MB of keys.
+func BenchmarkProbs(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	spec := Spec{Taps: []TapSpec{{Name: "t", C: 192, H: 1, W: 1}}}
+	c, centres := randCache(b, r, spec, 10, 10000)
+	q := make([]float32, 0, 4*192)
+	for j := 0; j < 4; j++ {
+		q = append(q, centres[j]...)
+	}
+	p := make([]float32, 40)
+	for _, m := range []int{1, 4} {
+		b.Run(fmt.Sprintf("%s/%dquery", Kernel(), m), func(b *testing.B) {
+			for b.Loop() {
+				if err := c.ProbsBatch(p[:10*m], q[:192*m], 85); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*m), "ms/query")
+			b.ReportMetric(float64(c.Bytes()), "cache-bytes")
+		})
+	}
+}
+
+// The host scan at 256 queries x 20,000 keys x 12,288 dims on all cores.
+// GFLOP/s counts a multiply-add as two.
+func BenchmarkSimilarities(b *testing.B) {
+	const nq, nk, dim = 256, 20000, 12288
+	if testing.Short() {
+		b.Skip("allocates 0.5 GB")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	spec := Spec{Taps: []TapSpec{{Name: "a", C: 64, H: 8, W: 8}, {Name: "b", C: 64, H: 8, W: 8}, {Name: "c", C: 64, H: 8, W: 8}}}
+	c, _ := New(spec, 10)
+	c.keys = randKeys(r, nk, dim, 0)
+	c.labels = make([]uint16, nk)
+	queries := randVec(r, nq*dim, 0)
+	for _, g := range append(fastGemms(), genericGemm) {
+		if g == genericGemm && !testing.Verbose() {
+			continue // hours of scalar Go; run with -v to include it
+		}
+		b.Run(g.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := similarities(g, queries, c, SimOptions{}, func(int, SimBlock) {}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2*nq*nk*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
