@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/edgecache/edgecache/tools/dataset"
+)
+
+func init() {
+	register("eval", "top-1/top-5 accuracy and speed of a model on a data set", runEval)
+}
+
+// evalResult is eval's -json output.
+type evalResult struct {
+	Model        string  `json:"model"`
+	Arch         string  `json:"arch"`
+	Data         string  `json:"data"`
+	Split        string  `json:"split"`
+	Images       int     `json:"images"`
+	Top1         float64 `json:"top1"`
+	Top5         float64 `json:"top5"`
+	ImagesPerSec float64 `json:"images_per_s"`
+	Threads      int     `json:"threads"`
+}
+
+func runEval(args []string, stdout io.Writer) error {
+	fs := newFlags("eval", "-model FILE -data DIR [-split test|train|val|fit] [-limit N] [-json]")
+	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras")
+	normPath := fs.String("norm", "", "input normalisation file for Keras models (made by edgecache norm)")
+	data := fs.String("data", "", "data set: an ImageFolder root (ROOT/{train,test}/CLASS/*.png|jpg) or a CIFAR binary folder")
+	split := fs.String("split", "test", "which images: test, train (all training images), val (5,000 held out) or fit (train minus val)")
+	limit := fs.Int("limit", 0, "use only the first N images (0: all)")
+	batch := fs.Int("batch", 32, "images per forward pass")
+	threads := fs.Int("threads", defaultThreads(), "forward passes run in parallel")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *data == "" {
+		return usagef("-data is required")
+	}
+	if err := checkThreads(*threads); err != nil {
+		return err
+	}
+	net, err := loadModel(*modelPath, *normPath)
+	if err != nil {
+		return err
+	}
+	set, err := dataset.Open(*data, *split)
+	if err != nil {
+		return err
+	}
+	if len(set.Classes()) != net.Classes {
+		return fmt.Errorf("%s has %d classes, the model predicts %d", *data, len(set.Classes()), net.Classes)
+	}
+	engines := make([]engine, *threads)
+	for i := range engines {
+		r, err := net.NewRunner(*batch)
+		if err != nil {
+			return err
+		}
+		engines[i] = r
+	}
+	idx := indices(set.Len(), *limit)
+	var top1, top5 int
+	prog := newProgress(len(idx), "eval")
+	err = runPass(context.Background(), set, engines, passOpts{Indices: idx, Batch: *batch}, prog, func(c chunk) error {
+		for i := 0; i < c.N; i++ {
+			rank := rankOf(c.Logits[i*net.Classes:(i+1)*net.Classes], c.Labels[i])
+			if rank == 0 {
+				top1++
+			}
+			if rank < 5 {
+				top5++
+			}
+		}
+		return nil
+	})
+	elapsed := prog.done()
+	if err != nil {
+		return err
+	}
+	res := evalResult{
+		Model: *modelPath, Arch: net.String(), Data: *data, Split: *split, Images: len(idx),
+		Top1: float64(top1) / float64(len(idx)), Top5: float64(top5) / float64(len(idx)),
+		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads,
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "model   %s\n        %v\n", res.Model, net)
+	fmt.Fprintf(stdout, "data    %s (%s split, %d images)\n", res.Data, res.Split, res.Images)
+	fmt.Fprintf(stdout, "top-1   %6.2f%%  (%d/%d)\n", 100*res.Top1, top1, res.Images)
+	fmt.Fprintf(stdout, "top-5   %6.2f%%  (%d/%d)\n", 100*res.Top5, top5, res.Images)
+	fmt.Fprintf(stdout, "speed   %.0f images/s (%d threads, batch %d)\n", res.ImagesPerSec, *threads, *batch)
+	return nil
+}
+
+// rankOf is how many classes score above the true one (0: top-1 correct).
+// Ties count against the prediction, so a constant output scores nothing.
+func rankOf(logits []float32, label int) int {
+	rank := 0
+	for j, v := range logits {
+		if j != label && v >= logits[label] {
+			rank++
+		}
+	}
+	return rank
+}
