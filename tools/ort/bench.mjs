@@ -50,7 +50,11 @@ function parseArgs(argv) {
 // naming the input, since a benchmark on made-up types would mean nothing.
 function inputTensor(meta, batch) {
   if (!meta.isTensor) throw new Error(`bench.mjs: input ${meta.name} is not a tensor`);
-  const dims = meta.shape.map((d, i) => (typeof d === 'number' && d > 0 ? (i === 0 ? batch : d) : i === 0 ? batch : 1));
+  const fixed = meta.shape[0];
+  if (typeof fixed === 'number' && fixed > 0 && fixed !== batch) {
+    throw new Error(`bench.mjs: input ${meta.name} has a fixed batch dimension of ${fixed}; --batch ${batch} needs a model with a symbolic one`);
+  }
+  const dims = meta.shape.map((d, i) => (i === 0 ? batch : typeof d === 'number' && d > 0 ? d : 1));
   const size = dims.reduce((a, b) => a * b, 1);
   const arrays = {
     float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array,
@@ -94,11 +98,15 @@ async function main() {
 
   for (let i = 0; i < opts.warmup; i++) await session.run(feeds);
   const times = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < opts.runs; i++) {
     const t0 = performance.now();
     await session.run(feeds);
     times.push(performance.now() - t0);
   }
+  // CPU time of the whole process (user + system, microseconds): on a shared
+  // machine it leaves out the time other processes hold the core.
+  const cpu = process.cpuUsage(cpu0);
   const med = median(times);
   const result = {
     runtime: 'onnxruntime-node',
@@ -110,6 +118,8 @@ async function main() {
     warmup: opts.warmup,
     median_ms: med,
     min_ms: Math.min(...times),
+    mean_ms: times.reduce((a, b) => a + b, 0) / times.length,
+    cpu_ms_per_image: (cpu.user + cpu.system) / 1000 / (opts.runs * opts.batch),
     ms_per_image: med / opts.batch,
     images_per_s: (1000 * opts.batch) / med,
   };
@@ -118,7 +128,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } else {
     console.log(`${opts.model}: onnxruntime ${result.version}, batch ${opts.batch}, ${opts.threads} thread(s), ${opts.runs} runs after ${opts.warmup} warm-up`);
-    console.log(`median ${med.toFixed(3)} ms/run (min ${result.min_ms.toFixed(3)}), ${result.ms_per_image.toFixed(3)} ms/image, ${result.images_per_s.toFixed(1)} images/s`);
+    console.log(`median ${med.toFixed(3)} ms/run (min ${result.min_ms.toFixed(3)}, mean ${result.mean_ms.toFixed(3)}), ${result.ms_per_image.toFixed(3)} ms/image, ${result.cpu_ms_per_image.toFixed(3)} cpu-ms/image, ${result.images_per_s.toFixed(1)} images/s`);
   }
 }
 

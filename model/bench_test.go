@@ -1,0 +1,202 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/internal/gemm"
+	"github.com/edgecache/edgecache/model/modeltest"
+)
+
+// resnet32 is the benchmark network: the shape of the ace-compiler ONNX
+// ResNet32 (projection shortcuts, symmetric padding), random weights.
+func resnet32(tb testing.TB, pad model.Padding) *model.Net {
+	n, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Padding: pad}, modeltest.RandomWeights(32, 10, true, 1))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// The fast convolutions must give the logits and taps of the reference path.
+// Tolerance: each convolution's rounding differs by at most 2*gamma(n) times
+// the absolute sum of its terms (conv_test.go); over a network those errors
+// are amplified by the layers after them, which no simple bound follows, so
+// the check is relative to the scale of each output: 1e-4 of the largest
+// absolute value of the layer. With u = 2^-24 ~ 6e-8 and n <= 578 terms the
+// per-layer bound is ~7e-5 of the absolute sum, and rounding errors of random
+// sign add like a random walk (typically ~sqrt(n)*u ~ 1.4e-6), so 1e-4 leaves
+// a wide margin for 31 layers while still catching any real indexing error,
+// which changes outputs by O(1) of their scale.
+func TestRunnerFastMatchesReference(t *testing.T) {
+	taps := []string{"conv1", "layer1.0.relu", "layer2.0", "layer3.4.relu", "layer3.4", "pool", "fc"}
+	for _, pad := range []model.Padding{model.PadSymmetric, model.PadKerasSame} {
+		for _, b := range []bool{true, false} {
+			n, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Padding: pad}, modeltest.RandomWeights(32, 10, b, 7))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const batch = 3
+			x := pixels(batch, 9)
+			fast, _ := n.NewRunner(batch, taps...)
+			ref, _ := n.NewRunner(batch, taps...)
+			model.UseReferenceConvolutions(ref)
+			for _, count := range []int{batch, 1} {
+				got, err := fast.Run(x[:count*model.InputLen], count)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := ref.Run(x[:count*model.InputLen], count)
+				compareLayer(t, fmt.Sprintf("%v shortcut B %v batch %d logits", pad, b, count), got, want)
+				for _, tap := range taps {
+					compareLayer(t, fmt.Sprintf("%v shortcut B %v batch %d tap %s", pad, b, count, tap), fast.Tap(tap), ref.Tap(tap))
+				}
+			}
+		}
+	}
+}
+
+func compareLayer(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	scale := 0.0
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-4*scale) {
+			t.Fatalf("%s: value %d is %v, reference %v (|diff| %g > 1e-4 * scale %g)", what, i, got[i], want[i], d, scale)
+		}
+	}
+}
+
+func pixels(n int, seed uint32) []float32 {
+	x := make([]float32, n*model.InputLen)
+	s := seed
+	for i := range x {
+		s = s*1664525 + 1013904223 // Numerical Recipes LCG: cheap, fixed
+		x[i] = float32(s>>8) / (1 << 24)
+	}
+	return x
+}
+
+// resnet32MACs is the multiply-adds of one ResNet32 (shortcut B) image.
+func resnet32MACs(n *model.Net) float64 {
+	macs := 0.0
+	conv := func(c *model.Conv, size int) int {
+		oh, ow := c.OutSize(size, size)
+		macs += float64(c.Out * c.In * c.K * c.K * oh * ow)
+		return oh
+	}
+	size := conv(&n.Stem, model.InputSize)
+	for s := range n.Stages {
+		for b := range n.Stages[s] {
+			blk := &n.Stages[s][b]
+			if blk.Shortcut != nil {
+				conv(blk.Shortcut, size)
+			}
+			oh := conv(&blk.Conv1, size)
+			conv(&blk.Conv2, oh)
+			size = oh
+		}
+	}
+	return macs
+}
+
+func benchRunner(b *testing.B, batch int, reference bool) {
+	n := resnet32(b, model.PadSymmetric)
+	r, err := n.NewRunner(batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if reference {
+		model.UseReferenceConvolutions(r)
+	}
+	x := pixels(batch, 1)
+	var times []time.Duration
+	cpu0 := cpuTime()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := r.Run(x, batch); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	cpu := cpuTime() - cpu0
+	// The machine is shared: the mean (ns/op) counts the time other
+	// processes hold the core, the median of single runs and the CPU time
+	// far less. tools/ort/bench.mjs reports the same three figures.
+	slices.Sort(times)
+	median := times[len(times)/2].Seconds() / float64(batch)
+	perImage := b.Elapsed().Seconds() / float64(b.N*batch)
+	b.ReportMetric(median*1e3, "ms/image")
+	b.ReportMetric(perImage*1e3, "mean-ms/image")
+	if cpu > 0 {
+		b.ReportMetric(cpu.Seconds()/float64(b.N*batch)*1e3, "cpu-ms/image")
+	}
+	b.ReportMetric(1/median, "images/s")
+	b.ReportMetric(resnet32MACs(n)/median/1e9, "GMAC/s")
+}
+
+// BenchmarkResNet32Batch1 is the latency figure compared with ONNX Runtime
+// (tools/ort/bench.mjs on resnet32_cifar10_pre.onnx), one thread.
+func BenchmarkResNet32Batch1(b *testing.B) { benchRunner(b, 1, false) }
+
+func BenchmarkResNet32Batch32(b *testing.B) { benchRunner(b, 32, false) }
+
+// BenchmarkResNet32Reference is the reference path, for the speed-up.
+func BenchmarkResNet32Reference(b *testing.B) { benchRunner(b, 1, true) }
+
+// BenchmarkConv reports GFLOP/s (2 per multiply-add) of each convolution
+// shape of ResNet32, batch 1, with the kernel Compute uses.
+func BenchmarkConv(b *testing.B) {
+	n := resnet32(b, model.PadSymmetric)
+	for _, cs := range []struct {
+		name string
+		c    *model.Conv
+		size int
+		res  bool
+	}{
+		{"stem", &n.Stem, 32, false},
+		{"stage1", &n.Stages[0][1].Conv2, 32, true},
+		{"stage2-down", &n.Stages[1][0].Conv1, 32, false},
+		{"stage2-short", n.Stages[1][0].Shortcut, 32, false},
+		{"stage2", &n.Stages[1][1].Conv2, 16, true},
+		{"stage3-down", &n.Stages[2][0].Conv1, 16, false},
+		{"stage3", &n.Stages[2][1].Conv2, 8, true},
+	} {
+		b.Run(cs.name+"/"+gemm.Kernel(), func(b *testing.B) {
+			c := cs.c
+			oh, ow := c.OutSize(cs.size, cs.size)
+			src := pixels(c.In*cs.size*cs.size, 3)
+			dst := make([]float32, c.Out*oh*ow)
+			var res []float32
+			if cs.res {
+				res = pixels(len(dst), 4)
+			}
+			apply := model.NewConvolution(c)
+			for b.Loop() {
+				apply(dst, src, 1, cs.size, cs.size, res, true)
+			}
+			flops := 2 * float64(c.Out*c.In*c.K*c.K*oh*ow)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// cpuTime is the user+system CPU time of the process so far (getrusage(2),
+// RUSAGE_SELF); Run allocates nothing, so garbage collection adds little.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,166 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/edgecache/edgecache/model/internal/gemm"
+)
+
+// convTolerance is the bound on |fast - convRef| for one output whose terms
+// (weights times inputs, bias, residual) have absolute sum absSum: each
+// result differs from the exact one by at most gamma(n) * absSum with
+// gamma(n) = n*u/(1-n*u), u = 2^-24 and n the number of terms, in any
+// summation order and with or without FMA (Higham, Accuracy and Stability of
+// Numerical Algorithms, 2nd ed., section 3.1). The fast path sums in another
+// order than convRef (bias last, FMA), so the two bounds add.
+func convTolerance(terms int, absSum float32) float64 {
+	n := float64(terms)
+	const u = 1.0 / (1 << 24)
+	return 2*n*u/(1-n*u)*float64(absSum) + 1e-30
+}
+
+func randSlice(rng *rand.Rand, n int, scale float64) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * scale)
+	}
+	return x
+}
+
+func absSlice(x []float32) []float32 {
+	if x == nil {
+		return nil
+	}
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(math.Abs(float64(v)))
+	}
+	return y
+}
+
+type convCase struct {
+	in, out, k, stride, size, batch int
+	pad                             Padding
+	residual, relu                  bool
+}
+
+func (cc convCase) String() string {
+	return fmt.Sprintf("%dx%d->%d k%d s%d %v batch %d res %v relu %v", cc.size, cc.in, cc.out, cc.k, cc.stride, cc.pad, cc.batch, cc.residual, cc.relu)
+}
+
+// checkConv runs newConvolver(c) against convRef on random data, with guard
+// values after the batch's outputs, and reports the largest error relative to
+// the tolerance.
+func checkConv(t *testing.T, rng *rand.Rand, cc convCase, fast convolver, c *Conv) {
+	t.Helper()
+	h := cc.size
+	oh, ow := c.OutSize(h, h)
+	src := randSlice(rng, cc.batch*cc.in*h*h, 1)
+	n := cc.batch * cc.out * oh * ow
+	var res []float32
+	if cc.residual {
+		res = randSlice(rng, n, 1)
+	}
+	const guard = -777.25
+	got := make([]float32, n+37)
+	for i := range got {
+		got[i] = guard
+	}
+	want := make([]float32, n)
+	fast.apply(got, src, cc.batch, h, h, res, cc.relu)
+	convRef(c, want, src, cc.batch, h, h, res, cc.relu)
+	absC := *c
+	absC.Weight, absC.Bias = absSlice(c.Weight), absSlice(c.Bias)
+	bound := make([]float32, n)
+	convRef(&absC, bound, absSlice(src), cc.batch, h, h, absSlice(res), false)
+	terms := cc.in*cc.k*cc.k + 2
+	for i := range want {
+		d := math.Abs(float64(got[i] - want[i]))
+		if tol := convTolerance(terms, bound[i]); !(d <= tol) {
+			t.Fatalf("%v: output %d is %v, convRef %v (|diff| %g > tolerance %g)", cc, i, got[i], want[i], d, tol)
+		}
+	}
+	for i := n; i < len(got); i++ {
+		if got[i] != guard {
+			t.Fatalf("%v: wrote past the output (value %d is %v)", cc, i, got[i])
+		}
+	}
+}
+
+func randConv(rng *rand.Rand, cc convCase) *Conv {
+	return &Conv{Out: cc.out, In: cc.in, K: cc.k, Stride: cc.stride, Padding: cc.pad,
+		Weight: randSlice(rng, cc.out*cc.in*cc.k*cc.k, 0.3), Bias: randSlice(rng, cc.out, 0.5)}
+}
+
+// Every convolution shape of the CIFAR ResNets, both paddings, odd batches,
+// with and without residual and ReLU, must match convRef.
+func TestFastConvMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := []convCase{
+		{in: 3, out: 16, k: 3, stride: 1, size: 32},  // stem
+		{in: 16, out: 16, k: 3, stride: 1, size: 32}, // stage 1
+		{in: 16, out: 32, k: 3, stride: 2, size: 32}, // stage 2, first block
+		{in: 16, out: 32, k: 1, stride: 2, size: 32}, // its projection shortcut
+		{in: 32, out: 32, k: 3, stride: 1, size: 16}, // stage 2
+		{in: 32, out: 64, k: 3, stride: 2, size: 16}, // stage 3, first block
+		{in: 32, out: 64, k: 1, stride: 2, size: 16},
+		{in: 64, out: 64, k: 3, stride: 1, size: 8}, // stage 3
+		// Off the ResNet path: odd sizes, a 1x1 stride-1, a 5x5, wide stride.
+		{in: 5, out: 8, k: 3, stride: 2, size: 7},
+		{in: 3, out: 24, k: 1, stride: 1, size: 9},
+		{in: 4, out: 8, k: 5, stride: 1, size: 11},
+		{in: 2, out: 8, k: 3, stride: 3, size: 10},
+	}
+	for _, sh := range shapes {
+		for _, pad := range []Padding{PadSymmetric, PadKerasSame} {
+			cc := sh
+			cc.pad = pad
+			cc.batch = 1 + 2*rng.IntN(2)
+			cc.residual = rng.IntN(2) == 0
+			cc.relu = rng.IntN(2) == 0
+			c := randConv(rng, cc)
+			fast := newConvolver(c)
+			if _, ok := fast.(*fastConv); !ok {
+				t.Fatalf("%v: newConvolver picked %T", cc, fast)
+			}
+			checkConv(t, rng, cc, fast, c)
+			// The same convolver again, with the other residual/ReLU choice,
+			// a different batch, and then a different input size.
+			cc.residual, cc.relu, cc.batch = !cc.residual, !cc.relu, 2
+			checkConv(t, rng, cc, fast, c)
+			cc.size++
+			checkConv(t, rng, cc, fast, c)
+		}
+	}
+}
+
+// A convolution whose output channels do not fill panels keeps the reference.
+func TestNewConvolverFallsBack(t *testing.T) {
+	c := &Conv{Out: gemm.MR + 3, In: 2, K: 3, Stride: 1}
+	if _, ok := newConvolver(c).(refConv); !ok {
+		t.Fatalf("newConvolver(Out %d) is %T, want refConv", c.Out, newConvolver(c))
+	}
+}
+
+// UseReferenceConvolutions makes r run every convolution with convRef, for
+// tests and benchmarks (in package model_test) that compare the two paths.
+func UseReferenceConvolutions(r *Runner) {
+	r.stem = refConv{&r.net.Stem}
+	for s := range r.blocks {
+		for b := range r.blocks[s] {
+			blk, br := &r.net.Stages[s][b], &r.blocks[s][b]
+			br.conv1, br.conv2 = refConv{&blk.Conv1}, refConv{&blk.Conv2}
+			if blk.Shortcut != nil {
+				br.short = refConv{blk.Shortcut}
+			}
+		}
+	}
+}
+
+// NewConvolution returns the fast path's apply for c, for benchmarks.
+func NewConvolution(c *Conv) func(dst, src []float32, batch, h, w int, residual []float32, relu bool) {
+	return newConvolver(c).apply
+}
