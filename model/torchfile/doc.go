@@ -9,8 +9,9 @@
 //     protocol version 1001, a sys_info dict with the byte order, the object
 //     itself, the sorted list of storage keys), then each storage in that order
 //     as an int64 element count followed by the raw elements.
-//   - Zip (torch >= 1.6): an uncompressed zip whose entries sit under one top
-//     folder (named after the file by torch < 2.1, "archive" later):
+//   - Zip (torch >= 1.6): a zip (torch 1.13 stores every entry uncompressed;
+//     deflated entries are read too) whose entries sit under one top folder
+//     (named after the file by torch 1.13, "archive" by later versions):
 //     <top>/data.pkl is the object and <top>/data/<key> the raw bytes of each
 //     storage; <top>/byteorder, when present, says "little" or "big".
 //

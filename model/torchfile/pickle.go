@@ -3,6 +3,7 @@ package torchfile
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/nlpodyssey/gopickle/pickle"
@@ -17,7 +18,12 @@ func unpickle(data []byte, storages *storageTable) (any, error) {
 	if storages != nil {
 		u.PersistentLoad = storages.persistentLoad
 	}
-	return u.Load()
+	v, err := u.Load()
+	if err != nil {
+		// gopickle's messages may dump whole objects (%#v); keep the start.
+		return nil, errors.New(truncate(err.Error(), 300))
+	}
+	return v, nil
 }
 
 // readPickle scans and decodes the next pickle from r (at most limit bytes)

@@ -33,6 +33,9 @@ type fakeCheckpoint struct {
 	tensors  []fakeTensor
 	storages map[string][]byte // raw bytes by key
 	wrap     string            // "": bare state dict, else the key holding it
+	// countError is added to the element count of the first storage in a
+	// legacy file.
+	countError int
 }
 
 // fromWeights stores each tensor as float32 in its own storage.
@@ -204,6 +207,9 @@ func (ck *fakeCheckpoint) legacy() []byte {
 			if t.key == k {
 				numel = t.numel
 			}
+		}
+		if k == keys[0] {
+			numel += ck.countError
 		}
 		out.Write(binary.LittleEndian.AppendUint64(nil, uint64(numel)))
 		out.Write(raw)

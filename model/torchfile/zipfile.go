@@ -19,7 +19,7 @@ const maxPickle = 1 << 30
 
 // openZip reads a zip-format torch.save file (torch >= 1.6; layout from
 // caffe2/serialize/inline_container.h): <top>/data.pkl, <top>/data/<key> per
-// storage, optionally <top>/byteorder. torch < 2.1 names <top> after the file,
+// storage, optionally <top>/byteorder. torch 1.13 names <top> after the file,
 // later versions "archive", so any single folder is accepted.
 func openZip(r io.ReaderAt, size int64) (*checkpoint, error) {
 	zr, err := zip.NewReader(r, size)
