@@ -24,7 +24,7 @@
 // total is exactly N/10 of the N training images (largest remainder first,
 // ties to the lower class index). On full CIFAR-10 this is the last 500
 // images of each class; on the shortened 4,000-record binary file it is 400
-// images, 36 to 42 per class.
+// images, 37 to 42 per class.
 //
 // An ImageFolder tree with its own ROOT/val folder keeps it: "val" reads that
 // folder and "fit" is the whole training folder.

@@ -10,11 +10,11 @@ import (
 
 // PixelStats returns the mean and the population standard deviation of each
 // of the model.InputLen input values over the images of s: the per-pixel
-// input normalisation of the cache paper's Keras models (Keras'
-// featurewise_center and featurewise_std_normalization, which use numpy's
-// mean and std, ddof 0). Sums are kept in float64 around the first image's
-// values (a shifted-data variance), so neither 60,000 images nor values far
-// from zero cost precision. workers decode in parallel as in Batches.
+// mean and std images that the cache paper's Keras models normalise their
+// input with (numpy's mean and std over the image axis, ddof 0). Sums are
+// kept in float64 around the first image's values (a shifted-data variance),
+// so neither 60,000 images nor values far from zero cost precision. workers
+// decode in parallel as in Batches.
 func PixelStats(s *Set, workers int) (mean, std []float32, err error) {
 	if s.Len() == 0 {
 		return nil, nil, errors.New("dataset: pixel statistics of an empty set")
