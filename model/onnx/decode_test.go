@@ -93,9 +93,9 @@ func initOf(g *tGraph, node string, k int) *tTensor { return g.init(g.node(node)
 
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		break_ func(g *tGraph)
-		want  string // the error, or a part of it
+		name   string
+		mutate func(g *tGraph)
+		want   string // the error, or a part of it
 	}{
 		{"asymmetric pads", func(g *tGraph) { g.node("/layer1.0/conv1/Conv").attr("pads").ints = []int64{0, 0, 1, 1} },
 			`onnx: node "/layer1.0/conv1/Conv" (Conv): pads [0 0 1 1] not supported (want symmetric 1)`},
@@ -155,7 +155,7 @@ func TestDecodeErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := baseGraph()
-			tc.break_(g)
+			tc.mutate(g)
 			_, err := onnx.Decode(g.encode())
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got error %v\nwant %s", err, tc.want)

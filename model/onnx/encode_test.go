@@ -259,7 +259,7 @@ func resnetGraph(w model.Weights, v variant) *tGraph {
 		if _, ok := w[bn+".weight"]; ok {
 			name := scope[:strings.LastIndex(scope, "/")] + "/" + bn[strings.LastIndex(bn, ".")+1:] + "/BatchNormalization"
 			x = add(tNode{op: "BatchNormalization", name: name,
-				in: []string{x, param(bn + ".weight"), param(bn + ".bias"), param(bn + ".running_mean"), param(bn + ".running_var")},
+				in:    []string{x, param(bn + ".weight"), param(bn + ".bias"), param(bn + ".running_mean"), param(bn + ".running_var")},
 				attrs: []tAttr{floatA("epsilon", v.eps), floatA("momentum", 0.9)}})
 		}
 		return x

@@ -17,9 +17,9 @@ type tensor struct {
 	i     []int64
 }
 
-// maxElems bounds any one tensor (2^31 values, far above the 8 GB mark) so
-// that a corrupt shape cannot overflow the element count.
-const maxElems = 1 << 31
+// maxElems bounds any one tensor (2^31-1 values, 8 GB of float32) so that a
+// corrupt shape cannot overflow the element count, even where int is 32 bits.
+const maxElems = math.MaxInt32
 
 func (t *tensor) len() int {
 	if t.isInt {

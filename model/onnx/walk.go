@@ -192,6 +192,10 @@ func (w *walker) conv(nd *nodeProto, in shape) (c conv, out string, sh shape, er
 		return
 	}
 	c.out, c.k = wt.dims[0], wt.dims[2]
+	if c.out < 1 {
+		err = nodeErr(nd, "weight %q has shape %v: no output channels", wt.name, wt.dims)
+		return
+	}
 	if k := wt.dims[2]; wt.dims[1] != in.c || k != wt.dims[3] || (k != 1 && k != 3) {
 		if k != 1 {
 			k = 3
@@ -305,8 +309,8 @@ func (w *walker) batchNorm(nd *nodeProto, in string, c *conv) (string, error) {
 	if t, _, err := intAttr(nd, "training_mode", 0); err != nil || t != 0 {
 		return "", nodeErr(nd, "training_mode = %d not supported (export the model in eval mode)", t)
 	}
-	for _, extra := range nd.outputs[1:] {
-		if extra != "" && len(w.g.consumers[extra]) > 0 {
+	for k, extra := range nd.outputs {
+		if k > 0 && extra != "" && len(w.g.consumers[extra]) > 0 {
 			return "", nodeErr(nd, "training output %q is used; export the model in eval mode", extra)
 		}
 	}
@@ -416,7 +420,10 @@ func (w *walker) block(in string, sh shape) (b block, out string, osh shape, err
 		err = nodeErr(add, "adds a %v residual to a %v block output", rsh, osh)
 		return
 	}
-	out, err = w.relu(add.outputs[0])
+	if out, err = output(add); err != nil {
+		return
+	}
+	out, err = w.relu(out)
 	return
 }
 
