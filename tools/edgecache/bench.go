@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/edgecache/edgecache/model"
+)
+
+func init() {
+	register("bench", "latency and throughput of our engines next to ONNX Runtime's, in the same run", runBench)
+}
+
+// benchRow is one engine's figures.
+type benchRow struct {
+	Engine       string  `json:"engine"`
+	Batch        int     `json:"batch"`
+	Threads      int     `json:"threads"`
+	MsPerImage   float64 `json:"ms_per_image"`
+	ImagesPerSec float64 `json:"images_per_s"`
+	// Ratio is this row's ms/image over the ONNX Runtime row of the same
+	// precision, batch and threads (below 1: we are faster).
+	Ratio float64 `json:"ratio_to_ort,omitempty"`
+	Note  string  `json:"note,omitempty"`
+}
+
+type benchOpts struct {
+	runs, warmup int
+}
+
+func runBench(args []string, stdout io.Writer) error {
+	fs := newFlags("bench", "-model FILE [-onnx FILE] [-runs N] [-json]")
+	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras")
+	normPath := fs.String("norm", "", "input normalisation file for Keras models (made by edgecache norm)")
+	onnxPath := fs.String("onnx", "", "the same model as ONNX, for ONNX Runtime (default: -model when it is .onnx)")
+	ortDir := fs.String("ort", "", "folder of tools/ort (with node_modules); default: found beside the binary or working directory")
+	runs := fs.Int("runs", 300, "timed runs per figure (median reported)")
+	warmup := fs.Int("warmup", 30, "untimed runs first")
+	threads := fs.Int("threads", 2, "threads for the throughput figures")
+	batch := fs.Int("batch", 32, "batch for the throughput figures")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *runs < 1 || *warmup < 0 || *threads < 1 || *batch < 1 {
+		return usagef("-runs, -threads and -batch must be positive, -warmup not negative")
+	}
+	net, err := loadModel(*modelPath, *normPath)
+	if err != nil {
+		return err
+	}
+	if *onnxPath == "" && strings.EqualFold(filepath.Ext(*modelPath), ".onnx") {
+		*onnxPath = *modelPath
+	}
+	o := benchOpts{runs: *runs, warmup: *warmup}
+	var rows []benchRow
+	// Interleave ours and ORT's so that load on this shared machine falls
+	// on both alike.
+	f1, err := benchLatency(func() (engine, error) { return net.NewRunner(1) }, o)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, benchRow{Engine: "edgecache float32", Batch: 1, Threads: 1, MsPerImage: f1, ImagesPerSec: 1000 / f1})
+	ortNote := ""
+	script := findORT(*ortDir)
+	switch {
+	case *onnxPath == "":
+		ortNote = "no ONNX file for this model (-onnx)"
+	case script == "":
+		ortNote = "tools/ort not installed (make tools/ort/node_modules)"
+	}
+	if ortNote == "" {
+		r, err := ortBench(script, *onnxPath, 1, 1, o)
+		if err != nil {
+			return err
+		}
+		r.Engine = "onnxruntime float32"
+		rows = append(rows, r)
+		rows[0].Ratio = rows[0].MsPerImage / r.MsPerImage
+	}
+	tp, err := benchThroughput(func() (engine, error) { return net.NewRunner(*batch) }, *batch, *threads, o)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, benchRow{Engine: "edgecache float32", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp})
+	if ortNote == "" {
+		r, err := ortThroughput(script, *onnxPath, *batch, *threads, o)
+		if err != nil {
+			return err
+		}
+		r.Engine = "onnxruntime float32"
+		rows[len(rows)-1].Ratio = rows[len(rows)-1].MsPerImage / r.MsPerImage
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"model": *modelPath, "arch": net.String(), "rows": rows, "ort_note": ortNote,
+			"cpu": runtime.GOARCH, "go": runtime.Version()})
+	}
+	fmt.Fprintf(stdout, "%v, %d timed runs per figure (median)\n", net, *runs)
+	fmt.Fprintf(stdout, "%-22s %5s %7s %10s %10s %8s\n", "engine", "batch", "threads", "ms/image", "images/s", "vs ORT")
+	for _, r := range rows {
+		ratio := ""
+		if r.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.Ratio)
+		}
+		fmt.Fprintf(stdout, "%-22s %5d %7d %10.3f %10.1f %8s\n", r.Engine, r.Batch, r.Threads, r.MsPerImage, r.ImagesPerSec, ratio)
+	}
+	if ortNote != "" {
+		fmt.Fprintf(stdout, "ONNX Runtime not measured: %s\n", ortNote)
+	}
+	return nil
+}
+
+func benchInput(n int) []float32 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := make([]float32, n*model.InputLen)
+	for i := range x {
+		x[i] = rng.Float32()
+	}
+	return x
+}
+
+// benchLatency is the median batch-1 time of one engine on this goroutine, in ms.
+func benchLatency(mk func() (engine, error), o benchOpts) (float64, error) {
+	e, err := mk()
+	if err != nil {
+		return 0, err
+	}
+	x := benchInput(1)
+	times := make([]float64, o.runs)
+	for i := -o.warmup; i < o.runs; i++ {
+		t := time.Now()
+		if _, err := e.Run(x, 1); err != nil {
+			return 0, err
+		}
+		if i >= 0 {
+			times[i] = float64(time.Since(t).Nanoseconds()) / 1e6
+		}
+	}
+	slices.Sort(times)
+	return times[len(times)/2], nil
+}
+
+// benchThroughput runs one engine per thread on full batches and returns
+// images/s over the median round.
+func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts) (float64, error) {
+	engines := make([]engine, threads)
+	for i := range engines {
+		e, err := mk()
+		if err != nil {
+			return 0, err
+		}
+		engines[i] = e
+	}
+	x := benchInput(batch)
+	rounds := max(o.runs/batch, 5)
+	times := make([]float64, rounds)
+	errs := make([]error, threads)
+	for i := -1; i < rounds; i++ {
+		t := time.Now()
+		var wg sync.WaitGroup
+		for k, e := range engines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[k] = e.Run(x, batch)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return 0, err
+			}
+		}
+		if i >= 0 {
+			times[i] = time.Since(t).Seconds()
+		}
+	}
+	slices.Sort(times)
+	return float64(batch*threads) / times[len(times)/2], nil
+}
+
+// findORT locates tools/ort/bench.mjs with its node_modules.
+func findORT(dir string) string {
+	cands := []string{dir}
+	if dir == "" {
+		cands = []string{"tools/ort"}
+		if exe, err := os.Executable(); err == nil {
+			cands = append(cands, filepath.Join(filepath.Dir(exe), "..", "tools", "ort"))
+		}
+	}
+	for _, d := range cands {
+		if d == "" {
+			continue
+		}
+		s := filepath.Join(d, "bench.mjs")
+		if _, err := os.Stat(filepath.Join(d, "node_modules", "onnxruntime-node")); err == nil {
+			if _, err := os.Stat(s); err == nil {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// ortBench runs tools/ort/bench.mjs and reads its JSON line.
+func ortBench(script, onnxFile string, batch, threads int, o benchOpts) (benchRow, error) {
+	runs := o.runs
+	if batch > 1 {
+		runs = max(o.runs/batch, 5)
+	}
+	cmd := exec.Command("node", script, onnxFile, "--json", "--batch", fmt.Sprint(batch), "--threads", fmt.Sprint(threads),
+		"--runs", fmt.Sprint(runs), "--warmup", fmt.Sprint(max(o.warmup/batch, 1)))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return benchRow{}, fmt.Errorf("onnxruntime benchmark: %v: %s", err, strings.TrimSpace(errb.String()))
+	}
+	var r struct {
+		MsPerImage   float64 `json:"ms_per_image"`
+		ImagesPerSec float64 `json:"images_per_s"`
+		Version      string  `json:"version"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return benchRow{}, fmt.Errorf("onnxruntime benchmark: reading %q: %v", out.String(), err)
+	}
+	return benchRow{Batch: batch, Threads: threads, MsPerImage: r.MsPerImage, ImagesPerSec: r.ImagesPerSec, Note: "onnxruntime-node " + r.Version}, nil
+}
+
+// ortThroughput measures ORT at the given batch and threads; for a model whose
+// batch dimension is fixed at 1 (the ace-compiler files) it runs one
+// single-threaded process per thread side by side instead, which is how our
+// own throughput figure is made too (one runner per core).
+func ortThroughput(script, onnxFile string, batch, threads int, o benchOpts) (benchRow, error) {
+	r, err := ortBench(script, onnxFile, batch, threads, o)
+	if err == nil || !strings.Contains(err.Error(), "fixed batch dimension") {
+		return r, err
+	}
+	rows := make([]benchRow, threads)
+	errs := make([]error, threads)
+	var wg sync.WaitGroup
+	for k := range rows {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows[k], errs[k] = ortBench(script, onnxFile, 1, 1, benchOpts{runs: o.runs, warmup: o.warmup})
+		}()
+	}
+	wg.Wait()
+	sum := benchRow{Batch: 1, Threads: threads, Note: fmt.Sprintf("model has a fixed batch of 1: %d single-threaded processes side by side", threads)}
+	for k, r := range rows {
+		if errs[k] != nil {
+			return benchRow{}, errs[k]
+		}
+		sum.ImagesPerSec += r.ImagesPerSec
+	}
+	sum.MsPerImage = 1000 / sum.ImagesPerSec
+	return sum, nil
+}
