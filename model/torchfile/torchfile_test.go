@@ -172,6 +172,24 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestBigEndian reads storages written on a big-endian machine.
+func TestBigEndian(t *testing.T) {
+	want := modeltest.RandomWeights(8, 3, false, 4)
+	ck := fromWeights(want)
+	ck.bigEndian = true
+	for format, file := range map[string][]byte{"zip": ck.zip(t, "archive"), "legacy": ck.legacy()} {
+		got, err := read(file)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		for k, v := range want {
+			if !slices.Equal(got[k].Data, v.Data) {
+				t.Fatalf("%s: tensor %s differs", format, k)
+			}
+		}
+	}
+}
+
 // TestStrides reads views with offsets and strides out of one storage,
 // including the pre-0.4 four-argument _rebuild_tensor.
 func TestStrides(t *testing.T) {

@@ -36,6 +36,9 @@ type fakeCheckpoint struct {
 	// countError is added to the element count of the first storage in a
 	// legacy file.
 	countError int
+	// bigEndian writes storages (and legacy counts) big-endian, as torch
+	// does on a big-endian machine, and says so.
+	bigEndian bool
 }
 
 // fromWeights stores each tensor as float32 in its own storage.
@@ -170,7 +173,10 @@ func (ck *fakeCheckpoint) zip(t testing.TB, top string) []byte {
 	}
 	add("data.pkl", ck.objectPickle(false))
 	for _, k := range ck.storageKeys() {
-		add("data/"+k, ck.storages[k])
+		add("data/"+k, ck.raw(k))
+	}
+	if ck.bigEndian {
+		add("byteorder", []byte("big"))
 	}
 	add("version", []byte("3\n"))
 	if err := zw.Close(); err != nil {
@@ -189,7 +195,11 @@ func (ck *fakeCheckpoint) legacy() []byte {
 	p.str("protocol_version")
 	p.int(1001)
 	p.str("little_endian")
-	p.op(0x88, 'u', '.')
+	if ck.bigEndian {
+		p.op(0x89, 'u', '.')
+	} else {
+		p.op(0x88, 'u', '.')
+	}
 	out.Write(p.Bytes())
 	out.Write(ck.objectPickle(true))
 	keys := ck.storageKeys()
@@ -201,7 +211,7 @@ func (ck *fakeCheckpoint) legacy() []byte {
 	p.op('e', '.')
 	out.Write(p.Bytes())
 	for _, k := range keys {
-		raw := ck.storages[k]
+		raw := ck.raw(k)
 		var numel int
 		for _, t := range ck.tensors {
 			if t.key == k {
@@ -211,8 +221,31 @@ func (ck *fakeCheckpoint) legacy() []byte {
 		if k == keys[0] {
 			numel += ck.countError
 		}
-		out.Write(binary.LittleEndian.AppendUint64(nil, uint64(numel)))
+		if ck.bigEndian {
+			out.Write(binary.BigEndian.AppendUint64(nil, uint64(numel)))
+		} else {
+			out.Write(binary.LittleEndian.AppendUint64(nil, uint64(numel)))
+		}
 		out.Write(raw)
 	}
 	return out.Bytes()
+}
+
+// raw returns a storage's bytes in the file's byte order.
+func (ck *fakeCheckpoint) raw(key string) []byte {
+	b := ck.storages[key]
+	if !ck.bigEndian {
+		return b
+	}
+	size := 4
+	for _, t := range ck.tensors {
+		if t.key == key {
+			size = dtypes[t.class].size
+		}
+	}
+	b = bytes.Clone(b)
+	for i := 0; i+size <= len(b); i += size {
+		slices.Reverse(b[i : i+size])
+	}
+	return b
 }

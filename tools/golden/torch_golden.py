@@ -13,9 +13,10 @@ Usage: /usr/bin/python3 tools/golden/torch_golden.py [DATA_DIR]
      "module." keys, 'best_prec1'}, option-A shortcuts, most tensors float16
      (half the file size), one float64, num_batches_tracked int64 buffers.
    - resnet8_zip.pt: zip format, {'model_state_dict', 'epoch'}, option-B
-     (nn.Sequential conv+BN) shortcuts, float32, the stem's batch-norm vectors
-     stored as views of one shared storage (nonzero storage offsets) and the
-     final layer's weight non-contiguous (a transposed view).
+     (nn.Sequential conv+BN) shortcuts, float32 but for one bfloat16 and one
+     float16 tensor, the stem's batch-norm vectors stored as views of one
+     shared storage (nonzero storage offsets) and the final layer's weight
+     non-contiguous (a transposed view).
    Their golden logits use only the hash-generated inputs, so the Go tests on
    them need no shared data. The logits come from torch.load of the written
    file, so they reflect exactly what the file holds.
@@ -156,6 +157,10 @@ def small(name, option, seed, legacy):
             sd["bn1." + p] = shared[i]
         sd["linear.weight"] = sd["linear.weight"].t().contiguous().t()
         assert not sd["linear.weight"].is_contiguous() and sd["bn1.bias"].storage_offset() == 16
+        # The two largest tensors in 16 bits keep the file small and cover
+        # bfloat16 and float16 in this format too.
+        sd["layer3.0.conv2.weight"] = sd["layer3.0.conv2.weight"].bfloat16()
+        sd["layer3.0.conv1.weight"] = sd["layer3.0.conv1.weight"].half()
         obj = {"model_state_dict": sd, "epoch": 3}
     path = os.path.join(OUT, name)
     torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
