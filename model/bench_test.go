@@ -35,8 +35,12 @@ func resnet32(tb testing.TB, pad model.Padding) *model.Net {
 // which changes outputs by O(1) of their scale.
 func TestRunnerFastMatchesReference(t *testing.T) {
 	taps := []string{"conv1", "layer1.0.relu", "layer2.0", "layer3.4.relu", "layer3.4", "pool", "fc"}
-	for _, pad := range []model.Padding{model.PadSymmetric, model.PadKerasSame} {
-		for _, b := range []bool{true, false} {
+	pads, kinds, counts := []model.Padding{model.PadSymmetric, model.PadKerasSame}, []bool{true, false}, []int{3, 1}
+	if testing.Short() { // the reference path is slow, above all under qemu
+		pads, kinds, counts = pads[:1], kinds[:1], counts[1:]
+	}
+	for _, pad := range pads {
+		for _, b := range kinds {
 			n, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Padding: pad}, modeltest.RandomWeights(32, 10, b, 7))
 			if err != nil {
 				t.Fatal(err)
@@ -46,7 +50,7 @@ func TestRunnerFastMatchesReference(t *testing.T) {
 			fast, _ := n.NewRunner(batch, taps...)
 			ref, _ := n.NewRunner(batch, taps...)
 			model.UseReferenceConvolutions(ref)
-			for _, count := range []int{batch, 1} {
+			for _, count := range counts {
 				got, err := fast.Run(x[:count*model.InputLen], count)
 				if err != nil {
 					t.Fatal(err)
