@@ -108,8 +108,9 @@ type floatBlock struct {
 
 // floatConv holds a convolution with weights reordered to (ky, kx, in) rows.
 type floatConv struct {
-	c    *model.Conv
-	rows []float32
+	c     *model.Conv
+	rows  []float32
+	patch []float32
 }
 
 func newFloatConv(c *model.Conv) floatConv {
@@ -124,7 +125,7 @@ func newFloatConv(c *model.Conv) floatConv {
 			}
 		}
 	}
-	return floatConv{c, rows}
+	return floatConv{c: c, rows: rows}
 }
 
 func newFloatNet(n *model.Net) *floatNet {
@@ -201,35 +202,35 @@ func (f *floatNet) run(pixels []float32, see func(name string, v []float32)) {
 	}
 }
 
-// apply computes dst = [relu](conv(src) + bias) on HWC tensors.
+// apply computes dst = [relu](conv(src) + bias) on HWC tensors: each
+// output pixel's patch is gathered once (zeros outside the image), then
+// dotted with every weight row.
 func (fc *floatConv) apply(dst, src []float32, h, w int, relu bool) {
 	c := fc.c
 	top, left, _, _ := c.Pads(h, w)
 	oh, ow := c.OutSize(h, w)
 	per := c.In * c.K * c.K
+	if cap(fc.patch) < per {
+		fc.patch = make([]float32, per)
+	}
+	patch := fc.patch[:per]
 	for y := range oh {
 		for x := range ow {
-			d := dst[(y*ow+x)*c.Out : (y*ow+x+1)*c.Out]
-			for o := range c.Out {
-				sum := c.Bias[o]
-				row := fc.rows[o*per : (o+1)*per]
-				for ky := range c.K {
-					iy := y*c.Stride + ky - top
-					if iy < 0 || iy >= h {
-						continue
-					}
-					for kx := range c.K {
-						ix := x*c.Stride + kx - left
-						if ix < 0 || ix >= w {
-							continue
-						}
-						wr := row[(ky*c.K+kx)*c.In : (ky*c.K+kx+1)*c.In]
-						xs := src[(iy*w+ix)*c.In : (iy*w+ix+1)*c.In]
-						for i, v := range wr {
-							sum += v * xs[i]
-						}
+			for ky := range c.K {
+				iy := y*c.Stride + ky - top
+				for kx := range c.K {
+					ix := x*c.Stride + kx - left
+					seg := patch[(ky*c.K+kx)*c.In : (ky*c.K+kx+1)*c.In]
+					if iy < 0 || iy >= h || ix < 0 || ix >= w {
+						clear(seg)
+					} else {
+						copy(seg, src[(iy*w+ix)*c.In:(iy*w+ix+1)*c.In])
 					}
 				}
+			}
+			d := dst[(y*ow+x)*c.Out : (y*ow+x+1)*c.Out]
+			for o := range c.Out {
+				sum := c.Bias[o] + dot(fc.rows[o*per:(o+1)*per], patch)
 				if relu && sum < 0 {
 					sum = 0
 				}
@@ -237,6 +238,23 @@ func (fc *floatConv) apply(dst, src []float32, h, w int, relu bool) {
 			}
 		}
 	}
+}
+
+// dot is a float32 dot product with four partial sums (len(b) >= len(a)).
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // floatShortcutA is option A in HWC (see shortcutA).
