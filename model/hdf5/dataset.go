@@ -186,6 +186,12 @@ func (ds *Dataset) Raw() ([]byte, error) {
 		n = 0
 	}
 	size := n * int64(ds.typ.Size)
+	// Deflate expands at most about 1032 times (zlib's technical notes), so
+	// no stored dataset exceeds that multiple of the file: a larger shape is
+	// corrupt, and refusing it keeps a small file from costing gigabytes.
+	if limit := 1032*ds.obj.f.size + 1<<16; size > limit {
+		return nil, ds.obj.errorf("shape %v needs %d bytes, more than a %d-byte file can hold", ds.dims, size, ds.obj.f.size)
+	}
 	l := &ds.layout
 	switch l.class {
 	case layoutCompact:

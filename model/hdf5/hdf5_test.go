@@ -1,0 +1,332 @@
+package hdf5
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func open(t testing.TB, name string) (*File, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return f, b
+}
+
+// expected is what h5py read from the test files (testdata/make_testdata.py).
+type expected struct {
+	Shape   []int     `json:"shape"`
+	Values  []float64 `json:"values"`
+	Strings []string  `json:"strings"`
+}
+
+// TestAgainstH5py reads every dataset and attribute h5py listed and compares.
+func TestAgainstH5py(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "expect.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files map[string]map[string]expected
+	if err := json.Unmarshal(b, &files); err != nil {
+		t.Fatal(err)
+	}
+	for name, items := range files {
+		t.Run(name, func(t *testing.T) {
+			f, _ := open(t, name)
+			checked := 0
+			for key, want := range items {
+				path, attr, isAttr := strings.Cut(key, "@")
+				if strings.Contains(name, "v3") && path == "/chunked" {
+					continue // fixed-array chunk index: checked in TestUnsupported
+				}
+				var shape []int
+				var strs []string
+				var vals []float64
+				if isAttr {
+					var a *Attr
+					if g, err := f.Root().Group(path); err == nil {
+						a, err = g.Attr(attr)
+						if err != nil {
+							t.Fatal(err)
+						}
+					} else {
+						ds, err := f.Root().Dataset(path)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if a, err = ds.Attr(attr); err != nil {
+							t.Fatal(err)
+						}
+					}
+					shape = a.Shape()
+					if want.Strings != nil {
+						strs, err = a.Strings()
+					} else {
+						vals, err = a.Float64s()
+					}
+					if err != nil {
+						t.Fatalf("%s: %v", key, err)
+					}
+				} else {
+					ds, err := f.Root().Dataset(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					shape = ds.Shape()
+					if want.Strings != nil {
+						strs, err = ds.Strings()
+					} else {
+						var f32 []float32
+						f32, err = ds.Float32s()
+						for _, v := range f32 {
+							vals = append(vals, float64(v))
+						}
+						// Float32s rounds to float32: so must the reference.
+						for i, v := range want.Values {
+							want.Values[i] = float64(float32(v))
+						}
+					}
+					if err != nil {
+						t.Fatalf("%s: %v", key, err)
+					}
+				}
+				if !slices.Equal(shape, want.Shape) {
+					t.Errorf("%s: shape %v, h5py %v", key, shape, want.Shape)
+				}
+				if want.Strings != nil && !slices.Equal(strs, want.Strings) {
+					t.Errorf("%s: %q, h5py %q", key, strs, want.Strings)
+				}
+				if want.Values != nil && !slices.Equal(vals, want.Values) {
+					t.Errorf("%s: %v, h5py %v", key, vals, want.Values)
+				}
+				checked++
+			}
+			t.Logf("%s (superblock %d): %d datasets and attributes equal h5py's", name, f.SuperblockVersion(), checked)
+		})
+	}
+}
+
+func TestSuperblockVersions(t *testing.T) {
+	for name, v := range map[string]int{"v0.h5": 0, "v2.h5": 2, "v3_fixed_array.h5": 3, "dense_links.h5": 2} {
+		if f, _ := open(t, name); f.SuperblockVersion() != v {
+			t.Errorf("%s: superblock %d, want %d", name, f.SuperblockVersion(), v)
+		}
+	}
+}
+
+// TestUnsupported checks that features outside the subset are named.
+func TestUnsupported(t *testing.T) {
+	f, _ := open(t, "v3_fixed_array.h5")
+	_, err := f.Root().Dataset("chunked")
+	wantErr(t, err, "chunk index type 3 (fixed array) not supported")
+	f, _ = open(t, "dense_links.h5")
+	_, err = f.Root().Attrs()
+	wantErr(t, err, "message type 0x15 (attribute info)", "dense storage")
+	_, err = f.Root().Attr("a00")
+	wantErr(t, err, "dense storage")
+	_, err = f.Root().Group("dense")
+	wantErr(t, err, "message type 0x2 (link info)", "dense storage")
+	f, _ = open(t, "v0.h5")
+	_, err = f.Root().Dataset("data/nothing")
+	wantErr(t, err, `/data has no member "nothing"`)
+	_, err = f.Root().Dataset("model_weights")
+	wantErr(t, err, "is a group, not a dataset")
+	_, err = f.Root().Group("data/half")
+	wantErr(t, err, "is a dataset, not a group")
+	ds, err := f.Root().Dataset("data/vlen_strings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ds.Float32s()
+	wantErr(t, err, "not numbers")
+}
+
+func wantErr(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("no error, want one with %q", parts)
+		return
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q lacks %q", err, p)
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "hdf5: ") {
+		t.Errorf("error %q lacks the package prefix", err)
+	}
+}
+
+// TestTruncated: every prefix of a file is refused by Open (the superblock's
+// end-of-file address says how long the file must be).
+func TestTruncated(t *testing.T) {
+	for _, name := range []string{"v0.h5", "v2.h5"} {
+		_, b := open(t, name)
+		for n := 0; n < len(b); n += 1 + n/50 {
+			_, err := Open(bytes.NewReader(b[:n]), int64(n))
+			if err == nil {
+				t.Fatalf("%s truncated to %d bytes: no error", name, n)
+			}
+		}
+	}
+}
+
+// TestCorrupt flips bytes throughout the test files and reads everything:
+// errors are expected, panics and hangs are not. Version 2 metadata has
+// checksums, so there most flips must be caught.
+func TestCorrupt(t *testing.T) {
+	// A prime step lands on every kind of structure; FuzzOpen goes further.
+	step := 61
+	if testing.Short() {
+		step = 401
+	}
+	saved := maxDataBytes
+	maxDataBytes = 1 << 20
+	defer func() { maxDataBytes = saved }()
+	for _, name := range []string{"v0.h5", "v2.h5"} {
+		_, b := open(t, name)
+		c := make([]byte, len(b))
+		for i := 0; i < len(b); i += step {
+			copy(c, b)
+			c[i] ^= 0xa5
+			if f, err := Open(bytes.NewReader(c), int64(len(c))); err == nil {
+				readAll(f.Root(), 0)
+			}
+		}
+	}
+}
+
+// readAll reads every object, attribute and value under g, ignoring errors,
+// bounded in depth and breadth so that link cycles cannot hang it.
+func readAll(g *Group, depth int) (objects int) {
+	if depth > 8 {
+		return 0
+	}
+	if attrs, err := g.Attrs(); err == nil {
+		readAttrs(attrs)
+	}
+	for i, m := range g.Members() {
+		if i > 100 {
+			break
+		}
+		objects++
+		if sub, err := g.Group(m); err == nil {
+			objects += readAll(sub, depth+1)
+			continue
+		}
+		if ds, err := g.Dataset(m); err == nil {
+			ds.Float32s()
+			ds.Strings()
+			if attrs, err := ds.Attrs(); err == nil {
+				readAttrs(attrs)
+			}
+		}
+	}
+	return objects
+}
+
+func readAttrs(attrs []*Attr) {
+	for _, a := range attrs {
+		a.Strings()
+		a.Float64s()
+		a.Text()
+	}
+}
+
+func TestNotHDF5(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("hello"), []byte("\x89HDF\r\n\x1a\n"), append([]byte("\x89HDF\r\n\x1a\n\x07"), make([]byte, 100)...)} {
+		if _, err := Open(bytes.NewReader(b), int64(len(b))); err == nil {
+			t.Errorf("%q: no error", b)
+		}
+	}
+}
+
+func TestHalf(t *testing.T) {
+	for h, want := range map[uint16]float32{
+		0x0000: 0, 0x3c00: 1, 0xc000: -2, 0x7bff: 65504, 0x0001: 1.0 / (1 << 24), 0x03ff: 1023.0 / (1 << 24),
+		0x0400: 1.0 / (1 << 14), 0x3555: 0.333251953125, 0x7c00: float32(math.Inf(1)), 0xfc00: float32(math.Inf(-1)),
+	} {
+		if got := halfToFloat32(h); got != want {
+			t.Errorf("half %#04x: %v, want %v", h, got, want)
+		}
+	}
+	if got := halfToFloat32(0x8000); got != 0 || !math.Signbit(float64(got)) {
+		t.Errorf("half 0x8000: %v, want -0", got)
+	}
+	if got := halfToFloat32(0x7e00); !math.IsNaN(float64(got)) {
+		t.Errorf("half 0x7e00: %v, want NaN", got)
+	}
+}
+
+// TestLookup3 uses the values printed by the driver of lookup3.c.
+func TestLookup3(t *testing.T) {
+	if got := lookup3(nil); got != 0xdeadbeef {
+		t.Errorf("lookup3(\"\") = %#x, want 0xdeadbeef", got)
+	}
+	if got := lookup3([]byte("Four score and seven years ago")); got != 0x17770551 {
+		t.Errorf("lookup3(Four score...) = %#x, want 0x17770551", got)
+	}
+}
+
+// TestKeras opens one of the paper's files when the shared data is there.
+func TestKeras(t *testing.T) {
+	dir := os.Getenv("EDGECACHE_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "data")
+	}
+	path := filepath.Join(dir, "models", "simple-cache", "cifar10_ResNet32v1_model.150.h5")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	f, err := Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"keras_version": "2.1.1", "backend": "tensorflow"} {
+		a, err := f.Root().Attr(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := a.Text(); s != want || err != nil {
+			t.Errorf("%s = %q (%v), want %q", name, s, err, want)
+		}
+	}
+	w, err := f.Root().Group("model_weights")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := w.Attr("layer_names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := a.Strings()
+	if err != nil || len(names) != 114 || names[0] != "input_1" || names[113] != "dense_1" {
+		t.Fatalf("layer_names: %d names %q ... (%v)", len(names), names[:min(3, len(names))], err)
+	}
+	ds, err := w.Dataset("conv2d_1/conv2d_1/kernel:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ds.Float32s()
+	if err != nil || !slices.Equal(ds.Shape(), []int{3, 3, 3, 16}) || len(v) != 432 {
+		t.Fatalf("kernel shape %v, %d values, %v", ds.Shape(), len(v), err)
+	}
+	if n := readAll(f.Root(), 0); n < 2*114 {
+		t.Errorf("walked %d objects", n)
+	}
+}
