@@ -10,4 +10,42 @@
 // once by PackWeights) and b row j the uint8 activations of one output pixel
 // (an im2col patch, depth-contiguous). Zero points and requantization are the
 // caller's: with weights symmetric, sum w*(x-zp) = sum w*x - zp*sum w.
+//
+// # Kernels
+//
+// Every assembly kernel computes 4x4 tiles of c (4 weight rows, 4 pixels) as
+// 16 dot products, each in its own vector register, walking the depth of
+// both operands in blocks; a tile ends by folding each register's lanes into
+// one sum, which leaves each row's 4 pixels side by side for one store. PackWeights
+// lays the weights out in panels of 4 rows, block by block, zero-padded, so a
+// kernel streams them front to back. The kernel is picked once at start-up
+// from golang.org/x/sys/cpu (Kernels lists them, BestKernel names the pick):
+//
+//   - vnni (amd64, AVX512-VNNI+VL+BW): VPDPBUSD, u8 x s8 summed in fours
+//     into int32 with no intermediate saturation, on 32-byte blocks; the last
+//     partial block is a masked load.
+//   - avx2 (amd64): activations zero-extended to 16 bits, weights stored as
+//     int16, VPMADDWD; exact for all inputs, unlike VPMADDUBSW, whose
+//     saturating int16 pair sums overflow at 255*127*2.
+//   - dot (arm64 with FEAT_DotProd, e.g. Cortex-A76/Pi 5): SDOT on x^0x80 =
+//     x-128, plus 128*sum(w) per row computed when packing; exact in int32.
+//   - neon (every arm64, e.g. Cortex-A72/Pi 4): SMULL+SMLAL2 into 16 bits
+//     (two products of at most 128*127 each), SADALP into 32 bits.
+//   - go: the Go twin, on GOARCH=arm, other architectures and with the
+//     noasm build tag.
+//
+// Tiles that would cross the end of b or c (n not a multiple of 4, M not a
+// multiple of 4) run on copies in small scratch buffers, and the last
+// partial depth block is read without touching bytes past Depth, so the
+// kernels read and write nothing outside the regions Gemm describes.
+//
+// # Testing and measuring
+//
+//	go test ./quant/internal/kernel/                     # every kernel this CPU has vs gemmRef
+//	go test -tags noasm ./quant/internal/kernel/
+//	GOARCH=arm64 go test -exec qemu-aarch64-static ./quant/internal/kernel/
+//	GOARCH=arm64 go test -exec 'qemu-aarch64-static -cpu cortex-a72' ./quant/internal/kernel/
+//	GOARCH=arm GOARM=6 go test -exec qemu-arm-static ./quant/internal/kernel/
+//	go test -run - -bench . ./quant/internal/kernel/      # GMAC/s per kernel, in thread CPU time
+//	go run ./quant/internal/kernel/inscount              # arm64 instructions and Pi 4/5 estimate
 package kernel

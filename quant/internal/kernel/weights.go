@@ -69,6 +69,27 @@ func (w *Weights) Gemm(n int, b []uint8, ldb int, c []int32, ldc int) {
 	w.gemmTiles(n, b, ldb, c, ldc)
 }
 
+// PackWeightsWith is PackWeights for the named kernel (one of Kernels), for
+// benchmarks and tools comparing kernels on one machine.
+func PackWeightsWith(kernel string, m, depth int, a []int8) (*Weights, error) {
+	for _, k := range available {
+		if k.name == kernel {
+			return packWeights(k, m, depth, a)
+		}
+	}
+	return nil, fmt.Errorf("kernel: no kernel %q on this CPU (have %v)", kernel, Kernels())
+}
+
+// Kernels names the kernels this CPU runs, fastest first; the last is the Go
+// twin, "go".
+func Kernels() []string {
+	var names []string
+	for _, k := range available {
+		names = append(names, k.name)
+	}
+	return names
+}
+
 // Kernel is the name of the kernel these weights were packed for, for
 // benchmarks and logs ("vnni", "avx2", "dot", "neon" or "go").
 func (w *Weights) Kernel() string { return w.kern.name }
