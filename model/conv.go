@@ -132,12 +132,7 @@ func (f *fastConv) plan(h, w int) {
 func (g *convGeometry) load(src []float32, in, s, k int) {
 	h, w := g.h, g.w
 	if s == 1 {
-		for i := 0; i < in; i++ {
-			plane := g.pad[i*g.plane+g.top*g.wq+g.left:]
-			for y, row := 0, src[i*h*w:(i+1)*h*w]; y < h; y++ {
-				copy(plane[y*g.wq:y*g.wq+w], row[y*w:y*w+w])
-			}
-		}
+		gemm.Spread(g.pad[g.top*g.wq+g.left:], src, in, h, w, g.wq, g.plane)
 		return
 	}
 	for i := 0; i < in; i++ {

@@ -34,15 +34,24 @@ func tileAVX512(t *avx512Args)
 //go:noescape
 func product4x16AVX2(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
 
+// spreadAVX512 is Spread for checked arguments, all positive.
+//
+//go:noescape
+func spreadAVX512(dst, src *float32, groups, rows, w, rowStride, groupStride int)
+
 var (
 	compute    = computeGeneric
 	kernelName = "generic"
+	spread     = spreadGeneric
 )
 
 func init() {
 	switch {
 	case cpu.X86.HasAVX512F:
 		compute, kernelName = computeAVX512, "avx512"
+		spread = func(dst, src []float32, groups, rows, w, rowStride, groupStride int) {
+			spreadAVX512(&dst[0], &src[0], groups, rows, w, rowStride, groupStride)
+		}
 	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
 		compute, kernelName = computeAVX2, "avx2"
 	}

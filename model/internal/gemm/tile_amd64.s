@@ -247,3 +247,58 @@ avx2loop:
 	VMOVUPS Y7, 32(DI)
 	VZEROUPPER
 	RET
+
+// func spreadAVX512(dst, src *float32, groups, rows, w, rowStride, groupStride int)
+// Whole 16-value chunks with plain moves, the rest of each row under the mask
+// (1 << (w%16)) - 1 in K1; masked-off lanes are neither read nor written.
+TEXT ·spreadAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ groups+16(FP), R8
+	MOVQ rows+24(FP), R9
+	MOVQ w+32(FP), R10
+	MOVQ rowStride+40(FP), R11
+	MOVQ groupStride+48(FP), R12
+	SHLQ $2, R11
+	SHLQ $2, R12
+	MOVQ R10, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ R10, R13
+	SHRQ $4, R13 // whole chunks per row
+	MOVQ CX, R14
+	SHLQ $2, R14 // bytes in the tail
+
+spreadgroup:
+	MOVQ DI, BX // row start in dst
+	MOVQ R9, DX
+
+spreadrow:
+	MOVQ BX, AX
+	MOVQ R13, CX
+	TESTQ CX, CX
+	JZ   spreadtail
+
+spreadchunk:
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ $64, SI
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  spreadchunk
+
+spreadtail:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS Z0, K1, (AX)
+	ADDQ R14, SI
+	ADDQ R11, BX
+	DECQ DX
+	JNZ  spreadrow
+	ADDQ R12, DI
+	DECQ R8
+	JNZ  spreadgroup
+	VZEROUPPER
+	RET

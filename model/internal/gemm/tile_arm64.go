@@ -14,6 +14,8 @@ func product8x8NEON(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
 var (
 	compute    = computeGeneric
 	kernelName = "generic"
+	// Spreading is memmove-bound; Go's copy is already NEON there.
+	spread = spreadGeneric
 )
 
 func init() {

@@ -8,3 +8,5 @@ var (
 )
 
 func kernels() []namedKernel { return []namedKernel{{"generic", computeGeneric}} }
+
+var spread = spreadGeneric
