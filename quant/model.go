@@ -2,7 +2,6 @@ package quant
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant/internal/kernel"
@@ -105,29 +104,6 @@ func (m *Model) Tap(name string) (model.TapInfo, error) {
 	return model.TapInfo{}, fmt.Errorf("quant: %v has no tap %q (names look like conv1, layer3.0, layer3.0.relu, pool, fc)", m, name)
 }
 
-// tapParams returns how to dequantize a tap's bytes; fc is float already.
-func (m *Model) tapParams(name string) (Params, bool) {
-	switch name {
-	case "conv1":
-		return m.Stem.Output, true
-	case "pool":
-		last := m.Stages[2][len(m.Stages[2])-1]
-		return last.Add.Output, true
-	}
-	for s := range m.Stages {
-		for b := range m.Stages[s] {
-			blk := &m.Stages[s][b]
-			p := blockName(s, b)
-			switch name {
-			case p:
-				return blk.Add.Output, true
-			case p + ".relu":
-				return blk.Conv1.Output, true
-			}
-		}
-	}
-	return Params{}, false
-}
 
 func blockName(s, b int) string { return fmt.Sprintf("layer%d.%d", s+1, b) }
 
@@ -390,30 +366,4 @@ func (d *Dense) prepare() error {
 		return fmt.Errorf("quant: fc: %w", err)
 	}
 	return nil
-}
-
-// clone copies the model's exported values deeply (tests corrupt copies).
-func (m *Model) clone() *Model {
-	c := *m
-	c.Labels = slices.Clone(m.Labels)
-	cc := func(v Conv) Conv {
-		v.Weight, v.WScale, v.Bias = slices.Clone(v.Weight), slices.Clone(v.WScale), slices.Clone(v.Bias)
-		v.Mult, v.Shift = slices.Clone(v.Mult), slices.Clone(v.Shift)
-		return v
-	}
-	c.Stem = cc(m.Stem)
-	for s := range m.Stages {
-		c.Stages[s] = slices.Clone(m.Stages[s])
-		for b := range c.Stages[s] {
-			blk := &c.Stages[s][b]
-			blk.Conv1, blk.Conv2 = cc(blk.Conv1), cc(blk.Conv2)
-			if blk.Shortcut != nil {
-				p := cc(*blk.Shortcut)
-				blk.Shortcut = &p
-			}
-		}
-	}
-	c.FC.Weight, c.FC.WScale, c.FC.Bias = slices.Clone(m.FC.Weight), slices.Clone(m.FC.WScale), slices.Clone(m.FC.Bias)
-	c.taps = slices.Clone(m.taps)
-	return &c
 }

@@ -1,0 +1,39 @@
+package quant
+
+import (
+	"testing"
+
+	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/modeltest"
+	"github.com/edgecache/edgecache/model/onnx"
+	"github.com/edgecache/edgecache/model/torchfile"
+)
+
+// TestRealAccuracy quantizes the published CIFAR-10 ResNets and compares
+// float and int8 top-1 on the 1,000 lossless test images (minutes of CPU:
+// skipped with -short; pick one with -run 'RealAccuracy/resnet20').
+func TestRealAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-data accuracy is slow; run without -short")
+	}
+	for _, c := range []struct {
+		name string
+		load func(path string) (*model.Net, error)
+		file string
+	}{
+		{"akamaster-resnet20", func(p string) (*model.Net, error) { return torchfile.Load(p, torchfile.AkamasterSpec) },
+			"models/akamaster/resnet20-12fca82f.th"},
+		{"akamaster-resnet32", func(p string) (*model.Net, error) { return torchfile.Load(p, torchfile.AkamasterSpec) },
+			"models/akamaster/resnet32-d509ac18.th"},
+		{"ace-resnet32", func(p string) (*model.Net, error) { return onnx.Load(p, onnx.DefaultSpec) },
+			"models/ace-compiler/resnet32_cifar10_pre.onnx"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			net, err := c.load(modeltest.File(t, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAccuracy(t, net)
+		})
+	}
+}
