@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// maxTreeNodes bounds the nodes one B-tree walk may visit.
-const maxTreeNodes = 1 << 20
+// maxTreeEntries bounds the nodes and entries one B-tree walk may visit, so
+// that a corrupt tree whose children point back into it cannot make the walk
+// exponential.
+const maxTreeEntries = 1 << 20
 
 // btreeV1 walks a version 1 B-tree (section III.A.1, "Version 1 B-trees"):
 // "TREE", node type, level, entries used, left and right siblings, then keys
@@ -23,8 +25,8 @@ type btreeV1 struct {
 
 func (t *btreeV1) walk(addr uint64, wantLevel int) error {
 	t.nodes++
-	if t.nodes > maxTreeNodes {
-		return fmt.Errorf("hdf5: %s: B-tree has more than %d nodes (loop?)", t.what, maxTreeNodes)
+	if t.nodes > maxTreeEntries {
+		return fmt.Errorf("hdf5: %s: B-tree has more than %d nodes and entries (loop?)", t.what, maxTreeEntries)
 	}
 	head, err := t.f.read(addr, uint64(8+2*t.f.offSize), t.what+": B-tree node")
 	if err != nil {
@@ -42,6 +44,9 @@ func (t *btreeV1) walk(addr uint64, wantLevel int) error {
 	// Levels count down to the leaves at 0; each child must sit one below.
 	if wantLevel >= 0 && level != wantLevel {
 		return fmt.Errorf("%s: level %d, want %d", d.what, level, wantLevel)
+	}
+	if t.nodes += used; t.nodes > maxTreeEntries {
+		return fmt.Errorf("%s: B-tree has more than %d nodes and entries (loop?)", d.what, maxTreeEntries)
 	}
 	entry := uint64(t.keySize + t.f.offSize)
 	body, err := t.f.read(addr+uint64(len(head)), uint64(used)*entry+uint64(t.keySize), d.what)

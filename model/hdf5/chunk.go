@@ -1,6 +1,9 @@
 package hdf5
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // chunkRef is one stored chunk: where it starts in the dataset, where it is
 // in the file, its stored size and the filters skipped for it.
@@ -24,12 +27,22 @@ func (ds *Dataset) readChunks(size int64) ([]byte, error) {
 	if size == 0 || l.addr == undef {
 		return out, nil // nothing written yet
 	}
+	// Chunks are disjoint, so their stored sizes add up to less than the
+	// file, and each covers its own place: checking both bounds the work a
+	// corrupt index can cause.
+	seen := map[string]bool{}
+	var stored uint64
 	put := func(c chunkRef) error {
 		if err := ds.checkOffset(c.offset); err != nil {
 			return err
 		}
-		if c.size > uint64(f.size) {
-			return o.errorf("chunk at %#x: stored size %d exceeds the file", c.addr, c.size)
+		key := fmt.Sprint(c.offset)
+		if seen[key] {
+			return o.errorf("chunk offset %v appears twice in the index", c.offset)
+		}
+		seen[key] = true
+		if stored += c.size; c.size > uint64(f.size) || stored > uint64(f.size) {
+			return o.errorf("chunk at %#x: stored sizes add up to more than the file", c.addr)
 		}
 		raw, err := f.read(c.addr, c.size, o.path+": chunk")
 		if err != nil {

@@ -106,6 +106,9 @@ func unfilter(pipe []filter, mask uint32, b []byte, elem int, limit int) ([]byte
 				return nil, fmt.Errorf("shuffle: element size %d", size)
 			}
 			n := len(b) / size
+			if n == 0 || size == 1 {
+				continue // nothing was shuffled
+			}
 			out := make([]byte, len(b))
 			for j := range size {
 				run := b[j*n : (j+1)*n]

@@ -28,6 +28,6 @@ func FuzzOpen(f *testing.F) {
 		if err != nil {
 			return
 		}
-		readAll(file.Root(), 0)
+		readAll(file.Root(), new(int))
 	})
 }
