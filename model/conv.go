@@ -107,7 +107,7 @@ func (f *fastConv) plan(h, w int) {
 	// Tiles of up to gemm.MaxNR positions up to the last real one.
 	end := (g.oh-1)*g.wq + g.ow
 	for q0 := 0; q0 < end; q0 += gemm.MaxNR {
-		nr := min(gemm.MaxNR, (end-q0+gemm.Lanes-1)/gemm.Lanes*gemm.Lanes)
+		nr := min(gemm.MaxNR, (end-q0+gemm.Step-1)/gemm.Step*gemm.Step)
 		ct := convTile{q0: q0, nr: nr, off: -1}
 		for p := 0; p < nr; p++ {
 			q := q0 + p

@@ -9,8 +9,12 @@ import (
 // packs its weights in panels of MR rows.
 const MR = 8
 
-// Lanes is the column granularity: NR is a multiple of Lanes.
+// Lanes is the width of the widest vectors (AVX-512: 16 floats).
 const Lanes = 16
+
+// Step is the granularity of NR: tiles end in a half vector when that saves
+// computing garbage positions.
+const Step = Lanes / 2
 
 // MaxNR is the widest tile.
 const MaxNR = 3 * Lanes
@@ -27,7 +31,7 @@ type Tile struct {
 	// MaxOff is the largest value in Offs (see CheckOffsets); the kernel reads
 	// B[0 : MaxOff+NR].
 	MaxOff int
-	NR     int    // positions: Lanes, 2*Lanes or 3*Lanes
+	NR     int    // positions: a multiple of Step up to MaxNR
 	Mask   uint64 // bit p set: position p is real and is stored
 	C      []float32
 	LDC    int // distance between the rows of C (and of Res)
@@ -55,8 +59,8 @@ func CheckOffsets(offs []int32) (int, error) {
 func (t *Tile) check() error {
 	k := len(t.Offs)
 	switch {
-	case t.NR != Lanes && t.NR != 2*Lanes && t.NR != 3*Lanes:
-		return fmt.Errorf("gemm: NR %d, want %d, %d or %d", t.NR, Lanes, 2*Lanes, 3*Lanes)
+	case t.NR < Step || t.NR > MaxNR || t.NR%Step != 0:
+		return fmt.Errorf("gemm: NR %d, want a multiple of %d up to %d", t.NR, Step, MaxNR)
 	case t.NR < 64 && t.Mask>>uint(t.NR) != 0:
 		return fmt.Errorf("gemm: mask %#x has bits past NR %d", t.Mask, t.NR)
 	case len(t.A) < k*MR:

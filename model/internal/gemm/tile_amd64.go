@@ -16,7 +16,7 @@ type avx512Args struct {
 	bias *float32
 	res  *float32
 	relu int
-	nv   int // NR / Lanes
+	nv   int // NR / 8
 	mask uint64
 	off  int
 }
@@ -26,6 +26,11 @@ type avx512Args struct {
 //
 //go:noescape
 func tileAVX512(t *avx512Args)
+
+// product4x8AVX2 is product4x16AVX2 for 8 positions.
+//
+//go:noescape
+func product4x8AVX2(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
 
 // product4x16AVX2 computes a 4 x 16 block of the product: rows a[0..3] of
 // each MR-wide step, positions b[offs[k] .. +16], into sum with row stride
@@ -47,7 +52,7 @@ var (
 
 func init() {
 	switch {
-	case cpu.X86.HasAVX512F:
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL:
 		compute, kernelName = computeAVX512, "avx512"
 		spread = func(dst, src []float32, groups, rows, w, rowStride, groupStride int) {
 			spreadAVX512(&dst[0], &src[0], groups, rows, w, rowStride, groupStride)
@@ -63,7 +68,7 @@ func kernels() []namedKernel {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, namedKernel{"avx2", computeAVX2})
 	}
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		ks = append(ks, namedKernel{"avx512", computeAVX512})
 	}
 	return ks
@@ -72,7 +77,7 @@ func kernels() []namedKernel {
 func computeAVX512(t *Tile) {
 	a := avx512Args{
 		k: len(t.Offs), c: &t.C[0], ldc: t.LDC, bias: &t.Bias[0],
-		nv: t.NR / Lanes, mask: t.Mask, off: t.Off, b: &t.B[0],
+		nv: t.NR / 8, mask: t.Mask, off: t.Off, b: &t.B[0],
 	}
 	if a.k > 0 {
 		a.a, a.offs = &t.A[0], &t.Offs[0]
@@ -92,8 +97,12 @@ func productAVX2(sum []float32, a, b []float32, offs []int32, nr int) {
 		return
 	}
 	for r0 := 0; r0 < MR; r0 += 4 {
-		for p0 := 0; p0 < nr; p0 += Lanes {
+		p0 := 0
+		for ; p0+Lanes <= nr; p0 += Lanes {
 			product4x16AVX2(len(offs), &a[r0], &b[p0], &offs[0], &sum[r0*nr+p0], nr)
+		}
+		if p0 < nr {
+			product4x8AVX2(len(offs), &a[r0], &b[p0], &offs[0], &sum[r0*nr+p0], nr)
 		}
 	}
 }

@@ -23,6 +23,12 @@
 #define ROW2(o, t, a0, a1) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0; VFMADD231PS t, Z25, a1
 #define ROW1(o, t, a0) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0
 
+// The same with a last half vector (8 lanes, ymm; AVX-512VL for Y16..Y31):
+// tY/hY are the ymm names of t and the half accumulator.
+#define ROW2H(o, t, tY, a0, a1, hY) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0; VFMADD231PS t, Z25, a1; VFMADD231PS tY, Y26, hY
+#define ROW1H(o, t, tY, a0, hY) VBROADCASTSS o(AX), t; VFMADD231PS t, Z24, a0; VFMADD231PS tY, Y25, hY
+#define ROW0H(o, t, tY, hY) VBROADCASTSS o(AX), tY; VFMADD231PS tY, Y24, hY
+
 // Load step k's offset and point SI at B[offs[k]].
 #define STEP_B MOVLQSX (CX), SI; LEAQ (BX)(SI*4), SI
 #define NEXT ADDQ $32, AX; ADDQ $4, CX; DECQ DX
@@ -77,12 +83,68 @@ TEXT ·tileAVX512(SB), NOSPLIT, $0-8
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
 
+	// R8 = NR/8: 1..6 eighths, odd ones end in a half vector.
 	TESTQ DX, DX
 	JZ    epilogue
-	CMPQ  R8, $3
+	CMPQ  R8, $6
 	JEQ   loop3
-	CMPQ  R8, $2
+	CMPQ  R8, $5
+	JEQ   loop2h
+	CMPQ  R8, $4
 	JEQ   loop2
+	CMPQ  R8, $3
+	JEQ   loop1h
+	CMPQ  R8, $1
+	JEQ   loop0h
+	JMP   loop1
+
+loop0h:
+	STEP_B
+	VMOVUPS (SI), Y24
+	ROW0H(0, Z27, Y27, Y0)
+	ROW0H(4, Z28, Y28, Y3)
+	ROW0H(8, Z29, Y29, Y6)
+	ROW0H(12, Z30, Y30, Y9)
+	ROW0H(16, Z27, Y27, Y12)
+	ROW0H(20, Z28, Y28, Y15)
+	ROW0H(24, Z29, Y29, Y18)
+	ROW0H(28, Z30, Y30, Y21)
+	NEXT
+	JNZ loop0h
+	JMP epilogue
+
+loop1h:
+	STEP_B
+	VMOVUPS (SI), Z24
+	VMOVUPS 64(SI), Y25
+	ROW1H(0, Z27, Y27, Z0, Y1)
+	ROW1H(4, Z28, Y28, Z3, Y4)
+	ROW1H(8, Z29, Y29, Z6, Y7)
+	ROW1H(12, Z30, Y30, Z9, Y10)
+	ROW1H(16, Z27, Y27, Z12, Y13)
+	ROW1H(20, Z28, Y28, Z15, Y16)
+	ROW1H(24, Z29, Y29, Z18, Y19)
+	ROW1H(28, Z30, Y30, Z21, Y22)
+	NEXT
+	JNZ loop1h
+	JMP epilogue
+
+loop2h:
+	STEP_B
+	VMOVUPS (SI), Z24
+	VMOVUPS 64(SI), Z25
+	VMOVUPS 128(SI), Y26
+	ROW2H(0, Z27, Y27, Z0, Z1, Y2)
+	ROW2H(4, Z28, Y28, Z3, Z4, Y5)
+	ROW2H(8, Z29, Y29, Z6, Z7, Y8)
+	ROW2H(12, Z30, Y30, Z9, Z10, Y11)
+	ROW2H(16, Z27, Y27, Z12, Z13, Y14)
+	ROW2H(20, Z28, Y28, Z15, Z16, Y17)
+	ROW2H(24, Z29, Y29, Z18, Z19, Y20)
+	ROW2H(28, Z30, Y30, Z21, Z22, Y23)
+	NEXT
+	JNZ loop2h
+	JMP epilogue
 
 loop1:
 	STEP_B
@@ -300,5 +362,45 @@ spreadtail:
 	ADDQ R12, DI
 	DECQ R8
 	JNZ  spreadgroup
+	VZEROUPPER
+	RET
+
+// func product4x8AVX2(k int, a, b *float32, offs *int32, sum *float32, ldsum int)
+TEXT ·product4x8AVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), DX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ offs+24(FP), CX
+	MOVQ sum+32(FP), DI
+	MOVQ ldsum+40(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
+
+avx2loop8:
+	MOVLQSX (CX), SI
+	VMOVUPS (BX)(SI*4), Y8
+	VBROADCASTSS 0(AX), Y10
+	VBROADCASTSS 4(AX), Y11
+	VBROADCASTSS 8(AX), Y12
+	VBROADCASTSS 12(AX), Y13
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y11, Y8, Y2
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y13, Y8, Y6
+	ADDQ $32, AX
+	ADDQ $4, CX
+	DECQ DX
+	JNZ  avx2loop8
+
+	VMOVUPS Y0, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Y2, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Y4, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Y6, (DI)
 	VZEROUPPER
 	RET

@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -97,7 +98,7 @@ func randTile(rng *rand.Rand, k, nr int, withRes, relu bool) tileCase {
 func TestKernelsMatchTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, kern := range kernels() {
-		for _, nr := range []int{Lanes, 2 * Lanes, 3 * Lanes} {
+		for nr := Step; nr <= MaxNR; nr += Step {
 			for _, k := range []int{0, 1, 2, 3, 7, 27, 145, 577} {
 				for iter := 0; iter < 6; iter++ {
 					tc := randTile(rng, k, nr, iter%2 == 1, iter%3 != 0)
@@ -159,6 +160,8 @@ func TestComputeRejectsBadTiles(t *testing.T) {
 	}
 	for name, spoil := range map[string]func(*Tile){
 		"nr":       func(t *Tile) { t.NR = 20 },
+		"nr0":      func(t *Tile) { t.NR = 0 },
+		"nrbig":    func(t *Tile) { t.NR = MaxNR + Step },
 		"mask":     func(t *Tile) { t.Mask = 1 << 20 },
 		"panel":    func(t *Tile) { t.A = t.A[:MR] },
 		"input":    func(t *Tile) { t.B = t.B[:19] },
@@ -182,8 +185,8 @@ func TestComputeRejectsBadTiles(t *testing.T) {
 // the K of ResNet's stage-3 convolution.
 func BenchmarkKernel(b *testing.B) {
 	for _, kern := range kernels() {
-		for _, nr := range []int{Lanes, 3 * Lanes} {
-			b.Run(kern.name+"/nr"+string(rune('0'+nr/Lanes)), func(b *testing.B) {
+		for _, nr := range []int{Step, Lanes, 3 * Step, 2 * Lanes, 5 * Step, 3 * Lanes} {
+			b.Run(fmt.Sprintf("%s/nr%d", kern.name, nr), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(3, 4))
 				tc := randTile(rng, 576, nr, true, true)
 				tc.t.Mask = 1<<uint(nr) - 1
