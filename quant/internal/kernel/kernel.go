@@ -1,17 +1,16 @@
 package kernel
 
-// panelRows x tileCols is the output tile every assembly kernel computes:
-// panelRows weight rows (output channels) against tileCols activation rows
-// (pixels), each of the 16 sums in its own vector register, reduced at the
-// end into one tileCols-wide store per row of c.
-const (
-	panelRows = 4
-	tileCols  = 4
-)
+// maxTile bounds rows*cols of every kernel, for the scratch tile of ragged
+// edges.
+const maxTile = 16 * 16
 
 // A kernel is one implementation of Gemm and the weight layout it reads.
 type kernel struct {
 	name string
+
+	// Each call of tiles computes rows x cols tiles of c: rows weight rows
+	// (output channels, one panel) against cols pixels.
+	rows, cols int
 
 	// Layout of the panels: depth in blocks of block elements of elem
 	// bytes; with xorBias the kernel multiplies w by x^0x80 (x-128 as int8)
@@ -23,8 +22,7 @@ type kernel struct {
 	// ending at Depth (so Depth must be at least window); 0: by masked load.
 	window int
 
-	// tiles computes rows [0, panelRows) of one panel against quads groups
-	// of tileCols pixels of b: blocks whole blocks of depth, then rem more
+	// tiles computes one panel against quads groups of cols pixels of b: blocks whole blocks of depth, then rem more
 	// values. nil for the Go twin.
 	tiles func(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 }

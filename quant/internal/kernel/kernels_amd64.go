@@ -4,23 +4,23 @@ package kernel
 
 import "golang.org/x/sys/cpu"
 
-// tilesVNNI uses VPDPBUSD (AVX512-VNNI on 256-bit registers, so also
-// AVX512VL; AVX512BW for the masked byte load of the last partial block).
-// Weights int8 in blocks of 32.
+// tilesVNNI uses VPDPBUSD (AVX512-VNNI; AVX512BW for the masked byte load
+// of the last 1-3 values of depth): 16x16 tiles, one ZMM per pixel holding
+// 16 channels, weights int8 in blocks of 4 (tiles_vnni_amd64.s).
 //
 //go:noescape
-func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, groups int, c *int32, ldc int)
 
 // tilesAVX2 widens activations to 16 bits and uses VPMADDWD, exact for any
-// u8 x s8 (see gemm_avx2_amd64.s for why not VPMADDUBSW). Weights int16 in
+// u8 x s8 (see tiles_avx2_amd64.s for why not VPMADDUBSW). Weights int16 in
 // blocks of 16.
 //
 //go:noescape
 func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 
 var (
-	vnni = &kernel{name: "vnni", block: 32, elem: 1, tiles: tilesVNNI}
-	avx2 = &kernel{name: "avx2", block: 16, elem: 2, window: 16, tiles: tilesAVX2}
+	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, tiles: tilesVNNI}
+	avx2 = &kernel{name: "avx2", rows: 4, cols: 4, block: 16, elem: 2, window: 16, tiles: tilesAVX2}
 )
 
 var available = amd64Kernels()
@@ -29,7 +29,7 @@ func amd64Kernels() []*kernel {
 	var ks []*kernel
 	// x/sys/cpu reports the AVX-512 and AVX2 features only when the OS
 	// also saves the wide registers (XCR0), so these are safe to use as is.
-	if cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW {
+	if cpu.X86.HasAVX512VNNI && cpu.X86.HasAVX512BW {
 		ks = append(ks, vnni)
 	}
 	if cpu.X86.HasAVX2 {

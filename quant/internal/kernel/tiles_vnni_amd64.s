@@ -2,128 +2,231 @@
 
 #include "textflag.h"
 
-// Argument frame shared by every tiles kernel (see kernels_amd64.go).
-#define ARGS $0-80
+// The outer-product VNNI kernel: a 16x16 tile of c, one ZMM accumulator per
+// pixel holding its 16 channels. Per 4 values of depth: one load of the
+// panel's 16x4 weights, and per pixel a broadcast of its 4 activations and
+// one VPDPBUSD (u8 activations x s8 weights, summed in fours into int32
+// without saturation; Intel SDM vol. 2C). The pixels' rows are read in place;
+// only the 16x16 transpose at the end turns pixel vectors into rows of c.
+// Weights: panels of 16 rows in blocks of 4 (kernels_amd64.go).
 
-// 16 VPDPBUSD: Yr+4p... accumulator Y(4r+p) += dot4(u8 pixel p, s8 row r).
-// Go operand order is reversed from Intel's: VPDPBUSD s8src, u8src, acc.
-// VPDPBUSD (not VPDPBUSDS) wraps instead of saturating; no sum here comes
-// near 2^31 (255*127*depth for depth < 66000). Source: Intel SDM vol. 2C,
-// VPDPBUSD.
-#define DOTS \
-	VPDPBUSD Y16, Y20, Y0 \
-	VPDPBUSD Y16, Y21, Y1 \
-	VPDPBUSD Y16, Y22, Y2 \
-	VPDPBUSD Y16, Y23, Y3 \
-	VPDPBUSD Y17, Y20, Y4 \
-	VPDPBUSD Y17, Y21, Y5 \
-	VPDPBUSD Y17, Y22, Y6 \
-	VPDPBUSD Y17, Y23, Y7 \
-	VPDPBUSD Y18, Y20, Y8 \
-	VPDPBUSD Y18, Y21, Y9 \
-	VPDPBUSD Y18, Y22, Y10 \
-	VPDPBUSD Y18, Y23, Y11 \
-	VPDPBUSD Y19, Y20, Y12 \
-	VPDPBUSD Y19, Y21, Y13 \
-	VPDPBUSD Y19, Y22, Y14 \
-	VPDPBUSD Y19, Y23, Y15
+// Row p of the current pixel group, at depth offset held in AX (rows 0-7)
+// or DX (rows 8-15): BX = ldb, R13 = 3*ldb, R14 = 5*ldb, R12 = 7*ldb.
+#define DOT(addr, tmp, acc) \
+	VPBROADCASTD addr, tmp \
+	VPDPBUSD Z16, tmp, acc
 
-// Reduce row r's four accumulators (8 lanes each) to one vector of its four
-// pixel sums and store it at dst.
-#define REDUCE(a0, a1, a2, a3, x0, x1, dst) \
-	VPHADDD a1, a0, a0 \
-	VPHADDD a3, a2, a2 \
-	VPHADDD a2, a0, a0 \
-	VEXTRACTI128 $1, a0, x1 \
-	VPADDD x1, x0, x0 \
-	VMOVDQU x0, dst
+#define STEP \
+	VMOVDQU32 (SI), Z16 \
+	DOT((AX), Z17, Z0) \
+	DOT((AX)(BX*1), Z18, Z1) \
+	DOT((AX)(BX*2), Z19, Z2) \
+	DOT((AX)(R13*1), Z20, Z3) \
+	DOT((AX)(BX*4), Z21, Z4) \
+	DOT((AX)(R14*1), Z22, Z5) \
+	DOT((AX)(R13*2), Z23, Z6) \
+	DOT((AX)(R12*1), Z24, Z7) \
+	DOT((DX), Z17, Z8) \
+	DOT((DX)(BX*1), Z18, Z9) \
+	DOT((DX)(BX*2), Z19, Z10) \
+	DOT((DX)(R13*1), Z20, Z11) \
+	DOT((DX)(BX*4), Z21, Z12) \
+	DOT((DX)(R14*1), Z22, Z13) \
+	DOT((DX)(R13*2), Z23, Z14) \
+	DOT((DX)(R12*1), Z24, Z15)
 
-// func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
-//
-// Weight rows in Y16-Y19 and pixels in Y20-Y23 (registers only EVEX can
-// name, so VPDPBUSD is EVEX-encoded as it must be), the 16 sums in Y0-Y15 so
-// the reduction can use VEX-only VPHADDD.
-TEXT ·tilesVNNI(SB), NOSPLIT, ARGS
-	MOVQ a+0(FP), SI
-	MOVQ blocks+16(FP), R12
-	SHLQ $5, R12 // bytes of whole blocks per pixel
+// The last 1-3 values of depth: a masked load (K1 has rem bits) reads only
+// those bytes (masked-off bytes are not accessed and do not fault, Intel SDM
+// vol. 1, 15.4.1), then the broadcast.
+#define TDOT(addr, tmp, acc) \
+	VMOVDQU8.Z addr, K1, X17 \
+	VPBROADCASTD X17, tmp \
+	VPDPBUSD Z16, tmp, acc
+
+#define TAILSTEP \
+	VMOVDQU32 (SI), Z16 \
+	TDOT((AX), Z18, Z0) \
+	TDOT((AX)(BX*1), Z19, Z1) \
+	TDOT((AX)(BX*2), Z20, Z2) \
+	TDOT((AX)(R13*1), Z21, Z3) \
+	TDOT((AX)(BX*4), Z22, Z4) \
+	TDOT((AX)(R14*1), Z23, Z5) \
+	TDOT((AX)(R13*2), Z24, Z6) \
+	TDOT((AX)(R12*1), Z25, Z7) \
+	TDOT((DX), Z18, Z8) \
+	TDOT((DX)(BX*1), Z19, Z9) \
+	TDOT((DX)(BX*2), Z20, Z10) \
+	TDOT((DX)(R13*1), Z21, Z11) \
+	TDOT((DX)(BX*4), Z22, Z12) \
+	TDOT((DX)(R14*1), Z23, Z13) \
+	TDOT((DX)(R13*2), Z24, Z14) \
+	TDOT((DX)(R12*1), Z25, Z15)
+// 16x16 transpose of 32-bit lanes: Z0-Z15 (pixel p, lane = channel) become
+// Z0-Z15 (channel c, lane = pixel). Dword then qword interleaves leave
+// B[4i+q] lane L = pixels 4i..4i+3 of channel 4L+q; two rounds of 128-bit
+// lane shuffles gather channel 4L+q's four lanes L.
+#define TRANSPOSE \
+	VPUNPCKLDQ Z1, Z0, Z16 \
+	VPUNPCKHDQ Z1, Z0, Z17 \
+	VPUNPCKLDQ Z3, Z2, Z18 \
+	VPUNPCKHDQ Z3, Z2, Z19 \
+	VPUNPCKLDQ Z5, Z4, Z20 \
+	VPUNPCKHDQ Z5, Z4, Z21 \
+	VPUNPCKLDQ Z7, Z6, Z22 \
+	VPUNPCKHDQ Z7, Z6, Z23 \
+	VPUNPCKLDQ Z9, Z8, Z24 \
+	VPUNPCKHDQ Z9, Z8, Z25 \
+	VPUNPCKLDQ Z11, Z10, Z26 \
+	VPUNPCKHDQ Z11, Z10, Z27 \
+	VPUNPCKLDQ Z13, Z12, Z28 \
+	VPUNPCKHDQ Z13, Z12, Z29 \
+	VPUNPCKLDQ Z15, Z14, Z30 \
+	VPUNPCKHDQ Z15, Z14, Z31 \
+	VPUNPCKLQDQ Z18, Z16, Z0 \
+	VPUNPCKHQDQ Z18, Z16, Z1 \
+	VPUNPCKLQDQ Z19, Z17, Z2 \
+	VPUNPCKHQDQ Z19, Z17, Z3 \
+	VPUNPCKLQDQ Z22, Z20, Z4 \
+	VPUNPCKHQDQ Z22, Z20, Z5 \
+	VPUNPCKLQDQ Z23, Z21, Z6 \
+	VPUNPCKHQDQ Z23, Z21, Z7 \
+	VPUNPCKLQDQ Z26, Z24, Z8 \
+	VPUNPCKHQDQ Z26, Z24, Z9 \
+	VPUNPCKLQDQ Z27, Z25, Z10 \
+	VPUNPCKHQDQ Z27, Z25, Z11 \
+	VPUNPCKLQDQ Z30, Z28, Z12 \
+	VPUNPCKHQDQ Z30, Z28, Z13 \
+	VPUNPCKLQDQ Z31, Z29, Z14 \
+	VPUNPCKHQDQ Z31, Z29, Z15 \
+	VSHUFI32X4 $0x44, Z4, Z0, Z16 \
+	VSHUFI32X4 $0xEE, Z4, Z0, Z17 \
+	VSHUFI32X4 $0x44, Z12, Z8, Z18 \
+	VSHUFI32X4 $0xEE, Z12, Z8, Z19 \
+	VSHUFI32X4 $0x44, Z5, Z1, Z20 \
+	VSHUFI32X4 $0xEE, Z5, Z1, Z21 \
+	VSHUFI32X4 $0x44, Z13, Z9, Z22 \
+	VSHUFI32X4 $0xEE, Z13, Z9, Z23 \
+	VSHUFI32X4 $0x44, Z6, Z2, Z24 \
+	VSHUFI32X4 $0xEE, Z6, Z2, Z25 \
+	VSHUFI32X4 $0x44, Z14, Z10, Z26 \
+	VSHUFI32X4 $0xEE, Z14, Z10, Z27 \
+	VSHUFI32X4 $0x44, Z7, Z3, Z28 \
+	VSHUFI32X4 $0xEE, Z7, Z3, Z29 \
+	VSHUFI32X4 $0x44, Z15, Z11, Z30 \
+	VSHUFI32X4 $0xEE, Z15, Z11, Z31 \
+	VSHUFI32X4 $0x88, Z18, Z16, Z0 \
+	VSHUFI32X4 $0xDD, Z18, Z16, Z4 \
+	VSHUFI32X4 $0x88, Z19, Z17, Z8 \
+	VSHUFI32X4 $0xDD, Z19, Z17, Z12 \
+	VSHUFI32X4 $0x88, Z22, Z20, Z1 \
+	VSHUFI32X4 $0xDD, Z22, Z20, Z5 \
+	VSHUFI32X4 $0x88, Z23, Z21, Z9 \
+	VSHUFI32X4 $0xDD, Z23, Z21, Z13 \
+	VSHUFI32X4 $0x88, Z26, Z24, Z2 \
+	VSHUFI32X4 $0xDD, Z26, Z24, Z6 \
+	VSHUFI32X4 $0x88, Z27, Z25, Z10 \
+	VSHUFI32X4 $0xDD, Z27, Z25, Z14 \
+	VSHUFI32X4 $0x88, Z30, Z28, Z3 \
+	VSHUFI32X4 $0xDD, Z30, Z28, Z7 \
+	VSHUFI32X4 $0x88, Z31, Z29, Z11 \
+	VSHUFI32X4 $0xDD, Z31, Z29, Z15
+
+#define ZERO \
+	VPXORD Z0, Z0, Z0 \
+	VPXORD Z1, Z1, Z1 \
+	VPXORD Z2, Z2, Z2 \
+	VPXORD Z3, Z3, Z3 \
+	VPXORD Z4, Z4, Z4 \
+	VPXORD Z5, Z5, Z5 \
+	VPXORD Z6, Z6, Z6 \
+	VPXORD Z7, Z7, Z7 \
+	VPXORD Z8, Z8, Z8 \
+	VPXORD Z9, Z9, Z9 \
+	VPXORD Z10, Z10, Z10 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z12, Z12, Z12 \
+	VPXORD Z13, Z13, Z13 \
+	VPXORD Z14, Z14, Z14 \
+	VPXORD Z15, Z15, Z15
+
+// func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, groups int, c *int32, ldc int)
+TEXT ·tilesVNNI(SB), NOSPLIT, $0-80
 	MOVQ rem+24(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
 	DECL DX
-	KMOVD DX, K1 // the rem bytes of the last partial block
-	MOVQ rem+24(FP), R13
+	KMOVD DX, K1 // the rem bytes of the last partial group of 4
 	MOVQ b+40(FP), R8
 	MOVQ ldb+48(FP), BX
-	MOVQ quads+56(FP), CX
+	LEAQ (BX)(BX*2), R13
+	LEAQ (BX)(BX*4), R14
+	LEAQ (R13)(BX*4), R12
+	MOVQ groups+56(FP), R9
 	MOVQ c+64(FP), DI
-	MOVQ ldc+72(FP), R14
-	SHLQ $2, R14
+	MOVQ ldc+72(FP), R10
+	SHLQ $2, R10
 
-quad:
-	LEAQ (R8)(BX*1), R9
-	LEAQ (R8)(BX*2), R10
-	LEAQ (R9)(BX*2), R11
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	VPXOR Y4, Y4, Y4
-	VPXOR Y5, Y5, Y5
-	VPXOR Y6, Y6, Y6
-	VPXOR Y7, Y7, Y7
-	VPXOR Y8, Y8, Y8
-	VPXOR Y9, Y9, Y9
-	VPXOR Y10, Y10, Y10
-	VPXOR Y11, Y11, Y11
-	VPXOR Y12, Y12, Y12
-	VPXOR Y13, Y13, Y13
-	VPXOR Y14, Y14, Y14
-	VPXOR Y15, Y15, Y15
-	MOVQ SI, AX
-	XORQ DX, DX
-	CMPQ R12, $0
+group:
+	ZERO
+	MOVQ a+0(FP), SI
+	MOVQ R8, AX
+	LEAQ (R8)(BX*8), DX
+	MOVQ blocks+16(FP), CX
+	TESTQ CX, CX
 	JEQ tail
 
-block:
-	VMOVDQU64 (AX), Y16
-	VMOVDQU64 32(AX), Y17
-	VMOVDQU64 64(AX), Y18
-	VMOVDQU64 96(AX), Y19
-	VMOVDQU64 (R8)(DX*1), Y20
-	VMOVDQU64 (R9)(DX*1), Y21
-	VMOVDQU64 (R10)(DX*1), Y22
-	VMOVDQU64 (R11)(DX*1), Y23
-	DOTS
-	ADDQ $128, AX
-	ADDQ $32, DX
-	CMPQ DX, R12
-	JLT block
+step:
+	STEP
+	ADDQ $64, SI
+	ADDQ $4, AX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ step
 
 tail:
-	TESTQ R13, R13
-	JEQ reduce
-	// Masked-off bytes are neither read nor faulted on (Intel SDM vol. 1,
-	// 15.4.1 "Memory fault suppression"); the padded weights are zero there.
-	VMOVDQU64 (AX), Y16
-	VMOVDQU64 32(AX), Y17
-	VMOVDQU64 64(AX), Y18
-	VMOVDQU64 96(AX), Y19
-	VMOVDQU8.Z (R8)(DX*1), K1, Y20
-	VMOVDQU8.Z (R9)(DX*1), K1, Y21
-	VMOVDQU8.Z (R10)(DX*1), K1, Y22
-	VMOVDQU8.Z (R11)(DX*1), K1, Y23
-	DOTS
+	CMPQ rem+24(FP), $0
+	JEQ store
+	TAILSTEP
 
-reduce:
-	REDUCE(Y0, Y1, Y2, Y3, X0, X1, (DI))
-	REDUCE(Y4, Y5, Y6, Y7, X4, X5, (DI)(R14*1))
-	LEAQ (DI)(R14*2), DX
-	REDUCE(Y8, Y9, Y10, Y11, X8, X9, (DX))
-	REDUCE(Y12, Y13, Y14, Y15, X12, X13, (DX)(R14*1))
-	ADDQ $16, DI
-	LEAQ (R8)(BX*4), R8
-	DECQ CX
-	JNZ quad
+store:
+	TRANSPOSE
+	MOVQ DI, R11
+	VMOVDQU32 Z0, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z1, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z2, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z3, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z4, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z5, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z6, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z7, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z8, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z9, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z10, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z11, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z12, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z13, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z14, (R11)
+	ADDQ R10, R11
+	VMOVDQU32 Z15, (R11)
+	ADDQ R10, R11
+	ADDQ $64, DI
+	LEAQ (R8)(BX*8), R8
+	LEAQ (R8)(BX*8), R8
+	DECQ R9
+	JNZ group
 	VZEROUPPER
 	RET

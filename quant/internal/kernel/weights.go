@@ -13,8 +13,8 @@ type Weights struct {
 	kern     *kernel
 
 	// Panels for the assembly kernels (nil for the Go twin): rows in groups
-	// of panelRows, each group stored block by block, a block being
-	// panelRows rows of kern.block elements of depth, zero beyond Depth and
+	// of kern.rows, each group stored block by block, a block being
+	// kern.rows rows of kern.block elements of depth, zero beyond Depth and
 	// beyond M, so a kernel reads each panel front to back exactly once per
 	// group of pixels.
 	panels []byte
@@ -101,19 +101,19 @@ func BestKernel() string { return best.name }
 func (w *Weights) pack() {
 	k := w.kern
 	blocks := (w.Depth + k.block - 1) / k.block
-	npanel := (w.M + panelRows - 1) / panelRows
-	panelBytes := panelRows * blocks * k.block * k.elem
+	npanel := (w.M + k.rows - 1) / k.rows
+	panelBytes := k.rows * blocks * k.block * k.elem
 	// 64-byte alignment keeps every block load inside one cache line.
 	raw := make([]byte, npanel*panelBytes+63)
 	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64)
 	w.panels = raw[off : off+npanel*panelBytes]
-	w.corr = make([]int32, npanel*panelRows)
+	w.corr = make([]int32, npanel*k.rows)
 	for i := 0; i < w.M; i++ {
-		p, r := i/panelRows, i%panelRows
+		p, r := i/k.rows, i%k.rows
 		var sum int32
 		for kk, v := range w.rows[i*w.Depth : (i+1)*w.Depth] {
 			q, e := kk/k.block, kk%k.block
-			at := p*panelBytes + ((q*panelRows+r)*k.block+e)*k.elem
+			at := p*panelBytes + ((q*k.rows+r)*k.block+e)*k.elem
 			switch k.elem {
 			case 1:
 				w.panels[at] = byte(v)
@@ -146,57 +146,58 @@ func (w *Weights) pack() {
 var chunkBytes = 16 << 10
 
 // gemmTiles runs the assembly kernel on whole panels and whole groups of
-// tileCols pixels, and the ragged edges through small scratch tiles, so the
+// k.cols pixels, and the ragged edges through small scratch tiles, so the
 // kernels never see a partial tile and never touch memory outside b and c.
 func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
 	k := w.kern
 	blocks, rem := w.Depth/k.block, w.Depth%k.block
-	npanel := (w.M + panelRows - 1) / panelRows
+	rows, cols := k.rows, k.cols
+	npanel := (w.M + rows - 1) / rows
 	panelBytes := len(w.panels) / npanel
-	full := w.M / panelRows
-	quads := n / tileCols
+	full := w.M / rows
+	groups := n / cols
 	var shuf *byte = &w.shuf[0]
 
 	// Pixels in chunks of about chunkBytes of b, every panel per chunk: the
 	// chunk stays in L1 while the panels stream past it, instead of all of
 	// b coming from L2 once per panel.
-	step := max(1, chunkBytes/(tileCols*max(ldb, w.Depth)))
-	for q := 0; q < quads; q += step {
-		nq := min(step, quads-q)
+	step := max(1, chunkBytes/(cols*max(ldb, w.Depth)))
+	for q := 0; q < groups; q += step {
+		nq := min(step, groups-q)
 		for p := 0; p < full; p++ {
-			k.tiles(&w.panels[p*panelBytes], &w.corr[p*panelRows], blocks, rem, shuf,
-				&b[q*tileCols*ldb], ldb, nq, &c[p*panelRows*ldc+q*tileCols], ldc)
+			k.tiles(&w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
+				&b[q*cols*ldb], ldb, nq, &c[p*rows*ldc+q*cols], ldc)
 		}
 	}
-	if full == npanel && quads*tileCols == n {
+	if full == npanel && groups*cols == n {
 		return
 	}
 
 	// Ragged edges: a partial panel (rows of c past M must not be written)
-	// and the last n%tileCols pixels (rows of b past n must not be read).
-	var tile [panelRows * tileCols]int32
+	// and the last n%cols pixels (rows of b past n must not be read).
+	var tile [maxTile]int32
 	var xs []uint8
-	for j := 0; j < n; j += tileCols {
-		cols := min(tileCols, n-j)
+	for j := 0; j < n; j += cols {
+		nc := min(cols, n-j)
 		src, lds := b[j*ldb:], ldb
-		if cols < tileCols {
+		if nc < cols {
 			if xs == nil {
-				xs = make([]uint8, tileCols*w.Depth)
+				xs = make([]uint8, cols*w.Depth)
 			}
-			for t := 0; t < cols; t++ {
+			for t := 0; t < nc; t++ {
 				copy(xs[t*w.Depth:(t+1)*w.Depth], b[(j+t)*ldb:])
 			}
 			src, lds = xs, w.Depth
 		}
 		p0 := full
-		if cols < tileCols {
+		if nc < cols {
 			p0 = 0
 		}
 		for p := p0; p < npanel; p++ {
-			k.tiles(&w.panels[p*panelBytes], &w.corr[p*panelRows], blocks, rem, shuf,
-				&src[0], lds, 1, &tile[0], tileCols)
-			for r := 0; r < panelRows && p*panelRows+r < w.M; r++ {
-				copy(c[(p*panelRows+r)*ldc+j:][:cols], tile[r*tileCols:][:cols])
+			k.tiles(&w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
+				&src[0], lds, 1, &tile[0], cols)
+			for r := 0; r < rows && p*rows+r < w.M; r++ {
+				copy(c[(p*rows+r)*ldc+j:][:nc], tile[r*cols:][:nc])
 			}
 		}
 	}

@@ -8,10 +8,11 @@ import (
 // A core is a throughput model of one Cortex CPU: pipe groups, how many
 // instructions each issues per cycle, and which group each instruction uses.
 type core struct {
-	name   string
-	ghz    float64
-	decode float64            // instructions decoded per cycle
-	caps   map[string]float64 // pipe group -> issue slots per cycle
+	name    string
+	ghz     float64
+	decode  float64            // instructions decoded per cycle
+	dotprod bool               // has FEAT_DotProd (SDOT)
+	caps    map[string]float64 // pipe group -> issue slots per cycle
 	// uses lists, for an instruction key, the pipe groups it occupies and
 	// for how many slots.
 	uses func(key string) map[string]float64
@@ -83,7 +84,7 @@ var cores = []core{
 		// other ASIMD ALU on V0 or V1; two load pipes, an LD1 of n Q
 		// registers taking n/2 cycles; three single-cycle integer pipes; one
 		// branch pipe; 4-wide decode (section 2).
-		name: "Cortex-A76", ghz: 2.4, decode: 4,
+		name: "Cortex-A76", ghz: 2.4, decode: 4, dotprod: true,
 		caps: map[string]float64{"V0": 1, "V1": 1, "V": 2, "L": 2, "S": 1, "I": 3, "B": 1},
 		uses: func(key string) map[string]float64 {
 			c, n := class(key)
