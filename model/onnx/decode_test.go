@@ -47,7 +47,8 @@ func TestDecodeMatchesBuild(t *testing.T) {
 	}{
 		{"resnet8 A gemm raw", 8, 10, false, variant{eps: 1e-5}},
 		{"resnet8 B matmul fields", 8, 10, true, variant{eps: 1e-3, matmul: true, fields: true}},
-		{"resnet20 A matmul", 20, 100, false, variant{eps: 1e-5, matmul: true}},
+		{"resnet20 A matmul view", 20, 100, false, variant{eps: 1e-5, matmul: true, view: true}},
+		{"resnet8 B gemm view", 8, 10, true, variant{eps: 1e-5, view: true}},
 		{"resnet14 B gemm fields", 14, 7, true, variant{eps: 2e-5, fields: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,7 +86,7 @@ func TestDecodeMatchesBuild(t *testing.T) {
 }
 
 func baseGraph() *tGraph {
-	return resnetGraph(modeltest.RandomWeights(8, 10, false, 3), variant{eps: 1e-5})
+	return resnetGraph(modeltest.RandomWeights(8, 10, false, 3), variant{eps: 1e-5, view: true})
 }
 
 // initOf returns the initializer feeding input k of the named node.
@@ -145,11 +146,15 @@ func TestDecodeErrors(t *testing.T) {
 		{"dead branch", func(g *tGraph) {
 			g.nodes = append(g.nodes, tNode{op: "Relu", name: "/extra", in: []string{"/avgpool/GlobalAveragePool_output_0"}, out: []string{"x"}})
 		}, `value "/avgpool/GlobalAveragePool_output_0" feeds 2 nodes`},
-		{"logits not an output", func(g *tGraph) { g.outputs = []string{"/Flatten_output_0"} },
+		{"logits not an output", func(g *tGraph) { g.outputs = []string{"/Reshape_output_0"} },
 			`the logits "logits" are not a graph output`},
 		{"wrong input shape", func(g *tGraph) { g.inputDims = []int64{-1, 1, 28, 28} },
 			`onnx: input "input" has shape [N 1 28 28], want [N 3 32 32]`},
 		{"no opset", func(g *tGraph) { g.opset = 0 }, `imports no version of the standard operator set`},
+		{"batch size arithmetic", func(g *tGraph) {
+			n := g.node("/Unsqueeze")
+			n.op, n.in = "Mul", []string{n.in[0], n.in[0]}
+		}, `onnx: node "/Unsqueeze" (Mul): arithmetic on the image's shape (batch size) is not supported`},
 		{"input twice", func(g *tGraph) { g.node("/layer1.0/Add").in[1] = "/layer1.0/conv2/Conv_output_0" },
 			`a residual block's input feeds two, its first Conv and its shortcut`},
 	} {

@@ -9,10 +9,13 @@
 // optional bias and an optional BatchNormalization after it, Relu, the
 // residual Add, projection shortcuts (1x1 Conv, shortcut kind B) or option-A
 // shortcuts (strided Slice then a channel Pad, shortcut kind A),
-// GlobalAveragePool or a whole-plane AveragePool or ReduceMean, Flatten,
-// Reshape or Squeeze, and Gemm or MatMul+Add. Small constant subgraphs that
-// exporters leave behind (Pad's pads computed through ConstantOfShape, Concat,
-// Slice, Transpose, Cast, Reshape) are evaluated. Batch norm is folded into the
+// GlobalAveragePool or a whole-plane AveragePool or ReduceMean (after an
+// optional zero Pad), Flatten, Reshape or Squeeze, and Gemm or MatMul+Add.
+// Small constant subgraphs that exporters leave behind (Pad's pads computed
+// through ConstantOfShape, Concat, Slice, Transpose, Cast, Reshape, Shape,
+// Gather, Add, Sub, Mul) are evaluated, and x.view(x.size(0), -1) is
+// understood: Shape of an activation folds to a batch-size marker that only
+// the final Reshape accepts. Identity nodes are looked through. Batch norm is folded into the
 // convolution here, with each node's own epsilon, so the returned weights hold
 // no batch-norm tensors and Spec.BNEps does not matter for them.
 //

@@ -219,6 +219,10 @@ type variant struct {
 	eps    float32 // every BatchNormalization's epsilon
 	matmul bool    // MatMul + Add instead of Gemm
 	fields bool    // float_data / int64_data instead of raw_data
+	// view flattens as akamaster's x.view(x.size(0), -1) exports (Shape,
+	// Gather, Unsqueeze, Concat, Reshape) after a zero Pad, as F.avg_pool2d
+	// exports, and passes the final weight through an Identity.
+	view bool
 }
 
 // resnetGraph writes canonical weights (batch norm unfolded, as
@@ -304,8 +308,20 @@ func resnetGraph(w model.Weights, v variant) *tGraph {
 			in = width
 		}
 	}
+	if v.view {
+		x = add(tNode{op: "Pad", name: "/Pad", in: []string{x, constant("/zeros", 0, 0, 0, 0, 0, 0, 0, 0)}})
+	}
 	x = add(tNode{op: "GlobalAveragePool", name: "/avgpool/GlobalAveragePool", in: []string{x}})
-	x = add(tNode{op: "Flatten", name: "/Flatten", in: []string{x}, attrs: []tAttr{intA("axis", 1)}})
+	if v.view {
+		shape := add(tNode{op: "Shape", name: "/Shape", in: []string{x}})
+		zero := add(tNode{op: "Constant", name: "/zero", attrs: []tAttr{{name: "value", typ: 4, t: &tTensor{i: []int64{0}}}}})
+		n := add(tNode{op: "Gather", name: "/Gather", in: []string{shape, zero}, attrs: []tAttr{intA("axis", 0)}})
+		n = add(tNode{op: "Unsqueeze", name: "/Unsqueeze", in: []string{n, constant("/axes", 0)}})
+		n = add(tNode{op: "Concat", name: "/Concat", in: []string{n, constant("/minus1", -1)}, attrs: []tAttr{intA("axis", 0)}})
+		x = add(tNode{op: "Reshape", name: "/Reshape", in: []string{x, n}})
+	} else {
+		x = add(tNode{op: "Flatten", name: "/Flatten", in: []string{x}, attrs: []tAttr{intA("axis", 1)}})
+	}
 	fc := w["fc.weight"]
 	if v.matmul {
 		classes, inner := fc.Shape[0], fc.Shape[1]
@@ -317,6 +333,9 @@ func resnetGraph(w model.Weights, v variant) *tGraph {
 		}
 		wt := fmt.Sprintf("t%d", len(g.inits))
 		g.inits = append(g.inits, tTensor{name: wt, dims: []int64{int64(inner), int64(classes)}, f: t, fields: v.fields})
+		if v.view {
+			wt = add(tNode{op: "Identity", name: "/fc/Identity", in: []string{wt}})
+		}
 		x = add(tNode{op: "MatMul", name: "/fc/MatMul", in: []string{x, wt}})
 		g.nodes = append(g.nodes, tNode{op: "Add", name: "/fc/Add", in: []string{param("fc.bias"), x}, out: []string{"logits"}})
 	} else {

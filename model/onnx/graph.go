@@ -104,9 +104,19 @@ func newGraph(gp *graphProto) (*graph, error) {
 			g.consts[nd.outputs[0]] = t
 			continue
 		}
+		if nd.opType == "Shape" && len(nd.inputs) == 1 && g.acts[nd.inputs[0]] && len(nd.outputs) == 1 {
+			t, err := imageShape(nd)
+			if err != nil {
+				return nil, err
+			}
+			t.name = nd.outputs[0]
+			g.consts[t.name] = t
+			continue
+		}
 		if !structOps[nd.opType] {
 			hint := ""
-			if nd.opType == "Concat" {
+			switch nd.opType {
+			case "Concat":
 				hint = " (an option-A shortcut built with torch.cat is not supported: export it with F.pad)"
 			}
 			return nil, nodeErr(nd, "supported only on constant inputs, but input %q is computed from the image%s", fromImage, hint)

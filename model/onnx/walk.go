@@ -704,7 +704,9 @@ func (w *walker) checkFlatten(nd *nodeProto, c int) error {
 		if err != nil {
 			return err
 		}
-		if len(s) != 2 || !(s[0] == -1 || s[0] == 0 || s[0] == 1) || !(s[1] == int64(c) || (s[1] == -1 && s[0] != -1)) {
+		// s[0] is the batch: kept (0), inferred (-1), 1 for a batch-1
+		// export, or the input's own batch size read with Shape.
+		if len(s) != 2 || !(s[0] == -1 || s[0] == 0 || s[0] == 1 || s[0] == batchDim) || !(s[1] == int64(c) || (s[1] == -1 && s[0] != -1)) {
 			return nodeErr(nd, "shape %v not supported (want [N %d])", s, c)
 		}
 	case "Squeeze":
