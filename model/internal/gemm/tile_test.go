@@ -194,11 +194,16 @@ func BenchmarkKernel(b *testing.B) {
 				tc.t.Off = 0
 				tc.t.C = make([]float32, MR*nr)
 				tc.t.Res = make([]float32, MR*nr)
+				cpu0 := cpuTime()
 				for b.Loop() {
 					kern.fn(&tc.t)
 				}
+				cpu := cpuTime() - cpu0
 				flops := 2.0 * 576 * MR * float64(nr) * float64(b.N)
 				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu > 0 {
+					b.ReportMetric(flops/cpu.Seconds()/1e9, "cpu-GFLOP/s")
+				}
 			})
 		}
 	}
