@@ -120,9 +120,9 @@ func pixels(dst []float32, img image.Image) error {
 				yy1 := int32(yv) * 0x10101
 				cb1 := int32(p.Cb[ci]) - 128
 				cr1 := int32(p.Cr[ci]) - 128
-				rr[x] = unit[clip16(yy1+91881*cr1)>>8]
-				gr[x] = unit[clip16(yy1-22554*cb1-46802*cr1)>>8]
-				br[x] = unit[clip16(yy1+116130*cb1)>>8]
+				rr[x] = unit[uint8(clip16(yy1+91881*cr1)>>8)]
+				gr[x] = unit[uint8(clip16(yy1-22554*cb1-46802*cr1)>>8)]
+				br[x] = unit[uint8(clip16(yy1+116130*cb1)>>8)]
 			}
 		}
 	case *image.RGBA:
@@ -164,7 +164,7 @@ func pixels(dst []float32, img image.Image) error {
 func premul(v uint8, a uint32) float32 {
 	c := uint32(v)
 	c |= c << 8
-	return unit[(c*a/0xff)>>8]
+	return unit[uint8((c*a/0xff)>>8)]
 }
 
 // clip16 is the clamp of color.YCbCr.RGBA: a 24.8 fixed-point value to
