@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 
 	"github.com/nlpodyssey/gopickle/types"
@@ -96,7 +97,7 @@ func openLegacy(r io.ReaderAt, size int64) (*checkpoint, error) {
 		if count != st.numel {
 			return nil, fmt.Errorf("storage %q at byte %d: file holds %d values, the object pickle declares %d", key, pos, count, st.numel)
 		}
-		left := size - pos - 8
+		left := min(size-pos-8, math.MaxInt) // a storage must fit in memory, also on 32-bit boards
 		if count > left/int64(st.dtype.size) {
 			return nil, fmt.Errorf("storage %q at byte %d: %w: %d %s values need %d bytes, %d left",
 				key, pos, errTruncated, count, st.dtype.name, satMul(count, int64(st.dtype.size)), left)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -27,7 +28,8 @@ import (
 // gopickle reports as an error, and so does this scan where it is cheap.
 // Opcode arguments follow CPython's Lib/pickletools.py.
 func scanPickle(r *bufio.Reader, limit int64) ([]byte, error) {
-	s := &scanner{r: r, left: limit, memo: map[int]bool{}}
+	// Lengths must also fit an int on 32-bit boards, for make and gopickle.
+	s := &scanner{r: r, left: min(limit, math.MaxInt), memo: map[int]bool{}}
 	for {
 		s.pos = int64(len(s.data))
 		b, err := s.read(1)

@@ -106,7 +106,11 @@ func stateDict(root any) ([]entry, error) {
 		if _, ok := it.value.(*tensor); ok {
 			return stateEntries(items)
 		}
-		keys = append(keys, fmt.Sprint(it.key))
+		if k, ok := it.key.(string); ok {
+			keys = append(keys, k)
+		} else {
+			keys = append(keys, describe(it.key))
+		}
 	}
 	return nil, fmt.Errorf("no state dict: the object is a dict without tensors, keys [%s], and none of %s",
 		truncate(strings.Join(keys, " "), 200), strings.Join(stateKeys, ", "))

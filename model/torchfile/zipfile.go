@@ -73,7 +73,7 @@ func openZip(r io.ReaderAt, size int64) (*checkpoint, error) {
 			return nil, fmt.Errorf("storage %q: zip archive has no %s", st.key, name)
 		}
 		want := satMul(st.numel, int64(st.dtype.size))
-		if f.UncompressedSize64 != uint64(want) {
+		if f.UncompressedSize64 != uint64(want) || want > math.MaxInt {
 			return nil, fmt.Errorf("storage %q: %s holds %d bytes, %d %s values need %d", st.key, name, f.UncompressedSize64, st.numel, st.dtype.name, want)
 		}
 		b, err := readEntry(f, want)
