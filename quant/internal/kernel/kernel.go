@@ -18,6 +18,10 @@ type kernel struct {
 	block, elem int
 	xorBias     bool
 
+	// step is the depth the kernel's loop covers per iteration when more
+	// than block (the last partial step is the one read through window).
+	step int
+
 	// window > 0: the last partial block is read as the window bytes
 	// ending at Depth (so Depth must be at least window); 0: by masked load.
 	window int
@@ -30,7 +34,7 @@ type kernel struct {
 // fits reports whether the kernel can read depth values of a pixel without
 // reading outside it.
 func (k *kernel) fits(depth int) bool {
-	return depth%k.block == 0 || depth >= k.window
+	return depth%k.stepSize() == 0 || depth >= k.window
 }
 
 // generic is the pure-Go twin, used where no assembly kernel runs: GOARCH=arm
@@ -41,3 +45,5 @@ var generic = &kernel{name: "go"}
 // best is the kernel PackWeights uses, picked once at start-up: the first of
 // available, which lists this CPU's kernels fastest first, ending with generic.
 var best = available[0]
+
+func (k *kernel) stepSize() int { return max(k.block, k.step) }

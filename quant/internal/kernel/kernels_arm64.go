@@ -19,7 +19,7 @@ func tilesDot(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, 
 func tilesNEON(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 
 var (
-	dot  = &kernel{name: "dot", rows: 4, cols: 4, block: 16, elem: 1, xorBias: true, window: 16, tiles: tilesDot}
+	dot  = &kernel{name: "dot", rows: 16, cols: 4, block: 4, step: 16, elem: 1, xorBias: true, window: 16, tiles: tilesDot}
 	neon = &kernel{name: "neon", rows: 4, cols: 4, block: 16, elem: 1, xorBias: true, window: 16, tiles: tilesNEON}
 )
 

@@ -131,7 +131,7 @@ func (w *Weights) pack() {
 	// Depth, so its rem new bytes sit at the window's top; shuf[t] moves
 	// byte 16-rem+t down to t and zeroes the rest (0xFF is out of range for
 	// both PSHUFB, which zeroes on bit 7, and TBL, which zeroes on >= 16).
-	rem := w.Depth % k.block
+	rem := w.Depth % k.stepSize()
 	for t := range w.shuf {
 		w.shuf[t] = 0xFF
 		if t < rem {

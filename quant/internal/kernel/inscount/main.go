@@ -154,20 +154,20 @@ func measure(name, cpu, qemu string) error {
 		}
 		fmt.Printf("\nkernel %s: %.2fM instructions per inference, %.3f per multiply-add\n", k, total/1e6, total/float64(macs))
 		printTop(per, total)
-		// Cross-check against the kernels' structure: each 4x4 tile runs 16
-		// multiply steps per 16-byte block of depth (SDOT; or SMULL, SMLAL2
-		// and SADALP), over ceil(M/4) x ceil(n/4) tiles and ceil(depth/16)
-		// blocks per layer.
-		blockTiles := 0
+		// Cross-check against the kernels' structure. dot: 16x4 tiles, 16
+		// SDOT per 4 values of depth. neon: 4x4 tiles, 16 each of SMULL,
+		// SMLAL2 and SADALP per 16 values of depth.
+		dots, muls := 0, 0
 		for _, s := range resnet32() {
-			blockTiles += (s[0] + 3) / 4 * ((s[2] + 3) / 4) * ((s[1] + 15) / 16)
+			dots += 16 * ((s[0] + 15) / 16) * ((s[2] + 3) / 4) * ((s[1] + 3) / 4)
+			muls += 16 * ((s[0] + 3) / 4) * ((s[2] + 3) / 4) * ((s[1] + 15) / 16)
 		}
 		switch k {
 		case "dot":
-			fmt.Printf("  check: %.0f SDOT counted, %d expected from the tile structure\n", per["sdot"], 16*blockTiles)
+			fmt.Printf("  check: %.0f SDOT counted, %d expected from the tile structure\n", per["sdot"], dots)
 		case "neon":
 			fmt.Printf("  check: %.0f SMULL, %.0f SMLAL2, %.0f SADALP counted, %d each expected from the tile structure\n",
-				per["smull.v"], per["smlal2.v"], per["sadalp.v"], 16*blockTiles)
+				per["smull.v"], per["smlal2.v"], per["sadalp.v"], muls)
 		}
 		for _, c := range cores {
 			if k == "dot" && !c.dotprod {
