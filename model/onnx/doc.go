@@ -15,9 +15,10 @@
 // through ConstantOfShape, Concat, Slice, Transpose, Cast, Reshape, Shape,
 // Gather, Add, Sub, Mul) are evaluated, and x.view(x.size(0), -1) is
 // understood: Shape of an activation folds to a batch-size marker that only
-// the final Reshape accepts. Identity nodes are looked through. Batch norm is folded into the
-// convolution here, with each node's own epsilon, so the returned weights hold
-// no batch-norm tensors and Spec.BNEps does not matter for them.
+// the final Reshape accepts. Identity nodes are looked through. Batch norm is
+// folded into the convolution here, with each node's own epsilon, so the
+// returned weights hold no batch-norm tensors and Spec.BNEps does not matter
+// for them.
 //
 // Anything else is refused with an error naming the node, its op and what was
 // expected. The file format is onnx/onnx.proto

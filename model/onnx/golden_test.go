@@ -2,6 +2,8 @@ package onnx_test
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -81,4 +83,38 @@ func TestGolden(t *testing.T) {
 
 func argmax(v []float32) int {
 	return slices.Index(v, slices.Max(v))
+}
+
+// TestTorchVariants checks ResNet-8s exported by torch.onnx.export in six
+// other ways (see gen_resnet8.py --variants) against torch's own logits. The
+// files are about 300 KB each, so they are not committed: the test runs when
+// EDGECACHE_ONNX_VARIANTS names the folder they were written to.
+func TestTorchVariants(t *testing.T) {
+	dir := os.Getenv("EDGECACHE_ONNX_VARIANTS")
+	if dir == "" {
+		t.Skip("set EDGECACHE_ONNX_VARIANTS to a folder written by /usr/bin/python3 model/onnx/testdata/gen_resnet8.py --variants DIR")
+	}
+	goldens, err := filepath.Glob(filepath.Join(dir, "variant_*.json"))
+	if err != nil || len(goldens) == 0 {
+		t.Fatalf("no variant_*.json in %s (%v)", dir, err)
+	}
+	for _, path := range goldens {
+		g := modeltest.LoadGolden(t, path)
+		net, err := onnx.Load(filepath.Join(dir, g.Model), onnx.DefaultSpec)
+		if err != nil {
+			t.Errorf("%s: %v", g.Model, err)
+			continue
+		}
+		r, err := net.NewRunner(len(g.Inputs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Run(g.Pixels(t), len(g.Inputs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := modeltest.LogitsClose(got, g.Logits, 1e-4); err != nil {
+			t.Errorf("%s vs %s: %v", g.Model, g.Reference, err)
+		}
+	}
 }

@@ -52,13 +52,10 @@ type attribute struct {
 
 // AttributeProto.AttributeType values (onnx.proto, enum AttributeType).
 const (
-	attrFloat   = 1
-	attrInt     = 2
-	attrString  = 3
-	attrTensor  = 4
-	attrFloats  = 6
-	attrInts    = 7
-	attrStrings = 8
+	attrFloat  = 1
+	attrInt    = 2
+	attrString = 3
+	attrInts   = 7
 )
 
 type tensorProto struct {
@@ -76,11 +73,9 @@ type tensorProto struct {
 
 // TensorProto.DataType values (onnx.proto, enum DataType).
 const (
-	typeFloat   = 1
-	typeInt32   = 6
-	typeInt64   = 7
-	typeFloat16 = 10
-	typeDouble  = 11
+	typeFloat = 1
+	typeInt32 = 6
+	typeInt64 = 7
 )
 
 func dataTypeName(t int32) string {
