@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image/jpeg"
 	"path/filepath"
 	"testing"
@@ -27,16 +26,40 @@ func stream(b *testing.B, s *Set, workers int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
-// BenchmarkJPEG decodes the JPEG test set (read, decode, convert), with
-// one and two workers.
+// BenchmarkJPEG reads, decodes and converts the JPEG test set with one and
+// with two workers. Each iteration streams the next 500 images (batches of
+// 50) both ways, so that the two see the same load on a shared machine; it
+// reports each one's images/s and their ratio.
 func BenchmarkJPEG(b *testing.B) {
 	s, err := Open(filepath.Join(modeltest.DataDir(b), "cifar10-jpeg"), "test")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) { stream(b, s, w) })
+	const chunk = 500
+	var took [3]time.Duration
+	images, k := 0, 0
+	for b.Loop() {
+		idx := make([]int, chunk)
+		for j := range idx {
+			idx[j] = (k*chunk + j) % s.Len()
+		}
+		k++
+		sub, err := s.Subset(idx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, w := range []int{1, 2} {
+			t0 := time.Now()
+			if err := sub.Batches(context.Background(), 50, w, func(Batch) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			took[w] += time.Since(t0)
+		}
+		images += chunk
 	}
+	b.ReportMetric(float64(images)/took[1].Seconds(), "w1-images/s")
+	b.ReportMetric(float64(images)/took[2].Seconds(), "w2-images/s")
+	b.ReportMetric(took[1].Seconds()/took[2].Seconds(), "w2/w1")
 }
 
 // BenchmarkBinary streams the binary test set, a copy and a table lookup
