@@ -496,7 +496,8 @@ func (w *walker) optionA(nd *nodeProto, in, residual string, sh, want shape) (sh
 						return shape{}, 0, nodeErr(nd, "slices the batch axis; an option-A shortcut slices only the planes")
 					}
 				case 1:
-					if f, s, n, err := sliceRange(starts[k], ends[k], st, sh.c); err != nil || f != 0 || s != 1 || n != sh.c {
+					c := sh.c + padBefore + padAfter
+					if f, s, n, err := sliceRange(starts[k], ends[k], st, c); err != nil || f != 0 || s != 1 || n != c {
 						return shape{}, 0, nodeErr(nd, "slices the channel axis; an option-A shortcut slices only the planes")
 					}
 				default:
