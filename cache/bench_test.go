@@ -3,8 +3,18 @@ package cache
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
+
+// perCPU reports a rate per CPU-second received (see cpuTime) when the
+// platform can measure it.
+func perCPU(b *testing.B, amount float64, cpu time.Duration, unit string) {
+	if cpu > 0 {
+		b.ReportMetric(amount/cpu.Seconds(), unit)
+	}
+}
 
 // Lookup kernels: one query against a whole cache, per core (b.N scans on
 // one goroutine). dots/s = keys scanned per second.
@@ -17,18 +27,26 @@ func BenchmarkDots(b *testing.B) {
 		dst := make([]float32, 4*n)
 		for _, ks := range append([]*kernelSet{generic}, fastKernels()...) {
 			b.Run(fmt.Sprintf("%dx%d/%s/1query", n, dim, ks.name), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
 				b.SetBytes(int64(2 * n * dim))
+				t0 := cpuTime(rusageThread)
 				for b.Loop() {
 					dots(ks, dst[:n], keys, q[:dim])
 				}
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
+				perCPU(b, float64(n)*float64(b.N), cpuTime(rusageThread)-t0, "dots/cpu-s")
 			})
 			b.Run(fmt.Sprintf("%dx%d/%s/4queries", n, dim, ks.name), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
 				b.SetBytes(int64(2 * n * dim))
+				t0 := cpuTime(rusageThread)
 				for b.Loop() {
 					dots4(ks, dst, n, keys, q, n, dim)
 				}
 				b.ReportMetric(4*float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
+				perCPU(b, 4*float64(n)*float64(b.N), cpuTime(rusageThread)-t0, "dots/cpu-s")
 			})
 		}
 	}
@@ -47,12 +65,18 @@ func BenchmarkProbs(b *testing.B) {
 	p := make([]float32, 40)
 	for _, m := range []int{1, 4} {
 		b.Run(fmt.Sprintf("%s/%dquery", Kernel(), m), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := cpuTime(rusageThread)
 			for b.Loop() {
 				if err := c.ProbsBatch(p[:10*m], q[:192*m], 85); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*m), "ms/query")
+			if cpu := cpuTime(rusageThread) - t0; cpu > 0 {
+				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N*m), "cpu-ms/query")
+			}
 			b.ReportMetric(float64(c.Bytes()), "cache-bytes")
 		})
 	}
@@ -76,12 +100,39 @@ func BenchmarkSimilarities(b *testing.B) {
 			continue // hours of scalar Go; run with -v to include it
 		}
 		b.Run(g.name, func(b *testing.B) {
+			t0 := cpuTime(rusageSelf)
 			for b.Loop() {
 				if err := similarities(g, queries, c, SimOptions{}, func(int, SimBlock) {}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(2*nq*nk*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			perCPU(b, 2*nq*nk*dim*float64(b.N)/1e9, cpuTime(rusageSelf)-t0, "GFLOP/cpu-s")
+		})
+	}
+}
+
+// One micro-kernel on one core with its operands in cache: the ceiling of
+// the host scan. GFLOP/s counts a multiply-add as two.
+func BenchmarkGemmKernel(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, g := range append(fastGemms(), genericGemm) {
+		const kc = gemmKC
+		a := randVec(r, kc*g.mr, 0)
+		bp := randKeys(r, 16*kc, g.nr, 0) // 16 key panels, as in a block
+		ldc := 16 * g.nr
+		c := make([]float32, g.mr*ldc)
+		b.Run(g.name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := cpuTime(rusageThread)
+			for b.Loop() {
+				for p := 0; p < 16; p++ {
+					g.run(kc, a, bp[p*kc*g.nr:(p+1)*kc*g.nr], c[p*g.nr:], ldc)
+				}
+			}
+			b.ReportMetric(2*16*float64(kc*g.mr*g.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			perCPU(b, 2*16*float64(kc*g.mr*g.nr)*float64(b.N)/1e9, cpuTime(rusageThread)-t0, "GFLOP/cpu-s")
 		})
 	}
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // MaxClasses is the most classes a cache can hold: labels are stored as uint16.
@@ -17,6 +18,11 @@ type Cache struct {
 	classes int
 	keys    []uint16 // Len x dim fp16 bit patterns, row-major
 	labels  []uint16
+
+	// The host scan's copy of the keys in panels (gemm.go), dropped by Add.
+	mu       sync.Mutex
+	panels   []uint16
+	panelsNR int
 
 	// Theta and Lambda are the mixture's settings, kept in the file: theta
 	// the inverse temperature of p_cache, lambda the weight of p_cache in the
@@ -80,6 +86,9 @@ func (c *Cache) Add(key []float32, label int) error {
 	for _, v := range key {
 		c.keys = append(c.keys, f2h(v))
 	}
+	c.mu.Lock()
+	c.panels = nil
+	c.mu.Unlock()
 	c.labels = append(c.labels, uint16(label))
 	return nil
 }

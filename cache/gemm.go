@@ -20,26 +20,29 @@ type SimBlock struct {
 type SimOptions struct {
 	// Workers is the number of goroutines (default GOMAXPROCS).
 	Workers int
-	// QueryChunk caps the queries a worker takes at once (default 4096): the
-	// keys are converted once per chunk, and a reducer keeps state for one
-	// chunk per worker.
+	// QueryChunk caps the queries a worker takes at once (default 2048): the
+	// worker packs them (4*Dim bytes each) and passes over all keys once per
+	// chunk, and a reducer keeps state for one chunk per worker.
 	QueryChunk int
 }
 
-// Blocking of the scan (BLIS-style; see gemmKernel). A packed block of
-// gemmNC keys x gemmKC dims (512 KiB) stays in L2, a micro-panel of mr
-// queries x gemmKC (12 KiB for AVX-512) in L1; gemmMC queries are packed per
-// step (192 KiB, L2). gemmMC is a multiple of every kernel's mr (12, 6, 4).
+// Blocking of the scan (BLIS-style; see gemmKernel). Keys are laid out once
+// per cache in panels of nr keys, dimension-major, still fp16 (keyPanels);
+// the queries of a chunk are packed once in panels of mr. A block of gemmNC
+// keys x gemmKC dims (256 KiB of fp16) stays in L2 while every query panel
+// passes over it; one query micro-panel (mr x gemmKC float32, 12 KiB for
+// AVX-512) stays in L1 across the block's key panels. gemmNC is a multiple of
+// every kernel's nr (32, 16, 8).
 const (
 	gemmKC = 256
 	gemmNC = 512
-	gemmMC = 192
 )
 
 // Similarities computes the dot product of every query (queries holds
 // rows of c.Dim() float32 values) with every key of c as a blocked matrix
-// product on all cores: keys are converted from fp16 in blocks and packed,
-// and a SIMD micro-kernel accumulates in fp32. It calls fn with each block of
+// product on all cores: the SIMD micro-kernel converts blocks of fp16 keys as
+// it loads them and accumulates in fp32. The first call lays the keys out in
+// panels (a host-side copy as large as the keys, kept until the next Add). It calls fn with each block of
 // results, from Workers goroutines at once. Each worker owns whole query
 // chunks: for a chunk, fn receives the key blocks in order, the first with
 // K0 = 0 and the last with K0+NK = c.Len(), before the worker moves on, so
@@ -69,19 +72,20 @@ func similarities(gk *gemmKernel, queries []float32, c *Cache, opt SimOptions, f
 	}
 	chunk := opt.QueryChunk
 	if chunk <= 0 {
-		chunk = 4096
+		chunk = 2048
 	}
 	// Enough chunks that every worker has some.
 	chunk = min(chunk, (nq+workers-1)/workers)
 	nchunks := (nq + chunk - 1) / chunk
 	workers = min(workers, nchunks)
+	panels := c.keyPanels(gk.nr, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := newScan(gk, c, chunk)
+			s := newScan(gk, c, panels, chunk)
 			for {
 				ch := int(next.Add(1) - 1)
 				if ch >= nchunks {
@@ -97,54 +101,50 @@ func similarities(gk *gemmKernel, queries []float32, c *Cache, opt SimOptions, f
 	return nil
 }
 
-// scan is one worker's packing buffers and result block.
+// scan is one worker's packed queries and result block.
 type scan struct {
 	gk     *gemmKernel
 	c      *Cache
-	a, b   []float32 // packed queries (gemmMC x gemmKC), keys (gemmNC x gemmKC)
+	panels []uint16
+	a      []float32 // packed queries: panels of mr, dimension-major
 	sims   []float32 // chunk x ldc
 	ldc    int
-	row    []float32 // one converted key slice
-	maxRow int
 }
 
 func roundUp(n, m int) int { return (n + m - 1) / m * m }
 
-func newScan(gk *gemmKernel, c *Cache, chunk int) *scan {
+func newScan(gk *gemmKernel, c *Cache, panels []uint16, chunk int) *scan {
 	ldc := roundUp(gemmNC, gk.nr)
+	mqPad := roundUp(chunk, gk.mr)
 	return &scan{
-		gk:   gk,
-		c:    c,
-		a:    make([]float32, gemmMC*gemmKC),
-		b:    make([]float32, ldc*gemmKC),
-		sims: make([]float32, roundUp(chunk, gk.mr)*ldc),
-		ldc:  ldc,
-		row:  make([]float32, gemmKC),
+		gk:     gk,
+		c:      c,
+		panels: panels,
+		a:      make([]float32, mqPad*c.dim),
+		sims:   make([]float32, mqPad*ldc),
+		ldc:    ldc,
 	}
 }
 
 // chunk scores queries (rows of dim; the first is query q0) against all keys.
 func (s *scan) chunk(queries []float32, q0 int, emit func(SimBlock)) {
 	c, gk, ldc := s.c, s.gk, s.ldc
+	mr, nr := gk.mr, gk.nr
 	dim, nk := c.dim, c.Len()
 	mq := len(queries) / dim
-	mqPad := roundUp(mq, gk.mr)
+	mqPad := roundUp(mq, mr)
+	s.packQueries(queries, mq, mqPad)
 	for k0 := 0; k0 < nk; k0 += gemmNC {
 		nb := min(gemmNC, nk-k0)
-		nbPad := roundUp(nb, gk.nr)
+		nbPad := roundUp(nb, nr)
 		clear(s.sims[:mqPad*ldc])
 		for pc := 0; pc < dim; pc += gemmKC {
 			kc := min(gemmKC, dim-pc)
-			s.packKeys(k0, nb, nbPad, pc, kc)
-			for i0 := 0; i0 < mq; i0 += gemmMC {
-				m := min(gemmMC, mq-i0)
-				mPad := roundUp(m, gk.mr)
-				s.packQueries(queries, i0, m, mPad, pc, kc)
-				for ip := 0; ip < mPad; ip += gk.mr {
-					a := s.a[ip*kc : (ip+gk.mr)*kc]
-					for jp := 0; jp < nbPad; jp += gk.nr {
-						gk.run(kc, a, s.b[jp*kc:(jp+gk.nr)*kc], s.sims[(i0+ip)*ldc+jp:], ldc)
-					}
+			for ip := 0; ip < mqPad; ip += mr {
+				a := s.a[ip*dim+pc*mr : ip*dim+(pc+kc)*mr]
+				for jp := 0; jp < nbPad; jp += nr {
+					p := (k0 + jp) * dim // panel (k0+jp)/nr starts at its first key * dim
+					gk.run(kc, a, s.panels[p+pc*nr:p+(pc+kc)*nr], s.sims[ip*ldc+jp:], ldc)
 				}
 			}
 		}
@@ -152,50 +152,65 @@ func (s *scan) chunk(queries []float32, q0 int, emit func(SimBlock)) {
 	}
 }
 
-// packKeys converts keys k0..k0+nb-1, dims pc..pc+kc-1, into panels of nr
-// keys: b[p*kc*nr + k*nr + j] = key k0+p*nr+j, dim pc+k (zero past nb).
-func (s *scan) packKeys(k0, nb, nbPad, pc, kc int) {
-	nr, dim := s.gk.nr, s.c.dim
-	row := s.row[:kc]
-	for j := 0; j < nbPad; j++ {
-		panel := s.b[(j/nr)*kc*nr : (j/nr+1)*kc*nr]
-		col := j % nr
-		if j >= nb {
-			for k := 0; k < kc; k++ {
-				panel[k*nr+col] = 0
-			}
-			continue
-		}
-		key := k0 + j
-		f16to32(kernels, row, s.c.keys[key*dim+pc:key*dim+pc+kc])
-		for k, v := range row {
-			panel[k*nr+col] = v
-		}
-	}
-}
-
-// packQueries lays out queries i0..i0+m-1, dims pc..pc+kc-1, in panels of mr:
-// a[p*kc*mr + k*mr + i] = query i0+p*mr+i, dim pc+k (zero past m).
-func (s *scan) packQueries(queries []float32, i0, m, mPad, pc, kc int) {
+// packQueries lays the chunk out in panels of mr queries, dimension-major:
+// a[p*dim*mr + k*mr + i] = query p*mr+i, dim k (zero past mq).
+func (s *scan) packQueries(queries []float32, mq, mqPad int) {
 	mr, dim := s.gk.mr, s.c.dim
-	for i := 0; i < mPad; i++ {
-		panel := s.a[(i/mr)*kc*mr : (i/mr+1)*kc*mr]
+	for i := 0; i < mqPad; i++ {
+		panel := s.a[(i/mr)*dim*mr : (i/mr+1)*dim*mr]
 		r := i % mr
-		if i >= m {
-			for k := 0; k < kc; k++ {
+		if i >= mq {
+			for k := 0; k < dim; k++ {
 				panel[k*mr+r] = 0
 			}
 			continue
 		}
-		q := queries[(i0+i)*dim+pc : (i0+i)*dim+pc+kc]
-		for k, v := range q {
+		for k, v := range queries[i*dim : (i+1)*dim] {
 			panel[k*mr+r] = v
 		}
 	}
 }
 
+// keyPanels returns the keys in panels of nr, dimension-major, still fp16:
+// panels[p*dim*nr + k*nr + j] = key p*nr+j, dim k (zero past Len). Built once
+// (by workers goroutines) and kept until the next Add.
+func (c *Cache) keyPanels(nr, workers int) []uint16 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.panels != nil && c.panelsNR == nr {
+		return c.panels
+	}
+	dim, n := c.dim, c.Len()
+	np := (n + nr - 1) / nr
+	out := make([]uint16, np*nr*dim)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				p := int(next.Add(1) - 1)
+				if p >= np {
+					return
+				}
+				panel := out[p*nr*dim : (p+1)*nr*dim]
+				for j := 0; j < nr && p*nr+j < n; j++ {
+					key := c.keys[(p*nr+j)*dim : (p*nr+j+1)*dim]
+					for k, h := range key {
+						panel[k*nr+j] = h
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c.panels, c.panelsNR = out, nr
+	return out
+}
+
 // run calls the micro-kernel after checking every index it will touch.
-func (g *gemmKernel) run(kc int, a, b, c []float32, ldc int) {
+func (g *gemmKernel) run(kc int, a []float32, b []uint16, c []float32, ldc int) {
 	_ = a[kc*g.mr-1]
 	_ = b[kc*g.nr-1]
 	_ = c[(g.mr-1)*ldc+g.nr-1]

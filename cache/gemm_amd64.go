@@ -5,10 +5,10 @@ package cache
 // Assembly in gemm_amd64.s.
 
 //go:noescape
-func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
+func gemm12x32AVX512(kc int, a *float32, b *uint16, c *float32, ldc int)
 
 //go:noescape
-func gemm6x16AVX2(kc int, a, b, c *float32, ldc int)
+func gemm6x16AVX2(kc int, a *float32, b *uint16, c *float32, ldc int)
 
 var (
 	avx512Gemm = &gemmKernel{name: "avx512", mr: 12, nr: 32, fn: gemm12x32AVX512}

@@ -6,11 +6,13 @@
 //
 //	c[i*ldc+j] += sum over k < kc of a[k*MR+i] * b[k*NR+j],  i < MR, j < NR
 //
-// with a and b packed by gemm.go. Outer-product form (as BLIS and OpenBLAS):
+// with a (float32) and b (fp16 bit patterns, converted in the kernel with
+// VCVTPH2PS, so the keys are never expanded to float32 in memory) packed by
+// gemm.go. Outer-product form (as BLIS and OpenBLAS):
 // each step loads one row of NR keys, broadcasts MR query values and does
 // MR*NR/lanes FMAs into accumulators that stay in registers for all kc steps.
 
-// func gemm12x32AVX512(kc int, a, b, c *float32, ldc int)
+// func gemm12x32AVX512(kc int, a *float32, b *uint16, c *float32, ldc int)
 // Accumulators Z0..Z23 (row i in Z(2i), Z(2i+1)), key row in Z24/Z25,
 // broadcasts in Z26/Z27.
 TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-40
@@ -46,8 +48,8 @@ TEXT ·gemm12x32AVX512(SB), NOSPLIT, $0-40
 	VPXORD Z23, Z23, Z23
 
 loop:
-	VMOVUPS (BX), Z24
-	VMOVUPS 64(BX), Z25
+	VCVTPH2PS (BX), Z24
+	VCVTPH2PS 32(BX), Z25
 	VBROADCASTSS 0(AX), Z26
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
@@ -85,7 +87,7 @@ loop:
 	VFMADD231PS Z24, Z27, Z22
 	VFMADD231PS Z25, Z27, Z23
 	ADDQ $48, AX
-	ADDQ $128, BX
+	ADDQ $64, BX
 	DECQ CX
 	JNZ  loop
 
@@ -151,7 +153,7 @@ loop:
 	VZEROUPPER
 	RET
 
-// func gemm6x16AVX2(kc int, a, b, c *float32, ldc int)
+// func gemm6x16AVX2(kc int, a *float32, b *uint16, c *float32, ldc int)
 // Accumulators Y0..Y11 (row i in Y(2i), Y(2i+1)), key row in Y12/Y13,
 // broadcasts in Y14/Y15.
 TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-40
@@ -175,8 +177,8 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-40
 	VXORPS Y11, Y11, Y11
 
 loop:
-	VMOVUPS (BX), Y12
-	VMOVUPS 32(BX), Y13
+	VCVTPH2PS (BX), Y12
+	VCVTPH2PS 16(BX), Y13
 	VBROADCASTSS 0(AX), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
@@ -196,7 +198,7 @@ loop:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $24, AX
-	ADDQ $64, BX
+	ADDQ $32, BX
 	DECQ CX
 	JNZ  loop
 

@@ -16,7 +16,7 @@ func TestGemmKernelsEqualTwin(t *testing.T) {
 	for _, g := range fastGemms() {
 		for _, kc := range []int{1, 2, 3, 7, 64, 255, 256} {
 			a := randVec(r, kc*g.mr, 0)
-			b := randVec(r, kc*g.nr, 0)
+			b := randKeys(r, kc, g.nr, 0)
 			ldc := g.nr + 5
 			c := make([]float32, g.mr*ldc)
 			for i := range c {
@@ -42,7 +42,7 @@ func TestGemmKernelsEqualTwin(t *testing.T) {
 					}
 					var abs float64
 					for k := 0; k < kc; k++ {
-						abs += math.Abs(float64(a[k*g.mr+i]) * float64(b[k*g.nr+j]))
+						abs += math.Abs(float64(a[k*g.mr+i]) * float64(h2f(b[k*g.nr+j])))
 					}
 					u := math.Ldexp(1, -24)
 					n := float64(kc + 2)
@@ -107,5 +107,31 @@ func TestSimilarities(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Add after a scan must drop the scan's copy of the keys.
+func TestSimilaritiesAfterAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	spec := Spec{Taps: []TapSpec{{Name: "t", C: 9, H: 1, W: 1}}}
+	c, _ := randCache(t, r, spec, 3, 40)
+	q := unitVec(r, 9)
+	last := func() float32 {
+		var got float32
+		if err := Similarities(q, c, SimOptions{}, func(_ int, b SimBlock) {
+			if b.K0+b.NK == c.Len() {
+				got = b.Sims[b.NK-1]
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	last()
+	if err := c.Add(q, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := last(); math.Abs(float64(got)-1) > 1e-3 {
+		t.Fatalf("query . itself = %v after Add, want about 1", got)
 	}
 }
