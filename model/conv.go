@@ -1,6 +1,10 @@
 package model
 
-import "github.com/edgecache/edgecache/model/internal/gemm"
+import (
+	"math"
+
+	"github.com/edgecache/edgecache/model/internal/gemm"
+)
 
 // convolver runs one convolution of a network; prepared once per Conv so that
 // fast paths can pack weights ahead of time.
@@ -69,6 +73,9 @@ type convGeometry struct {
 	maxOff       int
 	pad          []float32 // pads are never written, so they stay zero
 	tiles        []convTile
+	// reference is set for inputs this layout cannot take (no output, or
+	// offsets past int32): apply then runs convRef.
+	reference bool
 }
 
 // convTile is a run of positions of the grid that one kernel call covers.
@@ -90,6 +97,11 @@ func (f *fastConv) plan(h, w int) {
 		g.wq = w + max(l, r)
 	}
 	g.plane = hq * g.wq
+	if g.oh < 1 || g.ow < 1 || int64(c.In)*int64(s*s)*int64(g.plane)+int64(gemm.MaxNR) > math.MaxInt32 {
+		g.reference = true
+		f.geo = g
+		return
+	}
 
 	g.offs = make([]int32, f.steps)
 	k := 0
@@ -161,10 +173,14 @@ func (g *convGeometry) load(src []float32, in, s, k int) {
 
 func (f *fastConv) apply(dst, src []float32, batch, h, w int, residual []float32, relu bool) {
 	c := f.c
-	if f.geo.h != h || f.geo.w != w || f.geo.pad == nil {
+	if f.geo.h != h || f.geo.w != w || (f.geo.pad == nil && !f.geo.reference) {
 		f.plan(h, w)
 	}
 	g := &f.geo
+	if g.reference {
+		convRef(c, dst, src, batch, h, w, residual, relu)
+		return
+	}
 	inLen, outPlane := c.In*h*w, g.oh*g.ow
 	outLen := c.Out * outPlane
 	t := &f.tile

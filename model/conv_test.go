@@ -140,11 +140,24 @@ func TestFastConvMatchesRef(t *testing.T) {
 	}
 }
 
-// A convolution whose output channels do not fill panels keeps the reference.
+// A convolution whose output channels do not fill panels keeps the
+// reference, and so does an input that gives no output.
 func TestNewConvolverFallsBack(t *testing.T) {
 	c := &Conv{Out: gemm.MR + 3, In: 2, K: 3, Stride: 1}
 	if _, ok := newConvolver(c).(refConv); !ok {
 		t.Fatalf("newConvolver(Out %d) is %T, want refConv", c.Out, newConvolver(c))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	cc := convCase{in: 2, out: gemm.MR, k: 3, stride: 1, size: 6, batch: 1}
+	c = randConv(rng, cc)
+	f := newConvolver(c)
+	f.apply(nil, nil, 1, 0, 0, nil, true) // an empty image has no output
+	if g := f.(*fastConv).geo; !g.reference {
+		t.Fatalf("no-output geometry not sent to the reference: %+v", g)
+	}
+	checkConv(t, rng, cc, f, c) // and back to the fast path
+	if f.(*fastConv).geo.reference {
+		t.Fatal("6x6 input still on the reference")
 	}
 }
 
