@@ -210,3 +210,21 @@ func TestGemmPanicsOnShortSlices(t *testing.T) {
 		}()
 	}
 }
+
+// Gemm allocates nothing for the network's shapes, ragged ones included.
+func TestGemmAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, k := range kernels(t) {
+		for _, s := range [][3]int{{16, 144, 64}, {10, 64, 1}, {5, 27, 7}} {
+			g := randCase(r, s[0], s[1], s[2])
+			w, err := packWeights(k, g.m, g.depth, g.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := make([]int32, (g.m-1)*g.ldc+g.n)
+			if n := testing.AllocsPerRun(10, func() { w.Gemm(g.n, g.b[g.boff:], g.ldb, c, g.ldc) }); n != 0 {
+				t.Errorf("kernel %s %v: %v allocations per Gemm", k.name, s, n)
+			}
+		}
+	}
+}

@@ -26,9 +26,10 @@ type kernel struct {
 	// ending at Depth (so Depth must be at least window); 0: by masked load.
 	window int
 
-	// tiles computes one panel against quads groups of cols pixels of b: blocks whole blocks of depth, then rem more
+	// asm selects the assembly function (runTiles) that computes one panel
+	// against groups of cols pixels of b: blocks whole blocks of depth, then rem more
 	// values. nil for the Go twin.
-	tiles func(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
+	asm int
 }
 
 // fits reports whether the kernel can read depth values of a pixel without

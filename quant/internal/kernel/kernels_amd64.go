@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"strconv"
+
+	"golang.org/x/sys/cpu"
+)
 
 // tilesVNNI uses VPDPBUSD (AVX512-VNNI; AVX512BW for the masked byte load
 // of the last 1-3 values of depth): 16x16 tiles, one ZMM per pixel holding
@@ -19,9 +23,27 @@ func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb,
 func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 
 var (
-	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, tiles: tilesVNNI}
-	avx2 = &kernel{name: "avx2", rows: 4, cols: 4, block: 16, elem: 2, window: 16, tiles: tilesAVX2}
+	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, asm: asmVNNI}
+	avx2 = &kernel{name: "avx2", rows: 4, cols: 4, block: 16, elem: 2, window: 16, asm: asmAVX2}
 )
+
+const (
+	asmVNNI = 1 + iota
+	asmAVX2
+)
+
+// runTiles calls the assembly kernel directly, not through a func value,
+// so that //go:noescape holds and Gemm's scratch tiles stay on the stack.
+func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, groups int, c *int32, ldc int) {
+	switch id {
+	case asmVNNI:
+		tilesVNNI(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
+	case asmAVX2:
+		tilesAVX2(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
+	default:
+		panic("kernel: no assembly kernel " + strconv.Itoa(id))
+	}
+}
 
 var available = amd64Kernels()
 

@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"strconv"
+
+	"golang.org/x/sys/cpu"
+)
 
 // tilesDot uses SDOT (the ARMv8.2 dot-product extension, FEAT_DotProd:
 // Cortex-A76 and later, so the Pi 5). SDOT is int8 x int8, so activations go
@@ -19,9 +23,27 @@ func tilesDot(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, 
 func tilesNEON(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 
 var (
-	dot  = &kernel{name: "dot", rows: 16, cols: 4, block: 4, step: 16, elem: 1, xorBias: true, window: 16, tiles: tilesDot}
-	neon = &kernel{name: "neon", rows: 4, cols: 4, block: 16, elem: 1, xorBias: true, window: 16, tiles: tilesNEON}
+	dot  = &kernel{name: "dot", rows: 16, cols: 4, block: 4, step: 16, elem: 1, xorBias: true, window: 16, asm: asmDot}
+	neon = &kernel{name: "neon", rows: 4, cols: 4, block: 16, elem: 1, xorBias: true, window: 16, asm: asmNEON}
 )
+
+const (
+	asmDot = 1 + iota
+	asmNEON
+)
+
+// runTiles calls the assembly kernel directly, not through a func value,
+// so that //go:noescape holds and Gemm's scratch tiles stay on the stack.
+func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, groups int, c *int32, ldc int) {
+	switch id {
+	case asmDot:
+		tilesDot(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
+	case asmNEON:
+		tilesNEON(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
+	default:
+		panic("kernel: no assembly kernel " + strconv.Itoa(id))
+	}
+}
 
 var available = arm64Kernels()
 

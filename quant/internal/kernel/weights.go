@@ -38,10 +38,10 @@ func packWeights(k *kernel, m, depth int, a []int8) (*Weights, error) {
 		}
 	}
 	w := &Weights{M: m, Depth: depth, rows: append([]int8(nil), a[:m*depth]...), kern: k}
-	if k.tiles != nil && !k.fits(depth) {
+	if k.asm != 0 && !k.fits(depth) {
 		w.kern = generic
 	}
-	if w.kern.tiles != nil {
+	if w.kern.asm != 0 {
 		w.pack()
 	}
 	return w, nil
@@ -62,7 +62,7 @@ func (w *Weights) Gemm(n int, b []uint8, ldb int, c []int32, ldc int) {
 	if (w.M > 1 && ldc < n) || (w.M-1)*ldc+n > len(c) {
 		panic(fmt.Sprintf("kernel: c holds %d values, not %d rows of %d values %d apart", len(c), w.M, n, ldc))
 	}
-	if w.kern.tiles == nil {
+	if w.kern.asm == 0 {
 		gemmGeneric(w.M, w.Depth, w.rows, n, b, ldb, c, ldc)
 		return
 	}
@@ -165,7 +165,7 @@ func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
 	for q := 0; q < groups; q += step {
 		nq := min(step, groups-q)
 		for p := 0; p < full; p++ {
-			k.tiles(&w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
+			runTiles(k.asm, &w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
 				&b[q*cols*ldb], ldb, nq, &c[p*rows*ldc+q*cols], ldc)
 		}
 	}
@@ -176,13 +176,18 @@ func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
 	// Ragged edges: a partial panel (rows of c past M must not be written)
 	// and the last n%cols pixels (rows of b past n must not be read).
 	var tile [maxTile]int32
+	var xsBuf [4096]uint8 // on the stack: no allocation for depths up to 1024 (dot: 256)
 	var xs []uint8
 	for j := 0; j < n; j += cols {
 		nc := min(cols, n-j)
 		src, lds := b[j*ldb:], ldb
 		if nc < cols {
 			if xs == nil {
-				xs = make([]uint8, cols*w.Depth)
+				if cols*w.Depth <= len(xsBuf) {
+					xs = xsBuf[:cols*w.Depth]
+				} else {
+					xs = make([]uint8, cols*w.Depth)
+				}
 			}
 			for t := 0; t < nc; t++ {
 				copy(xs[t*w.Depth:(t+1)*w.Depth], b[(j+t)*ldb:])
@@ -194,7 +199,7 @@ func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
 			p0 = 0
 		}
 		for p := p0; p < npanel; p++ {
-			k.tiles(&w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
+			runTiles(k.asm, &w.panels[p*panelBytes], &w.corr[p*rows], blocks, rem, shuf,
 				&src[0], lds, 1, &tile[0], cols)
 			for r := 0; r < rows && p*rows+r < w.M; r++ {
 				copy(c[(p*rows+r)*ldc+j:][:nc], tile[r*cols:][:nc])

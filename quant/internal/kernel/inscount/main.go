@@ -285,9 +285,10 @@ func parseLog(r io.Reader) (map[string]int64, error) {
 func insnKey(word, mnemonic, ops string) string {
 	if strings.HasPrefix(mnemonic, ".") {
 		// qemu's disassembler predates the dot product: decode it here.
-		// SDOT/UDOT (vector), Arm ARM C7.2: 0 Q U 01110 10 0 Rm 100101 Rn Rd.
+		// SDOT/UDOT, Arm ARM C7.2, vector: 0 Q U 01110 10 0 Rm 100101 Rn Rd;
+		// by element: 0 Q U 01111 10 L M Rm 1110 H 0 Rn Rd.
 		w, err := strconv.ParseUint(word, 16, 32)
-		if err == nil && w&0x9FE0FC00 == 0x0E809400 {
+		if err == nil && (w&0x9FE0FC00 == 0x0E809400 || w&0x9FC0F400 == 0x0F80E000) {
 			return map[bool]string{false: "sdot", true: "udot"}[w&(1<<29) != 0]
 		}
 	}
