@@ -14,10 +14,9 @@ type convolver interface {
 }
 
 // newConvolver picks the implementation for c: the packed indirect GEMM of
-// package gemm when the output channels fill whole panels of gemm.MR (every
-// convolution of a CIFAR ResNet does), the reference otherwise.
+// package gemm, or the reference for a convolution without taps or outputs.
 func newConvolver(c *Conv) convolver {
-	if c.Out%gemm.MR != 0 || c.K < 1 || c.Stride < 1 || c.In < 1 {
+	if c.Out < 1 || c.K < 1 || c.Stride < 1 || c.In < 1 {
 		return refConv{c}
 	}
 	return newFastConv(c)
@@ -39,14 +38,18 @@ func (r refConv) apply(dst, src []float32, batch, h, w int, residual []float32, 
 type fastConv struct {
 	c      *Conv
 	steps  int       // In*K*K, the reduction length
-	panels []float32 // Out/MR panels, each steps x MR, row r of step k at k*MR+r
+	panels []float32 // ceil(Out/MR) panels, each steps x MR, row r of step k at k*MR+r
+	bias   []float32 // Bias, zero-padded to whole panels
 	geo    convGeometry
 	tile   gemm.Tile // reused: Compute takes a pointer
 }
 
 func newFastConv(c *Conv) *fastConv {
 	f := &fastConv{c: c, steps: c.In * c.K * c.K}
-	f.panels = make([]float32, c.Out*f.steps)
+	n := (c.Out + gemm.MR - 1) / gemm.MR
+	f.panels = make([]float32, n*gemm.MR*f.steps) // the last panel's missing rows stay zero
+	f.bias = make([]float32, n*gemm.MR)
+	copy(f.bias, c.Bias)
 	for o := 0; o < c.Out; o++ {
 		p, r := o/gemm.MR, o%gemm.MR
 		panel := f.panels[p*f.steps*gemm.MR:]
@@ -195,10 +198,11 @@ func (f *fastConv) apply(dst, src []float32, batch, h, w int, residual []float32
 		}
 		for _, ct := range g.tiles {
 			t.B, t.NR, t.Mask, t.Off = g.pad[ct.q0:], ct.nr, ct.mask, ct.off
-			for p := 0; p < c.Out/gemm.MR; p++ {
+			for p := 0; p*gemm.MR < c.Out; p++ {
 				t.A = f.panels[p*panel : (p+1)*panel]
+				t.Rows = min(gemm.MR, c.Out-p*gemm.MR)
 				t.C = out[p*gemm.MR*outPlane:]
-				t.Bias = c.Bias[p*gemm.MR:]
+				t.Bias = f.bias[p*gemm.MR:]
 				if res != nil {
 					t.Res = res[p*gemm.MR*outPlane:]
 				}

@@ -23,7 +23,8 @@ const MaxNR = 3 * Lanes
 //
 //	sum[r][p] = sum over k of A[k*MR+r] * B[Offs[k]+p]
 //	v = sum[r][p] + Bias[r] (+ Res[r*LDC+i]), then max(v, 0) when ReLU
-//	C[r*LDC+i] = v, for the i-th set bit p of Mask, i counted from Off.
+//	C[r*LDC+i] = v, for r < Rows and the i-th set bit p of Mask, i counted
+//	from Off.
 type Tile struct {
 	A    []float32 // packed panel: K steps of MR weights
 	B    []float32 // input, from the tile's first position
@@ -33,6 +34,7 @@ type Tile struct {
 	MaxOff int
 	NR     int    // positions: a multiple of Step up to MaxNR
 	Mask   uint64 // bit p set: position p is real and is stored
+	Rows   int    // rows stored, 1 to MR: the last panel of a layer may be partial
 	C      []float32
 	LDC    int // distance between the rows of C (and of Res)
 	Off    int // where in each row the first real position goes
@@ -69,6 +71,8 @@ func (t *Tile) check() error {
 		return fmt.Errorf("gemm: input holds %d values, offsets up to %d need %d", len(t.B), t.MaxOff, t.MaxOff+t.NR)
 	case len(t.Bias) < MR:
 		return fmt.Errorf("gemm: %d biases, want %d", len(t.Bias), MR)
+	case t.Rows < 1 || t.Rows > MR:
+		return fmt.Errorf("gemm: %d rows, want 1 to %d", t.Rows, MR)
 	case t.Off < 0 || t.LDC < 0:
 		return fmt.Errorf("gemm: negative offset %d or row stride %d", t.Off, t.LDC)
 	}
@@ -76,7 +80,7 @@ func (t *Tile) check() error {
 	if n == 0 {
 		return nil
 	}
-	end := (MR-1)*t.LDC + t.Off + n
+	end := (t.Rows-1)*t.LDC + t.Off + n
 	if len(t.C) < end {
 		return fmt.Errorf("gemm: destination holds %d values, tile writes up to %d", len(t.C), end)
 	}
@@ -104,7 +108,7 @@ func Kernel() string { return kernelName }
 
 // epilogue writes the real positions of sum (MR rows of NR values) into t.C.
 func epilogue(t *Tile, sum *[MR * MaxNR]float32) {
-	for r := 0; r < MR; r++ {
+	for r := 0; r < t.Rows; r++ {
 		row := sum[r*t.NR : (r+1)*t.NR]
 		c := t.C[r*t.LDC+t.Off:]
 		var res []float32

@@ -19,6 +19,7 @@ type avx512Args struct {
 	nv   int // NR / 8
 	mask uint64
 	off  int
+	rows int
 }
 
 // tileAVX512 is the fused kernel: product, bias, VCOMPRESSPS of the real
@@ -77,7 +78,7 @@ func kernels() []namedKernel {
 func computeAVX512(t *Tile) {
 	a := avx512Args{
 		k: len(t.Offs), c: &t.C[0], ldc: t.LDC, bias: &t.Bias[0],
-		nv: t.NR / 8, mask: t.Mask, off: t.Off, b: &t.B[0],
+		nv: t.NR / 8, mask: t.Mask, off: t.Off, b: &t.B[0], rows: t.Rows,
 	}
 	if a.k > 0 {
 		a.a, a.offs = &t.A[0], &t.Offs[0]

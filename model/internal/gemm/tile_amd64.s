@@ -15,6 +15,7 @@
 #define ARG_NV 72
 #define ARG_MASK 80
 #define ARG_OFF 88
+#define ARG_ROWS 96
 
 // One weight row against NV input vectors (Z24..Z26): broadcast A[k*8+r] and
 // accumulate. Go's operand order is reversed from Intel's: "VFMADD231PS t, x,
@@ -217,6 +218,7 @@ floorset:
 	MOVQ ARG_LDC(DI), R14
 	SHLQ $2, R14
 	MOVQ ARG_BIAS(DI), AX
+	MOVQ ARG_ROWS(DI), CX // rows left to store, 1..8
 	MOVQ ARG_RES(DI), BX
 	TESTQ BX, BX
 	JZ   nores
@@ -233,25 +235,54 @@ floorset:
 	SUBQ DX, R13
 	ADDQ BX, R13
 	ROW_RES(0, Z0, Z1, Z2)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(4, Z3, Z4, Z5)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(8, Z6, Z7, Z8)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(12, Z9, Z10, Z11)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(16, Z12, Z13, Z14)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(20, Z15, Z16, Z17)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(24, Z18, Z19, Z20)
+	DECQ CX
+	JZ   epidone
 	ROW_RES(28, Z21, Z22, Z23)
-	VZEROUPPER
-	RET
+	JMP  epidone
 
 nores:
 	ROW_NORES(0, Z0, Z1, Z2)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(4, Z3, Z4, Z5)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(8, Z6, Z7, Z8)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(12, Z9, Z10, Z11)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(16, Z12, Z13, Z14)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(20, Z15, Z16, Z17)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(24, Z18, Z19, Z20)
+	DECQ CX
+	JZ   epidone
 	ROW_NORES(28, Z21, Z22, Z23)
+
+epidone:
 	VZEROUPPER
 	RET
 

@@ -58,10 +58,14 @@ func randTile(rng *rand.Rand, k, nr int, withRes, relu bool) tileCase {
 		mask = rng.Uint64()
 	}
 	n := bits.OnesCount64(mask)
+	rows := MR
+	if rng.IntN(3) == 0 {
+		rows = 1 + rng.IntN(MR)
+	}
 	ldc := n + rng.IntN(9)
 	off := rng.IntN(7)
 	pre := 1 + rng.IntN(17)
-	cbuf := make([]float32, pre+(MR-1)*ldc+off+n+1+rng.IntN(20))
+	cbuf := make([]float32, pre+(rows-1)*ldc+off+n+1+rng.IntN(20))
 	for i := range cbuf {
 		cbuf[i] = guard
 	}
@@ -71,12 +75,12 @@ func randTile(rng *rand.Rand, k, nr int, withRes, relu bool) tileCase {
 	}
 	var res []float32
 	if withRes {
-		res = make([]float32, (MR-1)*ldc+off+n)
+		res = make([]float32, (rows-1)*ldc+off+n)
 		for i := range res {
 			res[i] = float32(rng.NormFloat64())
 		}
 	}
-	t := Tile{A: a, B: b, Offs: offs, MaxOff: maxOff, NR: nr, Mask: mask, C: cbuf[pre:], LDC: ldc, Off: off, Bias: bias, Res: res, ReLU: relu}
+	t := Tile{A: a, B: b, Offs: offs, MaxOff: maxOff, NR: nr, Mask: mask, Rows: rows, C: cbuf[pre:], LDC: ldc, Off: off, Bias: bias, Res: res, ReLU: relu}
 	abs := func(x []float32) []float32 {
 		if x == nil {
 			return nil
@@ -135,7 +139,7 @@ func TestKernelsMatchTwin(t *testing.T) {
 func TestKernelsReLUSpecialValues(t *testing.T) {
 	for _, kern := range kernels() {
 		tile := Tile{A: make([]float32, MR), B: make([]float32, Lanes), Offs: []int32{0}, NR: Lanes,
-			Mask: 0b111, C: make([]float32, MR*3), LDC: 3, Bias: make([]float32, MR), ReLU: true}
+			Mask: 0b111, Rows: MR, C: make([]float32, MR*3), LDC: 3, Bias: make([]float32, MR), ReLU: true}
 		for r := 0; r < MR; r++ {
 			tile.A[r] = 1
 		}
@@ -153,7 +157,7 @@ func TestKernelsReLUSpecialValues(t *testing.T) {
 func TestComputeRejectsBadTiles(t *testing.T) {
 	good := func() Tile {
 		return Tile{A: make([]float32, 2*MR), B: make([]float32, 20), Offs: []int32{0, 4}, MaxOff: 4, NR: Lanes,
-			Mask: 0xffff, C: make([]float32, 7*16+16), LDC: 16, Bias: make([]float32, MR)}
+			Mask: 0xffff, Rows: MR, C: make([]float32, 7*16+16), LDC: 16, Bias: make([]float32, MR)}
 	}
 	if err := func() Tile { x := good(); return x }(); err.check() != nil {
 		t.Fatalf("good tile refused: %v", err.check())
@@ -169,6 +173,8 @@ func TestComputeRejectsBadTiles(t *testing.T) {
 		"dst":      func(t *Tile) { t.C = t.C[:7*16+15] },
 		"residual": func(t *Tile) { t.Res = make([]float32, 10) },
 		"off":      func(t *Tile) { t.Off = -1 },
+		"rows0":    func(t *Tile) { t.Rows = 0 },
+		"rows9":    func(t *Tile) { t.Rows = MR + 1 },
 	} {
 		x := good()
 		spoil(&x)
@@ -189,7 +195,7 @@ func BenchmarkKernel(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/nr%d", kern.name, nr), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(3, 4))
 				tc := randTile(rng, 576, nr, true, true)
-				tc.t.Mask = 1<<uint(nr) - 1
+				tc.t.Mask, tc.t.Rows = 1<<uint(nr)-1, MR
 				tc.t.LDC = nr
 				tc.t.Off = 0
 				tc.t.C = make([]float32, MR*nr)
