@@ -13,31 +13,36 @@
 //
 // # Kernels
 //
-// Every assembly kernel computes 4x4 tiles of c (4 weight rows, 4 pixels) as
-// 16 dot products, each in its own vector register, walking the depth of
-// both operands in blocks; a tile ends by folding each register's lanes into
-// one sum, which leaves each row's 4 pixels side by side for one store. PackWeights
-// lays the weights out in panels of 4 rows, block by block, zero-padded, so a
-// kernel streams them front to back. The kernel is picked once at start-up
-// from golang.org/x/sys/cpu (Kernels lists them, BestKernel names the pick):
+// Every assembly kernel computes tiles of c (a panel of weight rows against
+// a group of pixels) with each partial result in its own vector register.
+// PackWeights lays the weights out in panels, block by block, zero-padded,
+// so a kernel streams them front to back; pixels are read in place from b.
+// The kernel is picked once at start-up from golang.org/x/sys/cpu (Kernels
+// lists them, BestKernel names the pick):
 //
-//   - vnni (amd64, AVX512-VNNI+VL+BW): VPDPBUSD, u8 x s8 summed in fours
-//     into int32 with no intermediate saturation, on 32-byte blocks; the last
-//     partial block is a masked load.
-//   - avx2 (amd64): activations zero-extended to 16 bits, weights stored as
-//     int16, VPMADDWD; exact for all inputs, unlike VPMADDUBSW, whose
-//     saturating int16 pair sums overflow at 255*127*2.
-//   - dot (arm64 with FEAT_DotProd, e.g. Cortex-A76/Pi 5): SDOT on x^0x80 =
-//     x-128, plus 128*sum(w) per row computed when packing; exact in int32.
-//   - neon (every arm64, e.g. Cortex-A72/Pi 4): SMULL+SMLAL2 into 16 bits
-//     (two products of at most 128*127 each), SADALP into 32 bits.
+//   - vnni (amd64, AVX512-VNNI+BW): 16x16 tiles, one ZMM of 16 channels per
+//     pixel; per 4 values of depth a broadcast of the pixel's 4 bytes and one
+//     VPDPBUSD (u8 x s8 summed in fours into int32, no saturation); a 16x16
+//     transpose turns pixel vectors into rows of c.
+//   - avx2 (amd64): 4x4 tiles of 16 dot products; activations zero-extended
+//     to 16 bits, weights stored as int16, VPMADDWD. Exact for all inputs,
+//     unlike VPMADDUBSW, whose saturating int16 pair sums overflow at
+//     255*127*2 (see tiles_avx2_amd64.s for the cost comparison).
+//   - dot (arm64 with FEAT_DotProd, e.g. Cortex-A76/Pi 5): 16x4 tiles, SDOT
+//     by element on x^0x80 = x-128, accumulators starting at 128*sum(w) per
+//     channel (computed when packing); exact in int32.
+//   - neon (every arm64, e.g. Cortex-A72/Pi 4): 4x4 tiles of 16 dot
+//     products; SMULL+SMLAL2 into 16 bits (two products of at most 128*127
+//     each on x-128), SADALP into 32 bits.
 //   - go: the Go twin, on GOARCH=arm, other architectures and with the
 //     noasm build tag.
 //
-// Tiles that would cross the end of b or c (n not a multiple of 4, M not a
-// multiple of 4) run on copies in small scratch buffers, and the last
+// Tiles that would cross the end of b or c (n or M not a multiple of the
+// tile) run on copies in small scratch buffers, and the last
 // partial depth block is read without touching bytes past Depth, so the
-// kernels read and write nothing outside the regions Gemm describes.
+// kernels read and write nothing outside the regions Gemm describes. Gemm
+// allocates nothing for depths up to 256 (1024 but for vnni) and is safe
+// for concurrent use.
 //
 // # Testing and measuring
 //

@@ -176,7 +176,7 @@ func (w *Weights) gemmTiles(n int, b []uint8, ldb int, c []int32, ldc int) {
 	// Ragged edges: a partial panel (rows of c past M must not be written)
 	// and the last n%cols pixels (rows of b past n must not be read).
 	var tile [maxTile]int32
-	var xsBuf [4096]uint8 // on the stack: no allocation for depths up to 1024 (dot: 256)
+	var xsBuf [4096]uint8 // on the stack while cols*Depth fits: Depth 256 for vnni, 1024 for the others
 	var xs []uint8
 	for j := 0; j < n; j += cols {
 		nc := min(cols, n-j)
