@@ -196,9 +196,12 @@ func TestGemmPanicsOnShortSlices(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, f := range map[string]func(){
-		"short b": func() { w.Gemm(4, make([]uint8, 63), 16, make([]int32, 16), 4) },
-		"short c": func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 15), 4) },
-		"ldc < n": func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), 3) },
+		"short b":  func() { w.Gemm(4, make([]uint8, 63), 16, make([]int32, 16), 4) },
+		"short c":  func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 15), 4) },
+		"ldc < n":  func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), 3) },
+		"ldb < 0":  func() { w.Gemm(4, make([]uint8, 64), -16, make([]int32, 16), 4) },
+		"huge ldb": func() { w.Gemm(3, make([]uint8, 64), 1<<62, make([]int32, 16), 4) },
+		"huge ldc": func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), 1<<62) },
 	} {
 		func() {
 			defer func() {

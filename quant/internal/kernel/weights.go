@@ -56,10 +56,11 @@ func (w *Weights) Gemm(n int, b []uint8, ldb int, c []int32, ldc int) {
 	if n <= 0 {
 		return
 	}
-	if ldb < 0 || (n-1)*ldb+w.Depth > len(b) {
+	// Divisions, not products, so huge strides cannot overflow past the check.
+	if ldb < 0 || len(b) < w.Depth || (n > 1 && ldb > (len(b)-w.Depth)/(n-1)) {
 		panic(fmt.Sprintf("kernel: b holds %d bytes, not %d rows of %d bytes %d apart", len(b), n, w.Depth, ldb))
 	}
-	if (w.M > 1 && ldc < n) || (w.M-1)*ldc+n > len(c) {
+	if len(c) < n || (w.M > 1 && (ldc < n || ldc > (len(c)-n)/(w.M-1))) {
 		panic(fmt.Sprintf("kernel: c holds %d values, not %d rows of %d values %d apart", len(c), w.M, n, ldc))
 	}
 	if w.kern.asm == 0 {
