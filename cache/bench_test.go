@@ -136,3 +136,65 @@ func BenchmarkGemmKernel(b *testing.B) {
 		})
 	}
 }
+
+// The tuning reducer: folding one block of similarities into the sums of 33
+// thetas x 10 classes, with similarities spread like CIFAR keys (0.3 to 0.95,
+// so most terms climb the whole ladder at small theta).
+func BenchmarkLadder(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	g := PaperGrid()
+	st := newThetaSums([]ladder{mkLadder(g.Thetas)}, 10, 1)
+	sims := make([]float32, gemmNC)
+	labels := make([]uint16, gemmNC)
+	for i := range sims {
+		sims[i] = 0.3 + 0.65*float32(r.Float64())
+		labels[i] = uint16(r.IntN(10))
+	}
+	st.reset(1)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := cpuTime(rusageThread)
+	for b.Loop() {
+		st.add(0, sims, labels)
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(sims)), "ns/sim")
+	if cpu := cpuTime(rusageThread) - t0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()*1e9/float64(b.N*len(sims)), "cpu-ns/sim")
+	}
+}
+
+// A whole Tune (grid scan, refinement scan) at 1/20 of the paper's queries
+// and 1/10 of its items with the paper's 12,288-dim keys; MAC/cpu-s is the
+// rate to extrapolate from (the paper's tuning: 1.1e13 MACs per scan).
+func BenchmarkTune(b *testing.B) {
+	if testing.Short() {
+		b.Skip("allocates 0.2 GB")
+	}
+	const nq, nk, dim, classes = 500, 9000, 12288, 10
+	r := rand.New(rand.NewPCG(11, 12))
+	spec := Spec{Taps: []TapSpec{{Name: "a", C: 64, H: 8, W: 8}, {Name: "b", C: 64, H: 8, W: 8}, {Name: "c", C: 64, H: 8, W: 8}}}
+	c, _ := New(spec, classes)
+	c.Grow(nk)
+	for i := 0; i < nk; i++ {
+		c.Add(unitVec(r, dim), r.IntN(classes))
+	}
+	queries := make([]float32, 0, nq*dim)
+	labels := make([]int, nq)
+	pNet := make([]float32, nq*classes)
+	for q := 0; q < nq; q++ {
+		queries = append(queries, unitVec(r, dim)...)
+		labels[q] = r.IntN(classes)
+		for k := 0; k < classes; k++ {
+			pNet[q*classes+k] = 0.1
+		}
+	}
+	t0 := cpuTime(rusageSelf)
+	for b.Loop() {
+		if _, err := Tune(queries, labels, pNet, c, TuneOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	macs := 2 * float64(nq) * nk * dim * float64(b.N) // two scans
+	b.ReportMetric(macs/b.Elapsed().Seconds(), "MAC/s")
+	perCPU(b, macs, cpuTime(rusageSelf)-t0, "MAC/cpu-s")
+}

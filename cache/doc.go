@@ -18,6 +18,16 @@
 // side computes query x key similarities as a blocked matrix product
 // (Similarities) and tunes theta and lambda from one pass over them (Tune).
 //
+// On the host, Similarities computes every query x key dot product as a
+// blocked matrix product (fp16 key panels converted inside AVX-512/AVX2 FMA
+// micro-kernels, all cores), and Tune evaluates the paper's whole theta x
+// lambda grid from one such scan, then refines around the best point with a
+// second one. Tune must be given validation images, never test images.
+//
+// Files (Write, Read, WriteFile, ReadFile) are versioned and CRC-32C
+// checksummed and carry the key spec, so Spec.Check refuses a cache made for
+// another model's taps.
+//
 // The package takes vectors, not networks: it imports none of the project's
 // other packages.
 package cache

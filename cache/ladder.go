@@ -80,23 +80,40 @@ func (s *thetaSums) add(i int, sims []float32, labels []uint16) {
 		d := float64(v) - m
 		row := qs[int(labels[j])*nt : (int(labels[j])+1)*nt]
 		for li, l := range s.ladders {
-			r := math.Exp(l.step * d)
+			r := expNeg0(l.step * d)
 			var e float64
 			if k := s.pow0[li]; k >= 0 {
 				e = powInt(r, k)
 			} else {
-				e = math.Exp(l.theta0 * d)
+				e = expNeg0(l.theta0 * d)
 			}
-			lr := row[:l.n]
-			for t := range lr {
-				if e < ladderFloor {
-					break
-				}
-				lr[t] += e
-				e *= r
-			}
+			climb(row[:l.n], e, r)
 			row = row[l.n:]
 		}
+	}
+}
+
+// climb adds e, e*r, e*r^2, ... to row, stopping below ladderFloor (r <= 1,
+// so every later rung is smaller). Four interleaved chains stepping by r^4
+// keep the multiplier's latency off the critical path.
+func climb(row []float64, e, r float64) {
+	r2 := r * r
+	r4 := r2 * r2
+	e1, e2, e3 := e*r, e*r2, e*r2*r
+	t := 0
+	for ; t+4 <= len(row); t += 4 {
+		if e < ladderFloor {
+			return
+		}
+		row[t] += e
+		row[t+1] += e1
+		row[t+2] += e2
+		row[t+3] += e3
+		e, e1, e2, e3 = e*r4, e1*r4, e2*r4, e3*r4
+	}
+	for ; t < len(row) && e >= ladderFloor; t++ {
+		row[t] += e
+		e *= r
 	}
 }
 

@@ -23,7 +23,9 @@ const cutoff = 40
 // (exp(90) is past float32's range; every term here is at most 1). Similarities
 // are fp32 dot products of q with the fp16 keys; the sums are float64. The
 // keys are scanned in blocks with a running maximum, so a lookup needs no
-// per-item scratch. theta must be finite and non-negative.
+// per-item scratch. theta must be finite and non-negative. The exponentials
+// come from expNeg (1e-9 relative error), each term is at most 1, and the sums
+// are float64.
 func (c *Cache) Probs(dst []float32, q []float32, theta float32) error {
 	return c.ProbsBatch(dst, q, theta)
 }
@@ -112,11 +114,13 @@ func (st *lookupState) run(c *Cache, qs []float32, g int, theta float64, dst []f
 // fold adds one block of similarities of query j to its class sums, rescaling
 // the sums when the block raises the running maximum.
 func (st *lookupState) fold(j int, sims []float32, labels []uint16, theta float64) {
-	bmax := float64(sims[0])
+	bmax32 := sims[0]
 	for _, s := range sims[1:] {
-		bmax = math.Max(bmax, float64(s))
+		if s > bmax32 {
+			bmax32 = s
+		}
 	}
-	if bmax > st.max[j] {
+	if bmax := float64(bmax32); bmax > st.max[j] {
 		if !math.IsInf(st.max[j], -1) {
 			scale := math.Exp(theta * (st.max[j] - bmax))
 			for y := range st.sums[j] {
@@ -128,7 +132,7 @@ func (st *lookupState) fold(j int, sims []float32, labels []uint16, theta float6
 	m, sums := st.max[j], st.sums[j]
 	for i, s := range sims {
 		if d := theta * (float64(s) - m); d > -cutoff {
-			sums[labels[i]] += math.Exp(d)
+			sums[labels[i]] += expNeg(d)
 		}
 	}
 }
