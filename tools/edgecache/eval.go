@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/edgecache/edgecache/tools/dataset"
 )
@@ -24,6 +25,7 @@ type evalResult struct {
 	Top5         float64 `json:"top5"`
 	ImagesPerSec float64 `json:"images_per_s"`
 	Threads      int     `json:"threads"`
+	Precision    string  `json:"precision"`
 }
 
 func runEval(args []string, stdout io.Writer) error {
@@ -36,6 +38,11 @@ func runEval(args []string, stdout io.Writer) error {
 	batch := fs.Int("batch", 32, "images per forward pass")
 	threads := fs.Int("threads", defaultThreads(), "forward passes run in parallel")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	int8 := fs.Bool("int8", false, "quantize the model to int8 first (calibrated on -data's training images, observer chosen on its validation split) and evaluate that")
+	quantPath := fs.String("quant", "", "evaluate this int8 model file (from edgecache quantize) instead of quantizing")
+	var qo quantOpts
+	var obs string
+	addQuantFlags(fs, &qo, &obs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,13 +66,33 @@ func runEval(args []string, stdout io.Writer) error {
 	if len(set.Classes()) != net.Classes {
 		return fmt.Errorf("%s has %d classes, the model predicts %d", *data, len(set.Classes()), net.Classes)
 	}
-	engines := make([]engine, *threads)
-	for i := range engines {
-		r, err := net.NewRunner(*batch)
+	newEngine := func() (engine, error) { return net.NewRunner(*batch) }
+	precision := "float32"
+	switch {
+	case *quantPath != "":
+		qm, err := readQuant(*quantPath)
 		if err != nil {
 			return err
 		}
-		engines[i] = r
+		newEngine = func() (engine, error) { return qm.NewRunner(*batch) }
+		precision = "int8"
+	case *int8:
+		if qo.observers, err = parseObservers(obs); err != nil {
+			return err
+		}
+		qo.data, qo.threads, qo.log = *data, *threads, os.Stderr
+		qm, err := quantizeNet(net, qo)
+		if err != nil {
+			return err
+		}
+		newEngine = func() (engine, error) { return qm.NewRunner(*batch) }
+		precision = "int8"
+	}
+	engines := make([]engine, *threads)
+	for i := range engines {
+		if engines[i], err = newEngine(); err != nil {
+			return err
+		}
 	}
 	idx := indices(set.Len(), *limit)
 	var top1, top5 int
@@ -89,12 +116,12 @@ func runEval(args []string, stdout io.Writer) error {
 	res := evalResult{
 		Model: *modelPath, Arch: net.String(), Data: *data, Split: *split, Images: len(idx),
 		Top1: float64(top1) / float64(len(idx)), Top5: float64(top5) / float64(len(idx)),
-		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads,
+		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads, Precision: precision,
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
-	fmt.Fprintf(stdout, "model   %s\n        %v\n", res.Model, net)
+	fmt.Fprintf(stdout, "model   %s\n        %v, %s\n", res.Model, net, precision)
 	fmt.Fprintf(stdout, "data    %s (%s split, %d images)\n", res.Data, res.Split, res.Images)
 	fmt.Fprintf(stdout, "top-1   %6.2f%%  (%d/%d)\n", 100*res.Top1, top1, res.Images)
 	fmt.Fprintf(stdout, "top-5   %6.2f%%  (%d/%d)\n", 100*res.Top5, top5, res.Images)
