@@ -159,6 +159,9 @@ func Tune(queries []float32, labels []int, pNet []float32, c *Cache, opt TuneOpt
 
 	// Local search: fineSteps per coarse step, one coarse step either side.
 	fine := func(centre, step, lo, hi float64) []float64 {
+		if step == 0 {
+			return []float64{centre}
+		}
 		a, b := math.Max(lo, centre-step), math.Min(hi, centre+step)
 		n := int(math.Round((b-a)/step*fineSteps)) + 1
 		return Linspace(a, b, max(n, 1))

@@ -153,6 +153,21 @@ func TestTuneCacheOnlyAndErrors(t *testing.T) {
 	}
 }
 
+// A one-point grid refines to itself.
+func TestTuneSinglePoint(t *testing.T) {
+	c, queries, labels, pNet := tuneData(t, 3, 50, 8, 8)
+	res, err := Tune(queries, labels, pNet, c, TuneOptions{Grid: Grid{Thetas: []float64{80}, Lambdas: []float64{0.5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Theta != 80 || res.CacheOnlyTheta != 80 || len(res.FineThetas) != 1 {
+		t.Fatalf("single point: %+v", res)
+	}
+	if want := refAccuracy(c, queries, labels, pNet, 80, res.Lambda); res.Acc != want {
+		t.Fatalf("accuracy %v, reference %v", res.Acc, want)
+	}
+}
+
 func TestLinspace(t *testing.T) {
 	g := PaperGrid()
 	if len(g.Thetas) != 33 || g.Thetas[0] != 10 || g.Thetas[32] != 90 || g.Thetas[1] != 12.5 {
