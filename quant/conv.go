@@ -13,9 +13,6 @@ func convFast(c *Conv, dst, src []uint8, h, w int, col []uint8, acc []int32) {
 	im2col(col, src, h, w, c.In, c.K, c.Stride, top, left, oh, ow, c.Input.Zero)
 	c.packed.Gemm(n, col, depth, acc, n)
 	for o := range c.Out {
-		a, bias := acc[o*n:(o+1)*n], c.zpBias[o]
-		for j, v := range a {
-			dst[j*c.Out+o] = c.requantize(v+bias, o)
-		}
+		c.requantRow(dst[o:], c.Out, acc[o*n:(o+1)*n], c.zpBias[o], o)
 	}
 }

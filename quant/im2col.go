@@ -19,7 +19,7 @@ func im2col(col, src []uint8, h, w, c, k, stride, top, left, oh, ow int, zp uint
 				case iy < 0 || iy >= h:
 					fill(seg, zp)
 				case ix0 >= 0 && ix0+k <= w:
-					copy(seg, src[(iy*w+ix0)*c:(iy*w+ix0+k)*c])
+					copyRun(seg, src[(iy*w+ix0)*c:(iy*w+ix0+k)*c])
 				default:
 					for kx := range k {
 						ix := ix0 + kx
@@ -38,5 +38,21 @@ func im2col(col, src []uint8, h, w, c, k, stride, top, left, oh, ow int, zp uint
 func fill(b []uint8, v uint8) {
 	for i := range b {
 		b[i] = v
+	}
+}
+
+// copyRun is copy for the patch runs of CIFAR ResNets (3x3 over 16, 32 and
+// 64 channels), as fixed-size array moves that compile inline instead of
+// calling memmove for 48 to 192 bytes.
+func copyRun(dst, src []uint8) {
+	switch len(dst) {
+	case 48:
+		*(*[48]uint8)(dst) = *(*[48]uint8)(src)
+	case 96:
+		*(*[96]uint8)(dst) = *(*[96]uint8)(src)
+	case 192:
+		*(*[192]uint8)(dst) = *(*[192]uint8)(src)
+	default:
+		copy(dst, src)
 	}
 }

@@ -58,6 +58,8 @@ type Add struct {
 	MultOut        int32
 	ShiftOut       int8
 	ReLU           bool
+
+	tab *addTables // the fast path's per-byte rescaling
 }
 
 // addLeftShift is TFLite's left_shift for 8-bit ADD (kernels/add.cc): inputs
@@ -103,7 +105,6 @@ func (m *Model) Tap(name string) (model.TapInfo, error) {
 	}
 	return model.TapInfo{}, fmt.Errorf("quant: %v has no tap %q (names look like conv1, layer3.0, layer3.0.relu, pool, fc)", m, name)
 }
-
 
 func blockName(s, b int) string { return fmt.Sprintf("layer%d.%d", s+1, b) }
 
@@ -230,6 +231,7 @@ func (m *Model) prepare() error {
 			if err := blk.Add.valid(); err != nil {
 				return fmt.Errorf("quant: %s add: %w", p, err)
 			}
+			blk.Add.tab = blk.Add.tables()
 			x = blk.Add.Output
 		}
 	}

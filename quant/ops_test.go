@@ -238,3 +238,30 @@ func TestObserverPercentile(t *testing.T) {
 		t.Error("NaN not reported")
 	}
 }
+
+func TestAddFastMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	x, y := make([]uint8, 1<<16), make([]uint8, 1<<16)
+	for i := range x {
+		x[i], y[i] = uint8(i), uint8(i>>8)
+	}
+	want, got := make([]uint8, len(x)), make([]uint8, len(x))
+	for trial := range 30 {
+		a := &Add{ReLU: trial%2 == 0}
+		p := func() Params {
+			return Params{Scale: float32(math.Exp(rng.Float64()*6 - 7)), Zero: uint8(rng.IntN(256))}
+		}
+		in1, in2, out := p(), p(), p()
+		out.Scale = max(out.Scale, (in1.Scale+in2.Scale)/8)
+		if err := quantizeAdd(a, in1, in2, out); err != nil {
+			t.Fatal(err)
+		}
+		addRef(a, want, x, y)
+		addFast(a, a.tables(), got, x, y)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%v + %v -> %v: bytes %d + %d: fast %d, reference %d", in1, in2, out, x[i], y[i], got[i], want[i])
+			}
+		}
+	}
+}

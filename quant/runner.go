@@ -140,7 +140,11 @@ func (r *Runner) image(i int, pixels []float32) {
 				shortcutARef(res, x, in, size, out, blk.Conv1.Stride, blk.Add.B.Zero)
 			}
 			n := out * oh * ow
-			addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
+			if r.ref {
+				addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
+			} else {
+				addFast(&blk.Add, blk.Add.tab, r.out[:n], r.c2[:n], res[:n])
+			}
 			r.keep(p, i, r.out, blk.Add.Output, out, oh)
 			r.x, r.out = r.out, r.x
 			x = r.x
