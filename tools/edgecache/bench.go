@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/quant"
 )
 
 func init() {
@@ -50,6 +51,11 @@ func runBench(args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 2, "threads for the throughput figures")
 	batch := fs.Int("batch", 32, "batch for the throughput figures")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	quantPath := fs.String("quant", "", "our int8 model (from edgecache quantize); without it, -data quantizes on the fly")
+	var qo quantOpts
+	var obs string
+	fs.StringVar(&qo.data, "data", "", "training images to calibrate the int8 model on (needed without -quant); empty: float32 only")
+	addQuantFlags(fs, &qo, &obs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -102,6 +108,49 @@ func runBench(args []string, stdout io.Writer) error {
 		r.Engine = "onnxruntime float32"
 		rows[len(rows)-1].Ratio = rows[len(rows)-1].MsPerImage / r.MsPerImage
 		rows = append(rows, r)
+	}
+	q, err := benchQuant(net, *quantPath, qo, obs, *threads)
+	if err != nil {
+		return err
+	}
+	if q != nil {
+		i1, err := benchLatency(func() (engine, error) { return q.NewRunner(1) }, o)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, benchRow{Engine: "edgecache int8", Batch: 1, Threads: 1, MsPerImage: i1, ImagesPerSec: 1000 / i1})
+		mine := len(rows) - 1
+		qdq := ""
+		if ortNote == "" {
+			if qdq, err = qdqModel(script, *onnxPath, q); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: no ONNX Runtime int8 figure: %v\n", err)
+			}
+		}
+		if qdq != "" {
+			defer os.Remove(qdq)
+			r, err := ortBench(script, qdq, 1, 1, o)
+			if err != nil {
+				return err
+			}
+			r.Engine = "onnxruntime int8"
+			rows = append(rows, r)
+			rows[mine].Ratio = rows[mine].MsPerImage / r.MsPerImage
+		}
+		tp, err := benchThroughput(func() (engine, error) { return q.NewRunner(*batch) }, *batch, *threads, o)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, benchRow{Engine: "edgecache int8", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp})
+		mine = len(rows) - 1
+		if qdq != "" {
+			r, err := ortThroughput(script, qdq, *batch, *threads, o)
+			if err != nil {
+				return err
+			}
+			r.Engine = "onnxruntime int8"
+			rows[mine].Ratio = rows[mine].MsPerImage / r.MsPerImage
+			rows = append(rows, r)
+		}
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(map[string]any{"model": *modelPath, "arch": net.String(), "rows": rows, "ort_note": ortNote,
@@ -267,4 +316,46 @@ func ortThroughput(script, onnxFile string, batch, threads int, o benchOpts) (be
 	}
 	sum.MsPerImage = 1000 / sum.ImagesPerSec
 	return sum, nil
+}
+
+// benchQuant returns our int8 model: read from a file, quantized from data,
+// or nil when neither is given (float32 figures only).
+func benchQuant(net *model.Net, path string, o quantOpts, obs string, threads int) (*quant.Model, error) {
+	if path != "" {
+		return readQuant(path)
+	}
+	if o.data == "" {
+		return nil, nil
+	}
+	var err error
+	if o.observers, err = parseObservers(obs); err != nil {
+		return nil, err
+	}
+	o.threads, o.log = threads, os.Stderr
+	return quantizeNet(net, o)
+}
+
+// qdqModel writes the int8 QDQ graph ONNX Runtime runs for our calibration:
+// tools/ort/qdq.py rewrites the float ONNX file with our activation ranges.
+func qdqModel(benchScript, onnxFile string, q *quant.Model) (string, error) {
+	ranges, err := q.Ranges()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "edgecache-bench")
+	if err != nil {
+		return "", err
+	}
+	rp := filepath.Join(dir, "ranges.json")
+	if err := os.WriteFile(rp, ranges, 0o644); err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "qdq.onnx")
+	cmd := exec.Command("/usr/bin/python3", filepath.Join(filepath.Dir(benchScript), "qdq.py"), onnxFile, rp, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("tools/ort/qdq.py: %v: %s", err, strings.TrimSpace(string(b)))
+	}
+	os.Remove(rp)
+	return out, nil
 }
