@@ -50,6 +50,8 @@ func TestRunnerFastMatchesReference(t *testing.T) {
 			fast, _ := n.NewRunner(batch, taps...)
 			ref, _ := n.NewRunner(batch, taps...)
 			model.UseReferenceConvolutions(ref)
+			shared, _ := n.NewRunner(batch, taps...)
+			model.UseSharedScratch(shared)
 			for _, count := range counts {
 				got, err := fast.Run(x[:count*model.InputLen], count)
 				if err != nil {
@@ -57,6 +59,13 @@ func TestRunnerFastMatchesReference(t *testing.T) {
 				}
 				want, _ := ref.Run(x[:count*model.InputLen], count)
 				compareLayer(t, fmt.Sprintf("%v shortcut B %v batch %d logits", pad, b, count), got, want)
+				// Sharing padded planes must not change a single bit.
+				sh, _ := shared.Run(x[:count*model.InputLen], count)
+				for i := range sh {
+					if sh[i] != got[i] {
+						t.Fatalf("%v shortcut B %v batch %d: shared scratch logit %d is %v, own scratch %v", pad, b, count, i, sh[i], got[i])
+					}
+				}
 				for _, tap := range taps {
 					compareLayer(t, fmt.Sprintf("%v shortcut B %v batch %d tap %s", pad, b, count, tap), fast.Tap(tap), ref.Tap(tap))
 				}
@@ -114,13 +123,24 @@ func resnet32MACs(n *model.Net) float64 {
 	return macs
 }
 
-func benchRunner(b *testing.B, batch int, reference bool) {
+type convPath int
+
+const (
+	fastPath convPath = iota
+	sharedPath
+	referencePath
+)
+
+func benchRunner(b *testing.B, batch int, path convPath) {
 	n := resnet32(b, model.PadSymmetric)
 	r, err := n.NewRunner(batch)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if reference {
+	switch path {
+	case sharedPath:
+		model.UseSharedScratch(r)
+	case referencePath:
 		model.UseReferenceConvolutions(r)
 	}
 	x := pixels(batch, 1)
@@ -152,12 +172,16 @@ func benchRunner(b *testing.B, batch int, reference bool) {
 
 // BenchmarkResNet32Batch1 is the latency figure compared with ONNX Runtime
 // (tools/ort/bench.mjs on resnet32_cifar10_pre.onnx), one thread.
-func BenchmarkResNet32Batch1(b *testing.B) { benchRunner(b, 1, false) }
+func BenchmarkResNet32Batch1(b *testing.B) { benchRunner(b, 1, fastPath) }
 
-func BenchmarkResNet32Batch32(b *testing.B) { benchRunner(b, 32, false) }
+func BenchmarkResNet32Batch32(b *testing.B) { benchRunner(b, 32, fastPath) }
+
+// BenchmarkResNet32Batch1Shared is batch 1 with the padded planes shared
+// across convolutions (UseSharedScratch), as proposed for NewRunner.
+func BenchmarkResNet32Batch1Shared(b *testing.B) { benchRunner(b, 1, sharedPath) }
 
 // BenchmarkResNet32Reference is the reference path, for the speed-up.
-func BenchmarkResNet32Reference(b *testing.B) { benchRunner(b, 1, true) }
+func BenchmarkResNet32Reference(b *testing.B) { benchRunner(b, 1, referencePath) }
 
 // BenchmarkConv reports GFLOP/s (2 per multiply-add) of each convolution
 // shape of ResNet32, batch 1, with the kernel Compute uses.

@@ -15,11 +15,41 @@ type convolver interface {
 
 // newConvolver picks the implementation for c: the packed indirect GEMM of
 // package gemm, or the reference for a convolution without taps or outputs.
-func newConvolver(c *Conv) convolver {
+func newConvolver(c *Conv) convolver { return newConvolverShared(c, nil) }
+
+// newConvolverShared is newConvolver with the padded input planes taken from
+// scratch, which the convolvers of one Runner may share (nil: their own).
+func newConvolverShared(c *Conv, scratch *convScratch) convolver {
 	if c.Out < 1 || c.K < 1 || c.Stride < 1 || c.In < 1 {
 		return refConv{c}
 	}
-	return newFastConv(c)
+	f := newFastConv(c)
+	f.scratch = scratch
+	return f
+}
+
+// convScratch holds padded input planes shared by the convolvers of one
+// Runner: convolutions that lay out their input alike (as all those within a
+// ResNet stage do) use one buffer, which then stays in cache instead of each
+// having its own. Sharing is safe because a Runner runs one convolution at a
+// time, a layout fixes which positions are padding (never written, so zero)
+// and each convolution writes every data position it reads before reading.
+type convScratch struct {
+	pads map[padLayout][]float32
+}
+
+type padLayout struct{ in, s, h, w, top, left, wq, plane, n int }
+
+func (s *convScratch) get(l padLayout) []float32 {
+	if s.pads == nil {
+		s.pads = map[padLayout][]float32{}
+	}
+	p, ok := s.pads[l]
+	if !ok {
+		p = make([]float32, l.n)
+		s.pads[l] = p
+	}
+	return p
 }
 
 type refConv struct{ c *Conv }
@@ -42,6 +72,8 @@ type fastConv struct {
 	bias   []float32 // Bias, zero-padded to whole panels
 	geo    convGeometry
 	tile   gemm.Tile // reused: Compute takes a pointer
+	// scratch, when set, provides geo.pad (see convScratch).
+	scratch *convScratch
 }
 
 func newFastConv(c *Conv) *fastConv {
@@ -138,7 +170,12 @@ func (f *fastConv) plan(h, w int) {
 		}
 	}
 	last := g.tiles[len(g.tiles)-1]
-	g.pad = make([]float32, max(c.In*s*s*g.plane, last.q0+last.nr+g.maxOff))
+	n := max(c.In*s*s*g.plane, last.q0+last.nr+g.maxOff)
+	if f.scratch != nil {
+		g.pad = f.scratch.get(padLayout{c.In, s, h, w, t, l, g.wq, g.plane, n})
+	} else {
+		g.pad = make([]float32, n)
+	}
 	f.geo = g
 }
 

@@ -183,6 +183,22 @@ func UseReferenceConvolutions(r *Runner) {
 	}
 }
 
+// UseSharedScratch gives r convolvers that share padded planes through one
+// convScratch, as NewRunner would with the change proposed in the report.
+func UseSharedScratch(r *Runner) {
+	s := &convScratch{}
+	r.stem = newConvolverShared(&r.net.Stem, s)
+	for st := range r.blocks {
+		for b := range r.blocks[st] {
+			blk, br := &r.net.Stages[st][b], &r.blocks[st][b]
+			br.conv1, br.conv2 = newConvolverShared(&blk.Conv1, s), newConvolverShared(&blk.Conv2, s)
+			if blk.Shortcut != nil {
+				br.short = newConvolverShared(blk.Shortcut, s)
+			}
+		}
+	}
+}
+
 // NewConvolution returns the fast path's apply for c, for benchmarks.
 func NewConvolution(c *Conv) func(dst, src []float32, batch, h, w int, residual []float32, relu bool) {
 	return newConvolver(c).apply
