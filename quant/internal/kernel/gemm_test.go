@@ -182,6 +182,7 @@ func TestPackWeightsErrors(t *testing.T) {
 		{2, 0, nil, "2x0"},
 		{2, 3, make([]int8, 5), "5 weights"},
 		{1, 3, []int8{1, -128, 3}, "weight 1 is -128"},
+		{1 << 40, 1 << 40, make([]int8, 8), "8 weights"},
 	} {
 		_, err := PackWeights(tc.m, tc.depth, tc.a)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "kernel: ") {

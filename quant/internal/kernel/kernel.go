@@ -27,8 +27,8 @@ type kernel struct {
 	window int
 
 	// asm selects the assembly function (runTiles) that computes one panel
-	// against groups of cols pixels of b: blocks whole blocks of depth, then rem more
-	// values. nil for the Go twin.
+	// against groups of cols pixels of b: blocks whole blocks of depth, then
+	// rem more values. 0 for the Go twin.
 	asm int
 }
 

@@ -29,7 +29,7 @@ func PackWeights(m, depth int, a []int8) (*Weights, error) {
 }
 
 func packWeights(k *kernel, m, depth int, a []int8) (*Weights, error) {
-	if m < 1 || depth < 1 || len(a) < m*depth {
+	if m < 1 || depth < 1 || depth > len(a)/m {
 		return nil, fmt.Errorf("kernel: %d weights for a %dx%d matrix", len(a), m, depth)
 	}
 	for i, v := range a[:m*depth] {
@@ -51,7 +51,8 @@ func packWeights(k *kernel, m, depth int, a []int8) (*Weights, error) {
 // b holds n rows of at least Depth bytes, ldb apart; c M rows of at least n
 // values, ldc apart. Nothing else in b or c is read or written. Slices too
 // short for that, or rows of c that overlap, are a programming error and
-// panic, as an out-of-range index would.
+// panic, as an out-of-range index would. Gemm may run concurrently on the
+// same Weights.
 func (w *Weights) Gemm(n int, b []uint8, ldb int, c []int32, ldc int) {
 	if n <= 0 {
 		return
