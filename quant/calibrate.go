@@ -3,6 +3,8 @@ package quant
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/edgecache/edgecache/model"
 )
@@ -58,17 +60,37 @@ func Calibrate(net *model.Net, pixels []float32, count int) (*Calibration, error
 	if len(pixels) != count*model.InputLen {
 		return nil, fmt.Errorf("quant: %d calibration values for %d images, want %d", len(pixels), count, count*model.InputLen)
 	}
-	f := newFloatNet(net)
-	c := &Calibration{net: net, images: count, obs: map[string]*observer{}}
-	for i := range count {
-		f.run(pixels[i*model.InputLen:(i+1)*model.InputLen], func(name string, v []float32) {
-			o := c.obs[name]
-			if o == nil {
-				o = newObserver()
-				c.obs[name] = o
+	// Images split over the CPUs, each worker with its own float pass and
+	// observers, merged at the end: histograms add, so the result does not
+	// depend on the split.
+	workers := min(runtime.GOMAXPROCS(0), count)
+	parts := make([]map[string]*observer, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := newFloatNet(net)
+			obs := map[string]*observer{}
+			for i := w; i < count; i += workers {
+				f.run(pixels[i*model.InputLen:(i+1)*model.InputLen], func(name string, v []float32) {
+					o := obs[name]
+					if o == nil {
+						o = newObserver()
+						obs[name] = o
+					}
+					o.add(v)
+				})
 			}
-			o.add(v)
-		})
+			parts[w] = obs
+		}()
+	}
+	wg.Wait()
+	c := &Calibration{net: net, images: count, obs: parts[0]}
+	for _, p := range parts[1:] {
+		for name, o := range p {
+			c.obs[name].merge(o)
+		}
 	}
 	return c, nil
 }

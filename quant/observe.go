@@ -87,3 +87,14 @@ func (o *observer) rangeAt(pct float64) (lo, hi float64, err error) {
 	}
 	return max(lo, float64(o.min)), min(hi, float64(o.max)), nil
 }
+
+// merge adds o's observations to b's.
+func (b *observer) merge(o *observer) {
+	b.min, b.max = min(b.min, o.min), max(b.max, o.max)
+	b.count += o.count
+	b.bad = b.bad || o.bad
+	for i := range b.pos {
+		b.pos[i] += o.pos[i]
+		b.neg[i] += o.neg[i]
+	}
+}

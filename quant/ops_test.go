@@ -265,3 +265,36 @@ func TestAddFastMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// TestCalibrateSplit checks that calibration's parallel split changes
+// nothing: one image at a time gives the same histograms merged.
+func TestCalibrateSplit(t *testing.T) {
+	net := testNet(t, 8, false, model.PadSymmetric, 4)
+	px := smoothPixels(5, 6)
+	all, err := Calibrate(net, px, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one *Calibration
+	for i := range 5 {
+		c, err := Calibrate(net, px[i*model.InputLen:(i+1)*model.InputLen], 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one == nil {
+			one = c
+			continue
+		}
+		for name, o := range c.obs {
+			one.obs[name].merge(o)
+		}
+	}
+	if len(all.obs) != len(one.obs) {
+		t.Fatalf("%d and %d tensors", len(all.obs), len(one.obs))
+	}
+	for name, o := range all.obs {
+		if *o != *one.obs[name] {
+			t.Errorf("tensor %s: observations differ", name)
+		}
+	}
+}
