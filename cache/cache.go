@@ -104,16 +104,22 @@ func (c *Cache) Key(dst []float32, i int) []float32 {
 // Label is item i's class.
 func (c *Cache) Label(i int) int { return int(c.labels[i]) }
 
-// Bytes counts every byte a board holds to run lookups with this cache: the
-// fp16 keys, the uint16 labels, the projection (float32 matrix and mean) and
-// the fixed lookup scratch (one block of similarities, the per-class sums and
-// one query key). The file's header and checksum stay on disk.
-func (c *Cache) Bytes() int {
-	n := 2*len(c.keys) + 2*len(c.labels)
-	if p := c.spec.Proj; p != nil {
-		n += 4 * (len(p.W) + len(p.Mean))
+// Bytes counts every byte a board holds to run lookups with this cache; see
+// Footprint.
+func (c *Cache) Bytes() int { return Footprint(c.spec, c.classes, c.Len()) }
+
+// Footprint is the board memory of a cache of items keys made with spec: the
+// fp16 keys, the uint16 labels, the projection (float32 matrix and mean, and
+// the raw key it projects from) and the fixed lookup scratch (one block of
+// similarities, the per-class sums and one query key). The file's header and
+// checksum stay on disk. A fit can size variants with it before building them.
+func Footprint(spec Spec, classes, items int) int {
+	dim := spec.Dim()
+	n := 2*items*dim + 2*items
+	if p := spec.Proj; p != nil {
+		n += 4 * (len(p.W) + len(p.Mean) + p.Cols)
 	}
-	return n + lookupScratch(c.classes, c.dim)
+	return n + lookupScratch(classes, dim)
 }
 
 // lookupScratch is the memory a lookup uses besides the cache itself.

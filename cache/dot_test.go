@@ -158,3 +158,16 @@ func TestF16to32Exact(t *testing.T) {
 		}
 	}
 }
+
+// The start-up choice is the best set the CPU has.
+func TestKernelChoice(t *testing.T) {
+	fast := fastKernels()
+	want := "generic"
+	if len(fast) > 0 {
+		want = fast[len(fast)-1].name
+	}
+	if Kernel() != want {
+		t.Fatalf("Kernel() = %q, want %q (have %d fast sets)", Kernel(), want, len(fast))
+	}
+	t.Logf("lookup kernels: %s, scan micro-kernel: %s", Kernel(), pickGemm().name)
+}

@@ -61,7 +61,11 @@ func TestFileRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameCache(t, c, got)
-		if want := 2*37*c.Dim() + 2*37 + lookupScratch(10, c.Dim()); !proj && got.Bytes() != want {
+		want := 2*37*c.Dim() + 2*37 + lookupScratch(10, c.Dim())
+		if proj {
+			want += 4 * (5*20 + 20 + 20) // raw keys of 4*2*2 + 4 values
+		}
+		if got.Bytes() != want {
 			t.Fatalf("Bytes = %d, want %d", got.Bytes(), want)
 		}
 		// Read stops at the checksum: a cache inside a longer stream.
