@@ -116,6 +116,9 @@ func TestFloatPassMatchesModel(t *testing.T) {
 // reference ops: logits and every tap must be identical.
 func TestFastMatchesReference(t *testing.T) {
 	for _, a := range archs {
+		if testing.Short() && a.depth > 8 {
+			continue // the reference ops are slow under qemu
+		}
 		net := testNet(t, a.depth, a.shortcutB, a.pad, 11)
 		m := quantized(t, net, Observer{Percentile: 99.9}, smoothPixels(6, 1))
 		var taps []string
@@ -163,6 +166,9 @@ func TestFastMatchesReference(t *testing.T) {
 func TestCloseToFloat(t *testing.T) {
 	for _, a := range archs {
 		for _, obs := range []Observer{MinMax, {Percentile: 99.99}} {
+			if testing.Short() && (a.depth > 8 || obs != MinMax) {
+				continue
+			}
 			net := testNet(t, a.depth, a.shortcutB, a.pad, 21)
 			m := quantized(t, net, obs, smoothPixels(16, 2))
 			const n = 8
