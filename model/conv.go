@@ -104,8 +104,7 @@ type convGeometry struct {
 	h, w, oh, ow int
 	wq, plane    int // grid width, phase plane size
 	top, left    int
-	offs         []int32
-	maxOff       int
+	offs         gemm.Offsets
 	pad          []float32 // pads are never written, so they stay zero
 	tiles        []convTile
 	// reference is set for inputs this layout cannot take (no output, or
@@ -138,18 +137,18 @@ func (f *fastConv) plan(h, w int) {
 		return
 	}
 
-	g.offs = make([]int32, f.steps)
+	offs := make([]int32, f.steps)
 	k := 0
 	for i := 0; i < c.In; i++ {
 		for ky := 0; ky < c.K; ky++ {
 			for kx := 0; kx < c.K; kx++ {
 				plane := (i*s+ky%s)*s + kx%s
-				g.offs[k] = int32(plane*g.plane + (ky/s)*g.wq + kx/s)
+				offs[k] = int32(plane*g.plane + (ky/s)*g.wq + kx/s)
 				k++
 			}
 		}
 	}
-	g.maxOff, _ = gemm.CheckOffsets(g.offs) // offsets built above are never negative
+	g.offs, _ = gemm.NewOffsets(offs) // never negative: every term is >= 0
 
 	// Tiles of up to gemm.MaxNR positions up to the last real one.
 	end := (g.oh-1)*g.wq + g.ow
@@ -170,7 +169,7 @@ func (f *fastConv) plan(h, w int) {
 		}
 	}
 	last := g.tiles[len(g.tiles)-1]
-	n := max(c.In*s*s*g.plane, last.q0+last.nr+g.maxOff)
+	n := max(c.In*s*s*g.plane, last.q0+last.nr+g.offs.Max())
 	if f.scratch != nil {
 		g.pad = f.scratch.get(padLayout{c.In, s, h, w, t, l, g.wq, g.plane, n})
 	} else {
@@ -224,7 +223,7 @@ func (f *fastConv) apply(dst, src []float32, batch, h, w int, residual []float32
 	inLen, outPlane := c.In*h*w, g.oh*g.ow
 	outLen := c.Out * outPlane
 	t := &f.tile
-	*t = gemm.Tile{Offs: g.offs, MaxOff: g.maxOff, LDC: outPlane, ReLU: relu}
+	*t = gemm.Tile{Offs: g.offs, LDC: outPlane, ReLU: relu}
 	panel := f.steps * gemm.MR
 	for n := 0; n < batch; n++ {
 		g.load(src[n*inLen:(n+1)*inLen], c.In, c.Stride, c.K)

@@ -27,39 +27,49 @@ const MaxNR = 3 * Lanes
 //	from Off.
 type Tile struct {
 	A    []float32 // packed panel: K steps of MR weights
-	B    []float32 // input, from the tile's first position
-	Offs []int32   // K offsets into B, each in [0, MaxOff]
-	// MaxOff is the largest value in Offs (see CheckOffsets); the kernel reads
-	// B[0 : MaxOff+NR].
-	MaxOff int
-	NR     int    // positions: a multiple of Step up to MaxNR
-	Mask   uint64 // bit p set: position p is real and is stored
-	Rows   int    // rows stored, 1 to MR: the last panel of a layer may be partial
-	C      []float32
-	LDC    int // distance between the rows of C (and of Res)
-	Off    int // where in each row the first real position goes
-	Bias   []float32
-	Res    []float32 // nil, or added before the ReLU; same layout as C
-	ReLU   bool
+	B    []float32 // input, from the tile's first position; the kernel reads B[0 : Offs.Max()+NR]
+	Offs Offsets   // K offsets into B
+	NR   int       // positions: a multiple of Step up to MaxNR
+	Mask uint64    // bit p set: position p is real and is stored
+	Rows int       // rows stored, 1 to MR: the last panel of a layer may be partial
+	C    []float32
+	LDC  int // distance between the rows of C (and of Res)
+	Off  int // where in each row the first real position goes
+	Bias []float32
+	Res  []float32 // nil, or added before the ReLU; same layout as C
+	ReLU bool
 }
 
-// CheckOffsets returns the largest offset, or an error if one is negative.
-func CheckOffsets(offs []int32) (int, error) {
+// Offsets is a checked, read-only offset table: every offset is >= 0 and
+// Max is their maximum, so a Tile's bounds check costs O(1) per call.
+type Offsets struct {
+	offs []int32
+	max  int
+}
+
+// NewOffsets copies offs into an Offsets, refusing negative values.
+func NewOffsets(offs []int32) (Offsets, error) {
 	m := 0
 	for k, o := range offs {
 		if o < 0 {
-			return 0, fmt.Errorf("gemm: offset %d is %d, must not be negative", k, o)
+			return Offsets{}, fmt.Errorf("gemm: offset %d is %d, must not be negative", k, o)
 		}
 		m = max(m, int(o))
 	}
-	return m, nil
+	return Offsets{offs: append([]int32(nil), offs...), max: m}, nil
 }
+
+// Len is the number of steps.
+func (o Offsets) Len() int { return len(o.offs) }
+
+// Max is the largest offset (0 for none).
+func (o Offsets) Max() int { return o.max }
 
 // check verifies that every access of t stays inside its slices, so that the
 // assembly kernels, which see only pointers, never touch memory the caller
 // did not hand over.
 func (t *Tile) check() error {
-	k := len(t.Offs)
+	k := t.Offs.Len()
 	switch {
 	case t.NR < Step || t.NR > MaxNR || t.NR%Step != 0:
 		return fmt.Errorf("gemm: NR %d, want a multiple of %d up to %d", t.NR, Step, MaxNR)
@@ -67,8 +77,8 @@ func (t *Tile) check() error {
 		return fmt.Errorf("gemm: mask %#x has bits past NR %d", t.Mask, t.NR)
 	case len(t.A) < k*MR:
 		return fmt.Errorf("gemm: panel holds %d weights, %d steps need %d", len(t.A), k, k*MR)
-	case len(t.B) < t.MaxOff+t.NR:
-		return fmt.Errorf("gemm: input holds %d values, offsets up to %d need %d", len(t.B), t.MaxOff, t.MaxOff+t.NR)
+	case len(t.B) < t.Offs.Max()+t.NR:
+		return fmt.Errorf("gemm: input holds %d values, offsets up to %d need %d", len(t.B), t.Offs.Max(), t.Offs.Max()+t.NR)
 	case len(t.Bias) < MR:
 		return fmt.Errorf("gemm: %d biases, want %d", len(t.Bias), MR)
 	case t.Rows < 1 || t.Rows > MR:

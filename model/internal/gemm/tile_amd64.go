@@ -77,11 +77,11 @@ func kernels() []namedKernel {
 
 func computeAVX512(t *Tile) {
 	a := avx512Args{
-		k: len(t.Offs), c: &t.C[0], ldc: t.LDC, bias: &t.Bias[0],
+		k: t.Offs.Len(), c: &t.C[0], ldc: t.LDC, bias: &t.Bias[0],
 		nv: t.NR / 8, mask: t.Mask, off: t.Off, b: &t.B[0], rows: t.Rows,
 	}
 	if a.k > 0 {
-		a.a, a.offs = &t.A[0], &t.Offs[0]
+		a.a, a.offs = &t.A[0], &t.Offs.offs[0]
 	}
 	if t.Res != nil {
 		a.res = &t.Res[0]
@@ -110,6 +110,6 @@ func productAVX2(sum []float32, a, b []float32, offs []int32, nr int) {
 
 func computeAVX2(t *Tile) {
 	var sum [MR * MaxNR]float32
-	productAVX2(sum[:], t.A, t.B, t.Offs, t.NR)
+	productAVX2(sum[:], t.A, t.B, t.Offs.offs, t.NR)
 	epilogue(t, &sum)
 }

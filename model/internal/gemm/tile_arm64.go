@@ -46,6 +46,6 @@ func productNEON(sum []float32, a, b []float32, offs []int32, nr int) {
 
 func computeNEON(t *Tile) {
 	var sum [MR * MaxNR]float32
-	productNEON(sum[:], t.A, t.B, t.Offs, t.NR)
+	productNEON(sum[:], t.A, t.B, t.Offs.offs, t.NR)
 	epilogue(t, &sum)
 }

@@ -19,6 +19,6 @@ func productGeneric(sum []float32, a, b []float32, offs []int32, nr int) {
 // computeGeneric is the complete Go twin of a fused kernel.
 func computeGeneric(t *Tile) {
 	var sum [MR * MaxNR]float32
-	productGeneric(sum[:], t.A, t.B, t.Offs, t.NR)
+	productGeneric(sum[:], t.A, t.B, t.Offs.offs, t.NR)
 	epilogue(t, &sum)
 }

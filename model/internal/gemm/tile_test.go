@@ -35,11 +35,11 @@ func randTile(rng *rand.Rand, k, nr int, withRes, relu bool) tileCase {
 	for i := range offs {
 		offs[i] = int32(rng.IntN(span))
 	}
-	maxOff, err := CheckOffsets(offs)
+	o, err := NewOffsets(offs)
 	if err != nil {
 		panic(err)
 	}
-	b := make([]float32, maxOff+nr+rng.IntN(3))
+	b := make([]float32, o.Max()+nr+rng.IntN(3))
 	for i := range b {
 		b[i] = float32(rng.NormFloat64())
 	}
@@ -80,7 +80,7 @@ func randTile(rng *rand.Rand, k, nr int, withRes, relu bool) tileCase {
 			res[i] = float32(rng.NormFloat64())
 		}
 	}
-	t := Tile{A: a, B: b, Offs: offs, MaxOff: maxOff, NR: nr, Mask: mask, Rows: rows, C: cbuf[pre:], LDC: ldc, Off: off, Bias: bias, Res: res, ReLU: relu}
+	t := Tile{A: a, B: b, Offs: o, NR: nr, Mask: mask, Rows: rows, C: cbuf[pre:], LDC: ldc, Off: off, Bias: bias, Res: res, ReLU: relu}
 	abs := func(x []float32) []float32 {
 		if x == nil {
 			return nil
@@ -138,7 +138,7 @@ func TestKernelsMatchTwin(t *testing.T) {
 // ReLU must keep NaN (as convRef does: NaN < 0 is false) and clamp -Inf.
 func TestKernelsReLUSpecialValues(t *testing.T) {
 	for _, kern := range kernels() {
-		tile := Tile{A: make([]float32, MR), B: make([]float32, Lanes), Offs: []int32{0}, NR: Lanes,
+		tile := Tile{A: make([]float32, MR), B: make([]float32, Lanes), Offs: mustOffsets(0), NR: Lanes,
 			Mask: 0b111, Rows: MR, C: make([]float32, MR*3), LDC: 3, Bias: make([]float32, MR), ReLU: true}
 		for r := 0; r < MR; r++ {
 			tile.A[r] = 1
@@ -156,7 +156,7 @@ func TestKernelsReLUSpecialValues(t *testing.T) {
 
 func TestComputeRejectsBadTiles(t *testing.T) {
 	good := func() Tile {
-		return Tile{A: make([]float32, 2*MR), B: make([]float32, 20), Offs: []int32{0, 4}, MaxOff: 4, NR: Lanes,
+		return Tile{A: make([]float32, 2*MR), B: make([]float32, 20), Offs: mustOffsets(0, 4), NR: Lanes,
 			Mask: 0xffff, Rows: MR, C: make([]float32, 7*16+16), LDC: 16, Bias: make([]float32, MR)}
 	}
 	if err := func() Tile { x := good(); return x }(); err.check() != nil {
@@ -182,8 +182,12 @@ func TestComputeRejectsBadTiles(t *testing.T) {
 			t.Errorf("%s: bad tile accepted", name)
 		}
 	}
-	if _, err := CheckOffsets([]int32{3, -1}); err == nil {
+	if _, err := NewOffsets([]int32{3, -1}); err == nil {
 		t.Error("negative offset accepted")
+	}
+	o := mustOffsets(3, 9, 2)
+	if o.Len() != 3 || o.Max() != 9 {
+		t.Errorf("offsets len %d max %d, want 3 and 9", o.Len(), o.Max())
 	}
 }
 
@@ -213,4 +217,12 @@ func BenchmarkKernel(b *testing.B) {
 			})
 		}
 	}
+}
+
+func mustOffsets(offs ...int32) Offsets {
+	o, err := NewOffsets(offs)
+	if err != nil {
+		panic(err)
+	}
+	return o
 }
