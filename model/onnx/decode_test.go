@@ -49,6 +49,9 @@ func TestDecodeMatchesBuild(t *testing.T) {
 		{"resnet8 B matmul fields", 8, 10, true, variant{eps: 1e-3, matmul: true, fields: true}},
 		{"resnet20 A matmul view", 20, 100, false, variant{eps: 1e-5, matmul: true, view: true}},
 		{"resnet8 B gemm view", 8, 10, true, variant{eps: 1e-5, view: true}},
+		{"resnet8 A avgpool transB0", 8, 10, false, variant{eps: 1e-5, pool: "avgpool", transB0: true}},
+		{"resnet8 B reducemean", 8, 3, true, variant{eps: 1e-5, pool: "mean", matmul: true}},
+		{"resnet8 A squeeze", 8, 10, false, variant{eps: 1e-5, pool: "squeeze"}},
 		{"resnet14 B gemm fields", 14, 7, true, variant{eps: 2e-5, fields: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -223,6 +223,12 @@ type variant struct {
 	// Gather, Unsqueeze, Concat, Reshape) after a zero Pad, as F.avg_pool2d
 	// exports, and passes the final weight through an Identity.
 	view bool
+	// pool picks the pooling and flattening: "" GlobalAveragePool + Flatten
+	// (or view), "avgpool" AveragePool 8x8 + Reshape [-1 64], "mean"
+	// ReduceMean keepdims 0, "squeeze" ReduceMean + Squeeze.
+	pool string
+	// transB0 writes Gemm's weight as [64 classes] with transB 0.
+	transB0 bool
 }
 
 // resnetGraph writes canonical weights (batch norm unfolded, as
@@ -311,26 +317,42 @@ func resnetGraph(w model.Weights, v variant) *tGraph {
 	if v.view {
 		x = add(tNode{op: "Pad", name: "/Pad", in: []string{x, constant("/zeros", 0, 0, 0, 0, 0, 0, 0, 0)}})
 	}
-	x = add(tNode{op: "GlobalAveragePool", name: "/avgpool/GlobalAveragePool", in: []string{x}})
-	if v.view {
+	switch v.pool {
+	case "avgpool":
+		x = add(tNode{op: "AveragePool", name: "/avgpool/AveragePool", in: []string{x},
+			attrs: []tAttr{ints("kernel_shape", 8, 8), ints("strides", 8, 8), ints("pads", 0, 0, 0, 0)}})
+		x = add(tNode{op: "Reshape", name: "/Reshape", in: []string{x, constant("/shape", -1, 64)}})
+	case "mean":
+		x = add(tNode{op: "ReduceMean", name: "/ReduceMean", in: []string{x}, attrs: []tAttr{ints("axes", 2, 3), intA("keepdims", 0)}})
+	case "squeeze":
+		x = add(tNode{op: "ReduceMean", name: "/ReduceMean", in: []string{x}, attrs: []tAttr{ints("axes", -1, -2)}})
+		x = add(tNode{op: "Squeeze", name: "/Squeeze", in: []string{x}, attrs: []tAttr{ints("axes", 2, 3)}})
+	default:
+		x = add(tNode{op: "GlobalAveragePool", name: "/avgpool/GlobalAveragePool", in: []string{x}})
+	}
+	switch {
+	case v.pool != "": // flattened above
+	case v.view:
 		shape := add(tNode{op: "Shape", name: "/Shape", in: []string{x}})
 		zero := add(tNode{op: "Constant", name: "/zero", attrs: []tAttr{{name: "value", typ: 4, t: &tTensor{i: []int64{0}}}}})
 		n := add(tNode{op: "Gather", name: "/Gather", in: []string{shape, zero}, attrs: []tAttr{intA("axis", 0)}})
 		n = add(tNode{op: "Unsqueeze", name: "/Unsqueeze", in: []string{n, constant("/axes", 0)}})
 		n = add(tNode{op: "Concat", name: "/Concat", in: []string{n, constant("/minus1", -1)}, attrs: []tAttr{intA("axis", 0)}})
 		x = add(tNode{op: "Reshape", name: "/Reshape", in: []string{x, n}})
-	} else {
+	default:
 		x = add(tNode{op: "Flatten", name: "/Flatten", in: []string{x}, attrs: []tAttr{intA("axis", 1)}})
 	}
 	fc := w["fc.weight"]
-	if v.matmul {
-		classes, inner := fc.Shape[0], fc.Shape[1]
-		t := make([]float32, len(fc.Data))
-		for o := range classes {
-			for i := range inner {
-				t[i*classes+o] = fc.Data[o*inner+i]
-			}
+	classes, inner := fc.Shape[0], fc.Shape[1]
+	fcT := make([]float32, len(fc.Data)) // [inner classes]
+	for o := range classes {
+		for i := range inner {
+			fcT[i*classes+o] = fc.Data[o*inner+i]
 		}
+	}
+	switch {
+	case v.matmul:
+		t := fcT
 		wt := fmt.Sprintf("t%d", len(g.inits))
 		g.inits = append(g.inits, tTensor{name: wt, dims: []int64{int64(inner), int64(classes)}, f: t, fields: v.fields})
 		if v.view {
@@ -338,7 +360,11 @@ func resnetGraph(w model.Weights, v variant) *tGraph {
 		}
 		x = add(tNode{op: "MatMul", name: "/fc/MatMul", in: []string{x, wt}})
 		g.nodes = append(g.nodes, tNode{op: "Add", name: "/fc/Add", in: []string{param("fc.bias"), x}, out: []string{"logits"}})
-	} else {
+	case v.transB0:
+		wt := fmt.Sprintf("t%d", len(g.inits))
+		g.inits = append(g.inits, tTensor{name: wt, dims: []int64{int64(inner), int64(classes)}, f: fcT, fields: v.fields})
+		g.nodes = append(g.nodes, tNode{op: "Gemm", name: "/fc/Gemm", in: []string{x, wt, param("fc.bias")}, out: []string{"logits"}})
+	default:
 		g.nodes = append(g.nodes, tNode{op: "Gemm", name: "/fc/Gemm", in: []string{x, param("fc.weight"), param("fc.bias")},
 			out: []string{"logits"}, attrs: []tAttr{floatA("alpha", 1), floatA("beta", 1), intA("transB", 1)}})
 	}
