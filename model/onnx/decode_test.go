@@ -316,3 +316,42 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("spec %+v", n.Spec)
 	}
 }
+
+func TestTailErrors(t *testing.T) {
+	w := modeltest.RandomWeights(8, 10, true, 4)
+	for _, tc := range []struct {
+		name   string
+		v      variant
+		mutate func(g *tGraph)
+		want   string
+	}{
+		{"pool kernel", variant{pool: "avgpool"}, func(g *tGraph) { g.node("/avgpool/AveragePool").attr("kernel_shape").ints = []int64{4, 4} },
+			`onnx: node "/avgpool/AveragePool" (AveragePool): kernel_shape [4 4], want the whole 8x8 plane`},
+		{"pool pads", variant{pool: "avgpool"}, func(g *tGraph) { g.node("/avgpool/AveragePool").attr("pads").ints = []int64{1, 1, 1, 1} },
+			`(AveragePool): pads [1 1 1 1] not supported`},
+		{"reshape shape", variant{pool: "avgpool"}, func(g *tGraph) {
+			n := g.node("/shape")
+			n.attrs[0].t.i = []int64{-1, 32}
+		}, `onnx: node "/Reshape" (Reshape): shape [-1 32] not supported (want [N 64])`},
+		{"mean axes", variant{pool: "mean"}, func(g *tGraph) { g.node("/ReduceMean").attr("axes").ints = []int64{1, 2} },
+			`onnx: node "/ReduceMean" (ReduceMean): axes [1 2], want the planes [2 3]`},
+		{"squeeze axes", variant{pool: "squeeze"}, func(g *tGraph) { g.node("/Squeeze").attr("axes").ints = []int64{0, 2} },
+			`onnx: node "/Squeeze" (Squeeze): axes [0 2] not supported (want [2 3])`},
+		{"not flattened", variant{pool: "squeeze"}, func(g *tGraph) {
+			sq := g.node("/Squeeze")
+			g.node("/fc/Gemm").in[0] = sq.in[0]
+			g.nodes = slices.DeleteFunc(g.nodes, func(n tNode) bool { return n.name == "/Squeeze" })
+		}, `onnx: node "/fc/Gemm" (Gemm): applied to the pooled [64 1 1] value without flattening it`},
+		{"gemm alpha", variant{}, func(g *tGraph) { g.node("/fc/Gemm").attr("alpha").f = 2 },
+			`onnx: node "/fc/Gemm" (Gemm): alpha = 2 not supported (want 1)`},
+		{"projection with stride 1", variant{}, func(g *tGraph) { g.node("/layer2.0/shortcut/Conv").attr("strides").ints = []int64{1, 1} },
+			`adds a [32 32 32] residual to a [32 16 16] block output`},
+	} {
+		g := resnetGraph(w, tc.v)
+		tc.mutate(g)
+		_, err := onnx.Decode(g.encode())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got error %v\nwant %s", tc.name, err, tc.want)
+		}
+	}
+}
