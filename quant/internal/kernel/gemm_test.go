@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -182,7 +183,7 @@ func TestPackWeightsErrors(t *testing.T) {
 		{2, 0, nil, "2x0"},
 		{2, 3, make([]int8, 5), "5 weights"},
 		{1, 3, []int8{1, -128, 3}, "weight 1 is -128"},
-		{1 << 40, 1 << 40, make([]int8, 8), "8 weights"},
+		{math.MaxInt / 2, math.MaxInt / 2, make([]int8, 8), "8 weights"},
 	} {
 		_, err := PackWeights(tc.m, tc.depth, tc.a)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "kernel: ") {
@@ -201,8 +202,8 @@ func TestGemmPanicsOnShortSlices(t *testing.T) {
 		"short c":  func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 15), 4) },
 		"ldc < n":  func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), 3) },
 		"ldb < 0":  func() { w.Gemm(4, make([]uint8, 64), -16, make([]int32, 16), 4) },
-		"huge ldb": func() { w.Gemm(3, make([]uint8, 64), 1<<62, make([]int32, 16), 4) },
-		"huge ldc": func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), 1<<62) },
+		"huge ldb": func() { w.Gemm(3, make([]uint8, 64), math.MaxInt/2, make([]int32, 16), 4) },
+		"huge ldc": func() { w.Gemm(4, make([]uint8, 64), 16, make([]int32, 16), math.MaxInt/2) },
 	} {
 		func() {
 			defer func() {
