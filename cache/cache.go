@@ -96,7 +96,10 @@ func (c *Cache) Add(key []float32, label int) error {
 // Key returns item i's key as float32 (exactly its stored fp16 values),
 // appended to dst[:0].
 func (c *Cache) Key(dst []float32, i int) []float32 {
-	dst = append(dst[:0], make([]float32, c.dim)...)
+	if cap(dst) < c.dim {
+		dst = make([]float32, c.dim)
+	}
+	dst = dst[:c.dim]
 	f16to32(kernels, dst, c.keys[i*c.dim:(i+1)*c.dim])
 	return dst
 }
