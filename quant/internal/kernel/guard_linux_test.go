@@ -37,7 +37,7 @@ func TestGemmReadsOnlyB(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, k := range kernels(t) {
 		for _, depth := range []int{1, 3, 15, 16, 17, 27, 31, 33, 64, 144, 145} {
-			for _, n := range []int{1, 3, 4, 5, 8, 17} {
+			for _, n := range []int{1, 3, 4, 5, 8, 16, 17, 32} {
 				for _, atStart := range []bool{true, false} {
 					g := randCase(r, 1+r.IntN(9), depth, n)
 					g.boff = 0
