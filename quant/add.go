@@ -28,16 +28,13 @@ func addFast(a *Add, t *addTables, dst, x, y []uint8) {
 	zo := int32(a.Output.Zero)
 	// The output multiplier is below one (Add.valid): a right shift only.
 	mult, right := int64(a.MultOut), uint(-a.ShiftOut)
-	mask := int32(int64(1)<<right - 1)
-	half := mask >> 1
+	half, neg := roundingConsts(right)
 	for i := range dst {
-		sum := t.a[x[i]] + t.b[y[i]]
-		// SaturatingRoundingDoublingHighMul (see requantRow), then
-		// RoundingDivideByPOT, branch-free.
-		v := int32((int64(sum)*mult + 1<<30) >> 31)
-		r := v >> right
-		thr := half + int32(uint32(v)>>31)
-		r += int32(uint32(thr-v&mask) >> 31)
+		sum := int64(t.a[x[i]] + t.b[y[i]])
+		// SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT, as
+		// in requantRow.
+		v := (sum*mult + 1<<30) >> 31
+		r := int32((v + half - (v>>63)&neg) >> right)
 		dst[i] = uint8(min(max(r+zo, lo), 255))
 	}
 }

@@ -298,3 +298,30 @@ func TestCalibrateSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestRequantRow checks the fast epilogue against the reference
+// requantization over the whole range of accumulators and shifts.
+func TestRequantRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	acc := make([]int32, 4096)
+	got := make([]uint8, len(acc))
+	for trial := range 400 {
+		c := &Conv{Out: 1, ReLU: trial%2 == 0, Output: Params{Scale: 1, Zero: uint8(rng.IntN(256))}}
+		m, s := quantizeMultiplier(math.Exp(rng.Float64()*30 - 25))
+		if trial%7 == 0 {
+			s = 0 // e = 0: no rounding shift
+		}
+		c.Mult, c.Shift = []int32{m}, []int8{int8(s)}
+		bias := int32(rng.Uint32()) >> rng.IntN(32)
+		for i := range acc {
+			acc[i] = int32(rng.Uint32()) >> rng.IntN(32)
+		}
+		acc[0], acc[1] = math.MaxInt32-bias, math.MinInt32
+		c.requantRow(got, 1, acc, bias, 0)
+		for i, a := range acc {
+			if want := c.requantize(a+bias, 0); got[i] != want {
+				t.Fatalf("acc %d + %d, mult %d shift %d: fast %d, reference %d", a, bias, m, s, got[i], want)
+			}
+		}
+	}
+}

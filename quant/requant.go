@@ -9,7 +9,8 @@ import "math"
 // tests check it). Two identities make it cheaper than the reference:
 // gemmlowp's SaturatingRoundingDoublingHighMul is floor((a*b + 2^30) / 2^31)
 // (its nudge and truncation round to nearest, ties up), and cannot saturate
-// because multipliers are never negative; RoundingDivideByPOT is unchanged.
+// because multipliers are never negative; RoundingDivideByPOT is a rounded
+// shift (roundingConsts).
 func (c *Conv) requantRow(dst []uint8, stride int, acc []int32, bias int32, o int) {
 	mult := int64(c.Mult[o])
 	left, right := uint(0), uint(0)
@@ -18,9 +19,8 @@ func (c *Conv) requantRow(dst []uint8, stride int, acc []int32, bias int32, o in
 	} else {
 		right = uint(-s)
 	}
-	mask := int32(int64(1)<<right - 1)
-	half := mask >> 1
-	zp, lo := int32(c.Output.Zero), int32(0)
+	half, neg := roundingConsts(right)
+	zp, lo := int64(c.Output.Zero), int64(0)
 	if c.ReLU {
 		lo = zp
 	}
@@ -29,10 +29,19 @@ func (c *Conv) requantRow(dst []uint8, stride int, acc []int32, bias int32, o in
 		if left > 0 {
 			x = min(max(x<<left, math.MinInt32), math.MaxInt32)
 		}
-		v := int32((x*mult + 1<<30) >> 31)
-		r := v >> right
-		thr := half + int32(uint32(v)>>31)   // one more for negative v
-		r += int32(uint32(thr-v&mask) >> 31) // remainder above threshold
+		v := (x*mult + 1<<30) >> 31
+		r := (v + half - (v>>63)&neg) >> right
 		dst[j*stride] = uint8(min(max(r+zp, lo), 255))
 	}
+}
+
+// roundingConsts returns the constants of RoundingDivideByPOT by 2^e as one
+// rounded shift: (v + half - (v < 0 ? neg : 0)) >> e. Rounding half away
+// from zero adds 2^(e-1) to a positive v and 2^(e-1) - 1 to a negative one
+// before flooring; for e = 0 both are zero.
+func roundingConsts(e uint) (half, neg int64) {
+	if e == 0 {
+		return 0, 0
+	}
+	return 1 << (e - 1), 1
 }
