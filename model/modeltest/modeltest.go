@@ -107,4 +107,4 @@ func RandomWeights(depth, classes int, shortcutB bool, seed uint64) model.Weight
 }
 
 // CIFARNorm is the per-channel normalisation of the akamaster and ONNX models.
-var CIFARNorm = model.Norm{Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}}
+var CIFARNorm = model.ImageNetNorm()

@@ -15,15 +15,8 @@ import (
 // normalised tensor). Load names the classes when there are 10 (CIFAR-10).
 var DefaultSpec = model.Spec{
 	Padding: model.PadSymmetric,
-	Norm: model.Norm{
-		Mean: []float32{0.485, 0.456, 0.406},
-		Std:  []float32{0.229, 0.224, 0.225},
-	},
+	Norm:    model.ImageNetNorm(),
 }
-
-// cifar10Labels are the CIFAR-10 class names in label order
-// (batches.meta.txt of the official binary release).
-var cifar10Labels = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
 
 // Decode reads an ONNX model and returns its weights under model's canonical
 // names (see the model package comment), batch norm folded into the
@@ -79,8 +72,8 @@ func Load(path string, spec model.Spec) (*model.Net, error) {
 	if spec.Name == "" {
 		spec.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	if spec.Labels == nil && len(w["fc.weight"].Shape) == 2 && w["fc.weight"].Shape[0] == len(cifar10Labels) {
-		spec.Labels = cifar10Labels
+	if spec.Labels == nil && len(w["fc.weight"].Shape) == 2 && w["fc.weight"].Shape[0] == len(model.CIFAR10Labels) {
+		spec.Labels = model.CIFAR10Labels
 	}
 	n, err := model.Build(spec, w)
 	if err != nil {

@@ -15,12 +15,9 @@ import (
 var AkamasterSpec = model.Spec{
 	Name:    "akamaster",
 	Padding: model.PadSymmetric,
-	Norm: model.Norm{
-		Mean: []float32{0.485, 0.456, 0.406},
-		Std:  []float32{0.229, 0.224, 0.225},
-	},
-	BNEps:  1e-5,
-	Labels: []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"},
+	Norm:    model.ImageNetNorm(),
+	BNEps:   1e-5,
+	Labels:  model.CIFAR10Labels,
 }
 
 // Load reads the checkpoint at path and builds the network it holds.
