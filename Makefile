@@ -19,12 +19,17 @@ test: lint test-unit test-arm
 test-unit:
 	$(GO) test -count=1 ./...
 
-# Packages with assembly kernels, run as the boards run them.
-ARM_PKGS := ./model/... ./quant/... ./cache/...
+# Packages with assembly kernels (and the code that calls them), run as the
+# boards run them: arm64 with and without the dot-product extension (Pi 5,
+# Pi 4), and the Go twins on armv6 (Pi Zero) and with -tags noasm.
+ASM_PKGS := ./model/internal/gemm/ ./quant/internal/kernel/ ./cache/
+ARM_PKGS := $(ASM_PKGS) ./model/ ./quant/
 test-arm:
 	@command -v qemu-aarch64-static >/dev/null || { echo "test-arm: qemu-user-static is not installed (apt-get install qemu-user-static)"; exit 1; }
 	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(ARM_PKGS)
-	GOARCH=arm GOARM=6 $(GO) test -count=1 -short -exec qemu-arm-static ./quant/internal/kernel/ ./cache/
+	GOARCH=arm64 $(GO) test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' $(ASM_PKGS)
+	GOARCH=arm GOARM=6 $(GO) test -count=1 -short -exec qemu-arm-static $(ASM_PKGS)
+	$(GO) test -count=1 -short -tags noasm $(ASM_PKGS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
