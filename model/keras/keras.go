@@ -10,6 +10,15 @@
 // belongs before it): Keras kernels H x W x in x out become OIHW, dense
 // kernels in x out become out x in. The networks use Keras "same" padding
 // (model.PadKerasSame) and projection shortcuts with biases (shortcut B).
+//
+// The input normalisation is not in the file. The paper's models take
+// pixels / 255 minus the per-pixel mean image, divided by the per-pixel std
+// image, of the training set; model.ReadNorm reads such statistics from the
+// file `edgecache norm -data DIR -o FILE` writes. The paper computed them
+// over all 60,000 CIFAR-10 images, test set included; we use the training
+// images only. testdata/norm_cifar10_train.bin holds the statistics of the
+// 50,000 images of cifar10-jpeg/train as decoded by PIL
+// (tools/golden/keras_golden.py), which the parity tests use.
 package keras
 
 import (
