@@ -27,6 +27,8 @@ func (f Format) String() string {
 		return "CIFAR-100"
 	case ImageFolder:
 		return "ImageFolder"
+	case LabelledFiles:
+		return "labelled files"
 	}
 	return "Format(" + strconv.Itoa(int(f)) + ")"
 }
