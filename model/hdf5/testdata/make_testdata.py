@@ -94,16 +94,27 @@ def main():
     # Outside the subset, to check the errors: a v3 superblock whose chunked
     # dataset uses a fixed-array chunk index, and a group whose links moved to
     # dense storage (fractal heap) because it has more than 8.
-    with h5py.File("v3_fixed_array.h5", "w", libver=("v110", "v110")) as f:
+    with h5py.File("v3.h5", "w", libver=("v110", "v110")) as f:
         f.create_dataset("contiguous", data=np.arange(6, dtype="<f4"))
         f.create_dataset("chunked", data=np.arange(64, dtype="<f4").reshape(8, 8), chunks=(4, 4))
+        # Layout message version 4 with the two indexes this reader supports:
+        # one chunk covering the dataset (filtered or not), and the implicit
+        # index of unfiltered chunks allocated early.
+        f.create_dataset("single", data=rng.standard_normal((5, 3)).astype("<f4"), chunks=(5, 3), compression="gzip", shuffle=True)
+        f.create_dataset("single_plain", data=rng.standard_normal(7).astype(">f8"), chunks=(7,))
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk((2, 3))
+        dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+        space = h5py.h5s.create_simple((5, 7))
+        h5py.h5d.create(f.id, b"implicit", h5py.h5t.IEEE_F32LE, space, dcpl=dcpl)
+        f["implicit"][...] = rng.standard_normal((5, 7)).astype("<f4")
     with h5py.File("dense_links.h5", "w", libver=("v108", "v108")) as f:
         g = f.create_group("dense")
         for i in range(20):
             g.create_dataset("d%02d" % i, data=np.array([i], dtype="<f4"))
         for i in range(20):
             f.attrs["a%02d" % i] = np.int32(i)
-    expect["v3_fixed_array.h5"] = dump("v3_fixed_array.h5")
+    expect["v3.h5"] = dump("v3.h5")
     with open("expect.json", "w") as f:
         json.dump(expect, f, sort_keys=True, separators=(",", ":"))
         f.write("\n")
