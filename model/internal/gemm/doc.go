@@ -16,10 +16,14 @@
 // compact NCHW output because they come in row-major order).
 //
 // Implementations, chosen once at start-up (golang.org/x/sys/cpu):
-//   - amd64 with AVX-512F: one fused kernel (compute, compress the real lanes
-//     with VCOMPRESSPS, add residual, ReLU, masked store);
-//   - amd64 with AVX2+FMA: 4x16 register blocks of the product, then the Go
-//     epilogue;
+//   - amd64 with AVX-512F and VL: one fused kernel (8 x 48 accumulators in
+//     24 zmm, a ymm half vector for tiles ending on 8 positions; then bias,
+//     VCOMPRESSPS of the real lanes, residual, ReLU, masked store);
+//   - amd64 with AVX2+FMA: 4x16 and 4x8 register blocks of the product, then
+//     the Go epilogue;
 //   - arm64: 8x8 NEON FMLA (by element) blocks, then the Go epilogue;
-//   - everything else, and any build with -tags noasm: the Go twin.
+//   - everything else (armv6/v7), and any build with -tags noasm: the Go twin.
+//
+// Spread, the copy of an image into the padded planes, is AVX-512 (masked
+// row tails) on amd64 and Go's copy elsewhere.
 package gemm
