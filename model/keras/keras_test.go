@@ -24,7 +24,7 @@ var models = []struct {
 	{"cifar100_ResNet32v1_model.143.h5", "golden_cifar100_ResNet32v1.json", 32, []int{82, 92, 103}},
 }
 
-func modelPath(t *testing.T, file string) string {
+func modelPath(t testing.TB, file string) string {
 	return modeltest.File(t, filepath.Join("models", "simple-cache", file))
 }
 
@@ -206,4 +206,19 @@ func configText(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return text
+}
+
+// BenchmarkReadWeights measures decoding the ResNet32 file (4 MB) from memory.
+func BenchmarkReadWeights(b *testing.B) {
+	path := modeltest.File(b, filepath.Join("models", "simple-cache", models[1].file))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := ReadWeights(bytes.NewReader(data), int64(len(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
