@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/tools/dataset"
 )
 
@@ -26,6 +27,14 @@ type evalResult struct {
 	ImagesPerSec float64 `json:"images_per_s"`
 	Threads      int     `json:"threads"`
 	Precision    string  `json:"precision"`
+	// With -cache: top-1 of the mixture at the file's theta and lambda, and
+	// of CacheOnly (lambda 1) at the CacheOnly theta from FILE.json.
+	Cache         string   `json:"cache,omitempty"`
+	Top1Cache     *float64 `json:"top1_cache,omitempty"`
+	Top1CacheOnly *float64 `json:"top1_cache_only,omitempty"`
+	Theta         float64  `json:"theta,omitempty"`
+	Lambda        float64  `json:"lambda,omitempty"`
+	CacheOnlyTh   float64  `json:"cache_only_theta,omitempty"`
 }
 
 func runEval(args []string, stdout io.Writer) error {
@@ -40,6 +49,7 @@ func runEval(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	int8 := fs.Bool("int8", false, "quantize the model to int8 first (calibrated on -data's training images, observer chosen on its validation split) and evaluate that")
 	quantPath := fs.String("quant", "", "evaluate this int8 model file (from edgecache quantize) instead of quantizing")
+	cachePath := fs.String("cache", "", "also score the network with this cache (from edgecache cache build): top1_cache at its theta and lambda, top1_cache_only at lambda 1 and the CacheOnly theta of FILE.json")
 	var qo quantOpts
 	var obs string
 	addQuantFlags(fs, &qo, &obs)
@@ -66,16 +76,28 @@ func runEval(args []string, stdout io.Writer) error {
 	if len(set.Classes()) != net.Classes {
 		return fmt.Errorf("%s has %d classes, the model predicts %d", *data, len(set.Classes()), net.Classes)
 	}
-	newEngine := func() (engine, error) { return net.NewRunner(*batch) }
+	var mem *cache.Cache
+	var coTheta float64
+	var tapNames []string
+	if *cachePath != "" {
+		if mem, coTheta, err = readCacheFile(*cachePath); err != nil {
+			return err
+		}
+		for _, t := range mem.Spec().Taps {
+			tapNames = append(tapNames, t.Name)
+		}
+	}
+	newEngine := func() (engine, error) { return net.NewRunner(*batch, tapNames...) }
 	precision := "float32"
+	kn := &keyNet{net: net}
 	switch {
 	case *quantPath != "":
 		qm, err := readQuant(*quantPath)
 		if err != nil {
 			return err
 		}
-		newEngine = func() (engine, error) { return qm.NewRunner(*batch) }
-		precision = "int8"
+		newEngine = func() (engine, error) { return qm.NewRunner(*batch, tapNames...) }
+		precision, kn.q = "int8", qm
 	case *int8:
 		if qo.observers, err = parseObservers(obs); err != nil {
 			return err
@@ -85,8 +107,19 @@ func runEval(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		newEngine = func() (engine, error) { return qm.NewRunner(*batch) }
-		precision = "int8"
+		newEngine = func() (engine, error) { return qm.NewRunner(*batch, tapNames...) }
+		precision, kn.q = "int8", qm
+	}
+	var q *queries
+	var key []float32
+	var tapBufs [][]float32
+	if mem != nil {
+		if err := kn.checkSpec(mem); err != nil {
+			return fmt.Errorf("%s: %w", *cachePath, err)
+		}
+		q = &queries{dim: mem.Dim(), classes: net.Classes}
+		key = make([]float32, mem.Dim())
+		tapBufs = make([][]float32, len(tapNames))
 	}
 	engines := make([]engine, *threads)
 	for i := range engines {
@@ -106,6 +139,19 @@ func runEval(args []string, stdout io.Writer) error {
 			if rank < 5 {
 				top5++
 			}
+			if q == nil {
+				continue
+			}
+			for t, ts := range mem.Spec().Taps {
+				n := ts.C * ts.H * ts.W
+				tapBufs[t] = c.Engine.Tap(ts.Name)[i*n : (i+1)*n]
+			}
+			if err := mem.Spec().Key(key, tapBufs); err != nil {
+				return err
+			}
+			probs := make([]float32, net.Classes)
+			softmaxTo(probs, c.Logits[i*net.Classes:(i+1)*net.Classes])
+			q.add(item{Key: key, Label: c.Labels[i], Probs: probs})
 		}
 		return nil
 	})
@@ -118,6 +164,15 @@ func runEval(args []string, stdout io.Writer) error {
 		Top1: float64(top1) / float64(len(idx)), Top5: float64(top5) / float64(len(idx)),
 		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads, Precision: precision,
 	}
+	if q != nil {
+		pc, err := cacheProbs(q, mem, []float64{float64(mem.Theta), coTheta})
+		if err != nil {
+			return err
+		}
+		a, b := mixAccuracy(q, pc[0], float64(mem.Lambda)), mixAccuracy(q, pc[1], 1)
+		res.Cache, res.Top1Cache, res.Top1CacheOnly = *cachePath, &a, &b
+		res.Theta, res.Lambda, res.CacheOnlyTh = float64(mem.Theta), float64(mem.Lambda), coTheta
+	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
@@ -125,6 +180,11 @@ func runEval(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "data    %s (%s split, %d images)\n", res.Data, res.Split, res.Images)
 	fmt.Fprintf(stdout, "top-1   %6.2f%%  (%d/%d)\n", 100*res.Top1, top1, res.Images)
 	fmt.Fprintf(stdout, "top-5   %6.2f%%  (%d/%d)\n", 100*res.Top5, top5, res.Images)
+	if q != nil {
+		fmt.Fprintf(stdout, "cache   %s: %d items\n", *cachePath, mem.Len())
+		fmt.Fprintf(stdout, "top-1   %6.2f%%  with the cache (theta %.4g, lambda %.4g)\n", 100**res.Top1Cache, res.Theta, res.Lambda)
+		fmt.Fprintf(stdout, "top-1   %6.2f%%  CacheOnly (theta %.4g)\n", 100**res.Top1CacheOnly, res.CacheOnlyTh)
+	}
 	fmt.Fprintf(stdout, "speed   %.0f images/s (%d threads, batch %d)\n", res.ImagesPerSec, *threads, *batch)
 	return nil
 }

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/edgecache/edgecache/cache"
+)
+
+func init() {
+	register("cache depth", "the paper's layer-depth study: a cache keyed by one tap at a time", runCacheDepth)
+}
+
+type depthRow struct {
+	Tap       string  `json:"tap"`
+	Dim       int     `json:"dim"`
+	Cache     float64 `json:"error_cache"`
+	CacheOnly float64 `json:"error_cache_only"`
+}
+
+// parseTapList reads "name[:pool],..." ("stage3" lists every tap of the
+// last stage; "stage2" every tap of the middle one), each tap becoming a
+// one-tap key spec.
+func (k *keyNet) parseTapList(list, defPool string) ([]cache.Spec, error) {
+	var names []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		switch {
+		case f == "":
+		case f == "stage1" || f == "stage2" || f == "stage3":
+			for _, t := range k.net.Taps() {
+				if strings.HasPrefix(t.Name, "layer"+f[5:]+".") {
+					names = append(names, t.Name)
+				}
+			}
+		default:
+			names = append(names, f)
+		}
+	}
+	if len(names) == 0 {
+		return nil, usagef("-taps: no tap names")
+	}
+	var specs []cache.Spec
+	for _, n := range names {
+		pool := defPool
+		if i := strings.LastIndexByte(n, ':'); i >= 0 {
+			n, pool = n[:i], n[i+1:]
+		}
+		p, err := cache.ParsePool(pool)
+		if err != nil {
+			return nil, usagef("-taps %s: %v", n, err)
+		}
+		t, err := k.tapSpec(n, p)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, cache.Spec{Taps: []cache.TapSpec{t}})
+	}
+	return specs, nil
+}
+
+func runCacheDepth(args []string, stdout io.Writer) error {
+	fs := newFlags("cache depth", "-model FILE -data DIR -taps LIST [-theta 80] [-lambda 0.5] [-limit N] [-md FILE] [-plot PNG]\n\n"+
+		"The paper's layer-depth study: for each tap alone, a cache of the training images (+flips) keyed by that\n"+
+		"tap, scored on the test split at fixed theta and lambda. All taps come from the same forward passes.")
+	var nf netFlags
+	addNetFlags(fs, &nf)
+	data := fs.String("data", "", "ImageFolder root with train/ and test/")
+	taps := fs.String("taps", "stage3", `taps, each alone: names with optional ":avg"/":none", or stage1/stage2/stage3 for all of a stage`)
+	pool := fs.String("pool", "none", "pooling for taps without their own")
+	theta := fs.Float64("theta", 80, "theta (the paper's study: 80)")
+	lambda := fs.Float64("lambda", 0.5, "lambda (the paper's study: 0.5)")
+	flip := fs.Bool("flip", true, "training images and their flips in the cache")
+	limit := fs.Int("limit", 0, "use only N training images spread over the classes (0: all)")
+	testLimit := fs.Int("test-limit", 0, "use only N test images spread over the classes (0: all)")
+	md := fs.String("md", "", "append the table as markdown to this file")
+	jsonOut := fs.String("json", "", "write the figures as JSON here")
+	plotOut := fs.String("plot", "", "draw error against tap as PNG")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *data == "" {
+		return usagef("-data is required")
+	}
+	if !(*theta >= 0) || !(*lambda >= 0 && *lambda <= 1) {
+		return usagef("theta %v, lambda %v: want theta >= 0 and lambda in 0..1", *theta, *lambda)
+	}
+	start := time.Now()
+	k, err := nf.open(*data, logTo)
+	if err != nil {
+		return err
+	}
+	specs, err := k.parseTapList(*taps, *pool)
+	if err != nil {
+		return err
+	}
+	train, err := k.openSet(*data, "train")
+	if err != nil {
+		return err
+	}
+	test, err := k.openSet(*data, "test")
+	if err != nil {
+		return err
+	}
+	tidx, qidx := indices(train.Len(), 0), indices(test.Len(), 0)
+	if *limit > 0 {
+		tidx = spread(train.Len(), *limit)
+	}
+	if *testLimit > 0 {
+		qidx = spread(test.Len(), *testLimit)
+	}
+	caches := make([]*cache.Cache, len(specs))
+	for i, s := range specs {
+		if caches[i], err = cache.New(s, k.net.Classes); err != nil {
+			return err
+		}
+		caches[i].Grow(2 * len(tidx))
+	}
+	err = k.keysPass(train, tidx, *flip, specs, "depth: caches", logTo, func(it item, keys [][]float32) error {
+		for i, c := range caches {
+			if err := c.Add(keys[i], it.Label); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	qs := make([]*queries, len(specs))
+	for i, s := range specs {
+		qs[i] = &queries{dim: s.Dim(), classes: k.net.Classes}
+	}
+	err = k.keysPass(test, qidx, false, specs, "depth: test queries", logTo, func(it item, keys [][]float32) error {
+		for i, q := range qs {
+			it.Key = keys[i]
+			q.add(it)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	base := 1 - mixAccuracy(qs[0], nil, 0)
+	var rows []depthRow
+	for i, s := range specs {
+		pc, err := cacheProbs(qs[i], caches[i], []float64{*theta})
+		if err != nil {
+			return err
+		}
+		r := depthRow{Tap: s.Taps[0].Name + ":" + s.Taps[0].Pool.String(), Dim: s.Dim(),
+			Cache: 1 - mixAccuracy(qs[i], pc[0], *lambda), CacheOnly: 1 - mixAccuracy(qs[i], pc[0], 1)}
+		fmt.Fprintf(logTo, "depth: %s (%d values): error cache %.2f%%, CacheOnly %.2f%%\n", r.Tap, r.Dim, 100*r.Cache, 100*r.CacheOnly)
+		rows = append(rows, r)
+		caches[i], qs[i] = nil, nil
+	}
+	items := 0
+	if len(rows) > 0 {
+		items = len(tidx)
+		if *flip {
+			items *= 2
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n### Layer depth: %s (%v)\n\n", nf.model, k)
+	fmt.Fprintf(&b, "One tap per cache, %d items (training images of %s%s), theta %.4g, lambda %.4g; test error (%%) on %d test images; network alone %.2f%%.\n\n",
+		items, *data, map[bool]string{true: " + flips", false: ""}[*flip], *theta, *lambda, len(qidx), 100*base)
+	b.WriteString("| tap | key values | Cache (lambda) | CacheOnly |\n| --- | ---: | ---: | ---: |\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", r.Tap, r.Dim, pct(r.Cache), pct(r.CacheOnly))
+	}
+	fmt.Fprintf(&b, "\n(%.0f s)\n", time.Since(start).Seconds())
+	if *jsonOut != "" {
+		if err := writeJSON(*jsonOut, map[string]any{"model": nf.model, "items": items, "theta": *theta, "lambda": *lambda,
+			"test_images": len(qidx), "error_baseline": base, "taps": rows}); err != nil {
+			return err
+		}
+	}
+	if *md != "" {
+		if err := appendFile(*md, b.String()); err != nil {
+			return err
+		}
+	}
+	if *plotOut != "" {
+		var a, c, n plotter.XYs
+		for i, r := range rows {
+			a = append(a, plotter.XY{X: float64(i + 1), Y: 100 * r.Cache})
+			c = append(c, plotter.XY{X: float64(i + 1), Y: 100 * r.CacheOnly})
+			n = append(n, plotter.XY{X: float64(i + 1), Y: 100 * base})
+		}
+		title := fmt.Sprintf("%v: test error by tap (1 = %s ... %d = %s)", k.net, rows[0].Tap, len(rows), rows[len(rows)-1].Tap)
+		if err := writeLines(*plotOut, title, "tap (forward order, see table)", "test error (%)",
+			[]series{{fmt.Sprintf("cache (lambda %.2g)", *lambda), a}, {"CacheOnly", c}, {"network alone", n}}); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(stdout, b.String())
+	return err
+}
+
+// appendFile appends text to the file at path, creating it.
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f, text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

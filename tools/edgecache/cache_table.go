@@ -1,0 +1,290 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot/plotter"
+)
+
+func init() {
+	register("cache table", "reproduce the paper's table: tune, build the full cache, test error of baseline, cache, CacheOnly", runCacheTable)
+}
+
+// tableRow is one test set's errors.
+type tableRow struct {
+	Data           string  `json:"data"`
+	Images         int     `json:"images"`
+	Baseline       float64 `json:"error_baseline"`
+	Cache          float64 `json:"error_cache"`
+	CacheOnly      float64 `json:"error_cache_only"`
+	PaperCache     float64 `json:"error_cache_paper_params"`
+	PaperCacheOnly float64 `json:"error_cache_only_paper_params"`
+}
+
+type sizePoint struct {
+	Items     int     `json:"items"`
+	Cache     float64 `json:"error_cache"`
+	CacheOnly float64 `json:"error_cache_only"`
+}
+
+type tableResult struct {
+	Params      tuneParams  `json:"tuned"`
+	PaperTheta  float64     `json:"paper_theta"`
+	PaperLambda float64     `json:"paper_lambda"`
+	PaperCOT    float64     `json:"paper_cache_only_theta"`
+	Items       int         `json:"items"`
+	Rows        []tableRow  `json:"test"`
+	Sizes       []sizePoint `json:"size_curve,omitempty"`
+	SizeData    string      `json:"size_curve_data,omitempty"`
+	Seconds     float64     `json:"seconds"`
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, usagef("%q is not a positive whole number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func runCacheTable(args []string, stdout io.Writer) error {
+	fs := newFlags("cache table", "-model FILE -data DIR [-test-data DIR2] [-paper THETA,LAMBDA,COTHETA] [-sizes LIST] [-o-cache FILE] [-md FILE] [-json FILE]\n\n"+
+		"The paper's experiment in one process, each image through the network once: a cache of -data's fit split\n"+
+		"(+flips) tuned by its val split (+flips) as `cache tune` does, then the val keys are added (the full training\n"+
+		"set + flips, as `cache build` makes it) and each test set is scored with the network alone (lambda 0), the tuned\n"+
+		"mixture, CacheOnly (lambda 1, its own tuned theta), and the paper's theta and lambda if -paper is given.\n"+
+		"-sizes adds the cache-size curve on -data's test split: class-balanced random subsets of the full cache.")
+	var nf netFlags
+	addNetFlags(fs, &nf)
+	data := fs.String("data", "", "ImageFolder root with train/ and test/ (the cache, tuning and the first test set)")
+	testData := fs.String("test-data", "", "another data set whose test split is also scored (e.g. the lossless CIFAR-10 binary)")
+	taps := fs.String("taps", "paper", `key taps: "paper" or a comma-separated list`)
+	pool := fs.String("pool", "none", "per-tap pooling: none or avg")
+	flip := fs.Bool("flip", true, "training images and their flips in the cache")
+	queryFlip := fs.Bool("query-flip", true, "validation images and their flips as tuning queries (the paper)")
+	valLimit := fs.Int("val-limit", 0, "tune with only N validation images, spread over the classes (0: all 5,000)")
+	testLimit := fs.Int("test-limit", 0, "score only N images of each test set, spread over the classes (0: all)")
+	noRefine := fs.Bool("no-refine", false, "skip the tuning's finer local search (halves tuning time)")
+	paper := fs.String("paper", "", "the paper's theta,lambda,CacheOnly-theta to score as well (../shared/data/README.md)")
+	sizes := fs.String("sizes", "", "cache sizes (items) for the size curve, e.g. 10000,20000,50000,100000")
+	seed := fs.Uint64("seed", 1, "random seed for the size curve's subsets")
+	limit := fs.Int("limit", 0, "use only N cache images, N/9 validation and N/5 test images (0: all; quick checks)")
+	oCache := fs.String("o-cache", "", "also write the full tuned cache here")
+	md := fs.String("md", "", "append the table as markdown to this file")
+	jsonOut := fs.String("json", "", "write all figures as JSON here")
+	heatmap := fs.String("heatmap", "", "draw validation accuracy over the tuning grid as PNG")
+	sizePlot := fs.String("size-plot", "", "draw the size curve as PNG")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *data == "" {
+		return usagef("-data is required")
+	}
+	var pth []float64
+	if *paper != "" {
+		for _, f := range strings.Split(*paper, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return usagef("-paper %q: %v", *paper, err)
+			}
+			pth = append(pth, v)
+		}
+		if len(pth) != 3 || pth[0] < 0 || pth[2] < 0 || pth[1] < 0 || pth[1] > 1 {
+			return usagef("-paper %q: want THETA,LAMBDA,COTHETA with lambda in 0..1", *paper)
+		}
+	}
+	sz, err := parseInts(*sizes)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	k, err := nf.open(*data, logTo)
+	if err != nil {
+		return err
+	}
+	spec, err := k.parseTaps(*taps, *pool)
+	if err != nil {
+		return err
+	}
+	t, err := tune(k, spec, tuneInput{data: *data, cacheSplit: "fit", valSplit: "val", flip: *flip, queryFlip: *queryFlip, limit: *limit, valLimit: *valLimit, noRefine: *noRefine})
+	if err != nil {
+		return err
+	}
+	p := t.params
+	p.Model = nf.model
+	fmt.Fprintf(logTo, "table: tuned theta %.4f lambda %.4f (val %.2f%%), CacheOnly theta %.4f (val %.2f%%), network %.2f%%\n",
+		p.Theta, p.Lambda, 100*p.ValAcc, p.CacheOnlyTheta, 100*p.ValCacheOnly, 100*p.ValBaseline)
+	if *heatmap != "" && t.res.Grid != nil {
+		title := fmt.Sprintf("%v: validation top-1, %d items", k.net, p.Items)
+		if err := writeHeatmap(*heatmap, title, accGrid{t.res.Thetas, t.res.Lambdas, t.res.Grid}, t.res.Theta, t.res.Lambda); err != nil {
+			return err
+		}
+	}
+	// The full cache: the tuning cache plus the validation keys.
+	c := t.c
+	c.Grow(t.val.Len())
+	for i := 0; i < t.val.Len(); i++ {
+		if err := c.Add(t.val.keys[i*t.val.dim:(i+1)*t.val.dim], t.val.labels[i]); err != nil {
+			return err
+		}
+	}
+	t.val = nil
+	c.Theta, c.Lambda = float32(p.Theta), float32(p.Lambda)
+	if *oCache != "" {
+		if err := c.WriteFile(*oCache); err != nil {
+			return err
+		}
+		pp := p
+		pp.Items = c.Len()
+		if err := writeJSON(paramsPath(*oCache), pp); err != nil {
+			return err
+		}
+	}
+	res := tableResult{Params: p, Items: c.Len()}
+	thetas := []float64{p.Theta, p.CacheOnlyTheta}
+	if pth != nil {
+		res.PaperTheta, res.PaperLambda, res.PaperCOT = pth[0], pth[1], pth[2]
+		thetas = append(thetas, pth[0], pth[2])
+	}
+	var sizeQ *queries
+	for n, dir := range []string{*data, *testData} {
+		if dir == "" {
+			continue
+		}
+		set, err := k.openSet(dir, "test")
+		if err != nil {
+			return err
+		}
+		idx := indices(set.Len(), 0)
+		if *limit > 0 {
+			idx = spread(set.Len(), max(1, *limit/5))
+		}
+		if *testLimit > 0 && *testLimit < len(idx) {
+			idx = spread(set.Len(), *testLimit)
+		}
+		q, err := k.collect(set, idx, false, spec, "table: test queries from "+dir, logTo)
+		if err != nil {
+			return err
+		}
+		pc, err := cacheProbs(q, c, thetas)
+		if err != nil {
+			return err
+		}
+		row := tableRow{Data: dir, Images: q.Len(),
+			Baseline:  1 - mixAccuracy(q, nil, 0),
+			Cache:     1 - mixAccuracy(q, pc[0], p.Lambda),
+			CacheOnly: 1 - mixAccuracy(q, pc[1], 1),
+		}
+		if pth != nil {
+			row.PaperCache = 1 - mixAccuracy(q, pc[2], pth[1])
+			row.PaperCacheOnly = 1 - mixAccuracy(q, pc[3], 1)
+		}
+		fmt.Fprintf(logTo, "table: %s: error baseline %.2f%%, cache %.2f%%, CacheOnly %.2f%%, paper params %.2f%% / %.2f%%\n",
+			dir, 100*row.Baseline, 100*row.Cache, 100*row.CacheOnly, 100*row.PaperCache, 100*row.PaperCacheOnly)
+		res.Rows = append(res.Rows, row)
+		if n == 0 {
+			sizeQ = q
+		}
+	}
+	if len(sz) > 0 {
+		res.SizeData = *data
+		for _, n := range sz {
+			sub, err := c.Subset(c.BalancedSubset(n, *seed))
+			if err != nil {
+				return err
+			}
+			pc, err := cacheProbs(sizeQ, sub, []float64{p.Theta, p.CacheOnlyTheta})
+			if err != nil {
+				return err
+			}
+			pt := sizePoint{Items: sub.Len(), Cache: 1 - mixAccuracy(sizeQ, pc[0], p.Lambda), CacheOnly: 1 - mixAccuracy(sizeQ, pc[1], 1)}
+			fmt.Fprintf(logTo, "table: size %d: error cache %.2f%%, CacheOnly %.2f%%\n", pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
+			res.Sizes = append(res.Sizes, pt)
+		}
+	}
+	if len(res.Sizes) > 0 && res.Sizes[len(res.Sizes)-1].Items < c.Len() {
+		// The full cache's point is the table's first row.
+		res.Sizes = append(res.Sizes, sizePoint{Items: c.Len(), Cache: res.Rows[0].Cache, CacheOnly: res.Rows[0].CacheOnly})
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if *jsonOut != "" {
+		if err := writeJSON(*jsonOut, res); err != nil {
+			return err
+		}
+	}
+	text := res.markdown(k)
+	if *md != "" {
+		f, err := os.OpenFile(*md, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(f, text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if *sizePlot != "" && len(res.Sizes) > 0 {
+		var a, b plotter.XYs
+		for _, s := range res.Sizes {
+			a = append(a, plotter.XY{X: float64(s.Items), Y: 100 * s.Cache})
+			b = append(b, plotter.XY{X: float64(s.Items), Y: 100 * s.CacheOnly})
+		}
+		base := plotter.XYs{{X: float64(res.Sizes[0].Items), Y: 100 * res.Rows[0].Baseline}, {X: float64(res.Sizes[len(res.Sizes)-1].Items), Y: 100 * res.Rows[0].Baseline}}
+		title := fmt.Sprintf("%v: test error vs cache size (%s)", k.net, *data)
+		if err := writeLines(*sizePlot, title, "cache items", "test error (%)", []series{{"cache (tuned)", a}, {"CacheOnly", b}, {"network alone", base}}); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(stdout, text)
+	return err
+}
+
+func pct(v float64) string { return fmt.Sprintf("%.2f", 100*v) }
+
+func (r tableResult) markdown(k *keyNet) string {
+	var b strings.Builder
+	p := r.Params
+	fmt.Fprintf(&b, "\n### %s (%v)\n\n", p.Model, k)
+	fmt.Fprintf(&b, "Keys: %s. Cache: %d items. Tuned on %d %s queries against %d %s items: theta %.4f, lambda %.4f, CacheOnly theta %.4f "+
+		"(validation top-1: network %.2f%%, cache %.2f%%, CacheOnly %.2f%%).\n\n",
+		p.Spec, r.Items, p.Queries, p.ValSplit, p.Items, p.CacheSplit, p.Theta, p.Lambda, p.CacheOnlyTheta, 100*p.ValBaseline, 100*p.ValAcc, 100*p.ValCacheOnly)
+	if r.PaperTheta > 0 {
+		fmt.Fprintf(&b, "| test set | images | baseline | Cache3 (tuned) | CacheOnly (tuned) | Cache3 (paper %.4g, %.4g) | CacheOnly (paper %.4g) |\n", r.PaperTheta, r.PaperLambda, r.PaperCOT)
+		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, row := range r.Rows {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", row.Data, row.Images, pct(row.Baseline), pct(row.Cache), pct(row.CacheOnly), pct(row.PaperCache), pct(row.PaperCacheOnly))
+		}
+	} else {
+		b.WriteString("| test set | images | baseline | Cache3 (tuned) | CacheOnly (tuned) |\n| --- | ---: | ---: | ---: | ---: |\n")
+		for _, row := range r.Rows {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s |\n", row.Data, row.Images, pct(row.Baseline), pct(row.Cache), pct(row.CacheOnly))
+		}
+	}
+	if len(r.Sizes) > 0 {
+		fmt.Fprintf(&b, "\nCache size (class-balanced random subsets of the full cache, tuned theta/lambda), test error (%%) on %s:\n\n", r.SizeData)
+		b.WriteString("| items | Cache3 | CacheOnly |\n| ---: | ---: | ---: |\n")
+		for _, s := range r.Sizes {
+			fmt.Fprintf(&b, "| %d | %s | %s |\n", s.Items, pct(s.Cache), pct(s.CacheOnly))
+		}
+	}
+	fmt.Fprintf(&b, "\n(%.0f s)\n", r.Seconds)
+	return b.String()
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/edgecache/edgecache/cache"
+)
+
+// tuneParams is what `cache tune` finds and `cache build -params` copies
+// into a cache: the mixture's theta and lambda, and the CacheOnly theta
+// (lambda 1). The cache file holds theta and lambda; the CacheOnly theta
+// travels in the JSON written next to it (FILE.json).
+type tuneParams struct {
+	Model          string  `json:"model"`
+	Arch           string  `json:"arch"`
+	Precision      string  `json:"precision"`
+	Spec           string  `json:"key_spec"`
+	Data           string  `json:"data"`
+	CacheSplit     string  `json:"cache_split"`
+	ValSplit       string  `json:"val_split"`
+	Flip           bool    `json:"flip"`
+	Items          int     `json:"items"`
+	Queries        int     `json:"queries"`
+	Theta          float64 `json:"theta"`
+	Lambda         float64 `json:"lambda"`
+	CacheOnlyTheta float64 `json:"cache_only_theta"`
+	ValAcc         float64 `json:"val_top1_cache"`
+	ValCacheOnly   float64 `json:"val_top1_cache_only"`
+	ValBaseline    float64 `json:"val_top1"`
+	Seconds        float64 `json:"tune_seconds"`
+}
+
+func readParams(path string) (*tuneParams, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var p tuneParams
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !(p.Theta >= 0 && p.Theta < 1e6) || !(p.Lambda >= 0 && p.Lambda <= 1) || !(p.CacheOnlyTheta >= 0 && p.CacheOnlyTheta < 1e6) {
+		return nil, fmt.Errorf("%s: theta %v, lambda %v, CacheOnly theta %v out of range", path, p.Theta, p.Lambda, p.CacheOnlyTheta)
+	}
+	return &p, nil
+}
+
+func writeJSON(path string, v any) error {
+	return writeFileAtomic(path, func(w io.Writer) error {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(v)
+	})
+}
+
+// paramsPath is the JSON kept next to a cache file.
+func paramsPath(cachePath string) string { return cachePath + ".json" }
+
+func init() {
+	register("cache tune", "tune the cache's theta and lambda on validation images", runCacheTune)
+}
+
+func runCacheTune(args []string, stdout io.Writer) error {
+	fs := newFlags("cache tune", "-model FILE -data DIR -o PARAMS.json [-cache-split fit] [-val-split val] [-flip] [-heatmap PNG]\n\n"+
+		"Builds a cache from -cache-split (default: the 45,000 training images outside the validation split), queries it\n"+
+		"with -val-split (the other 5,000), computes every query x item similarity once, sweeps the paper's grid\n"+
+		"(theta linspace(10,90,33) x lambda linspace(0.1,0.9,33), CacheOnly: theta alone), refines locally, and writes\n"+
+		"theta, lambda and the CacheOnly theta to -o as JSON. Then build the real cache on all training images with\n"+
+		"them: edgecache cache build -model FILE -data DIR -flip -params PARAMS.json -o FILE.cache.\n"+
+		"Never tune on test images: the test split is refused.")
+	var nf netFlags
+	addNetFlags(fs, &nf)
+	data := fs.String("data", "", "data set with training images (ImageFolder root or CIFAR binary folder)")
+	cacheSplit := fs.String("cache-split", "fit", "split the tuning cache is built from")
+	valSplit := fs.String("val-split", "val", "split that queries it")
+	taps := fs.String("taps", "paper", `key taps: "paper" (the paper's three last-stage layers) or a comma-separated list (edgecache taps lists them)`)
+	pool := fs.String("pool", "none", "per-tap pooling: none (flatten, the paper) or avg (global average)")
+	flip := fs.Bool("flip", true, "add each image's horizontal flip to the cache (the paper)")
+	queryFlip := fs.Bool("query-flip", true, "add each validation image's flip to the queries (the paper)")
+	limit := fs.Int("limit", 0, "use only N cache images and N/9 validation images, spread over the classes (0: all; for quick checks)")
+	valLimit := fs.Int("val-limit", 0, "query with only N validation images, spread over the classes (0: all)")
+	out := fs.String("o", "", "output: tuned parameters as JSON")
+	heatmap := fs.String("heatmap", "", "also draw validation accuracy over the grid as PNG")
+	noRefine := fs.Bool("no-refine", false, "skip the finer local search")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *data == "" || *out == "" {
+		return usagef("-data and -o are required")
+	}
+	if *cacheSplit == "test" || *valSplit == "test" {
+		return usagef("never tune on test images: use the fit and val splits")
+	}
+	k, err := nf.open(*data, logTo)
+	if err != nil {
+		return err
+	}
+	spec, err := k.parseTaps(*taps, *pool)
+	if err != nil {
+		return err
+	}
+	t, err := tune(k, spec, tuneInput{data: *data, cacheSplit: *cacheSplit, valSplit: *valSplit, flip: *flip, queryFlip: *queryFlip, limit: *limit, valLimit: *valLimit, noRefine: *noRefine})
+	if err != nil {
+		return err
+	}
+	p := t.params
+	p.Model = nf.model
+	if err := writeJSON(*out, p); err != nil {
+		return err
+	}
+	if *heatmap != "" && t.res.Grid != nil {
+		g := accGrid{t.res.Thetas, t.res.Lambdas, t.res.Grid}
+		title := fmt.Sprintf("%v: validation top-1, %d items", k.net, p.Items)
+		if err := writeHeatmap(*heatmap, title, g, t.res.Theta, t.res.Lambda); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "tuned on %d queries against %d items (%s) in %.0f s\n", p.Queries, p.Items, p.Spec, p.Seconds)
+	fmt.Fprintf(stdout, "network alone  val top-1 %6.2f%%\n", 100*p.ValBaseline)
+	fmt.Fprintf(stdout, "cache          val top-1 %6.2f%%  theta %.4f lambda %.4f\n", 100*p.ValAcc, p.Theta, p.Lambda)
+	fmt.Fprintf(stdout, "CacheOnly      val top-1 %6.2f%%  theta %.4f\n", 100*p.ValCacheOnly, p.CacheOnlyTheta)
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	return nil
+}
+
+type tuneInput struct {
+	data, cacheSplit, valSplit string
+	flip                       bool
+	queryFlip                  bool // flip the validation queries too
+	limit                      int
+	valLimit                   int // validation images used as queries (0: all)
+	noRefine                   bool
+}
+
+// tuned is the outcome of tune: the tuning cache, the validation queries
+// (both kept so that callers can extend the cache with them) and the result.
+type tuned struct {
+	c      *cache.Cache
+	val    *queries
+	res    *cache.Result
+	params tuneParams
+}
+
+// tune builds the tuning cache from in.cacheSplit, collects the validation
+// queries and runs cache.Tune.
+func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
+	fit, err := k.openSet(in.data, in.cacheSplit)
+	if err != nil {
+		return nil, err
+	}
+	val, err := k.openSet(in.data, in.valSplit)
+	if err != nil {
+		return nil, err
+	}
+	fidx, vidx := indices(fit.Len(), 0), indices(val.Len(), 0)
+	if in.limit > 0 {
+		fidx, vidx = spread(fit.Len(), in.limit), spread(val.Len(), max(1, in.limit/9))
+	}
+	if in.valLimit > 0 && in.valLimit < len(vidx) {
+		vidx = spread(val.Len(), in.valLimit)
+	}
+	c, err := cache.New(spec, k.net.Classes)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.fill(c, fit, fidx, in.flip, "tune: cache from "+in.cacheSplit, logTo); err != nil {
+		return nil, err
+	}
+	q, err := k.collect(val, vidx, in.queryFlip, spec, "tune: queries from "+in.valSplit, logTo)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	last := time.Now()
+	res, err := cache.Tune(q.keys, q.labels, q.probs, c, cache.TuneOptions{NoRefine: in.noRefine, Progress: func(done, total int) {
+		if time.Since(last) > 30*time.Second || done == total {
+			last = time.Now()
+			fmt.Fprintf(logTo, "tune: %d/%d query scans, %.0f s\n", done, total, time.Since(start).Seconds())
+		}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	p := tuneParams{
+		Arch: k.net.String(), Precision: k.precision, Spec: spec.String(), Data: in.data,
+		CacheSplit: in.cacheSplit, ValSplit: in.valSplit, Flip: in.flip, Items: c.Len(), Queries: q.Len(),
+		Theta: res.Theta, Lambda: res.Lambda, CacheOnlyTheta: res.CacheOnlyTheta,
+		ValAcc: res.Acc, ValCacheOnly: res.CacheOnlyAcc, ValBaseline: res.BaselineAcc,
+		Seconds: time.Since(start).Seconds(),
+	}
+	return &tuned{c: c, val: q, res: res, params: p}, nil
+}
