@@ -54,7 +54,7 @@ func TestSaturatingRoundingDoublingHighMul(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	edges := []int32{0, 1, -1, 1 << 30, -(1 << 30), math.MaxInt32, math.MinInt32, 3, -3}
-	for i := range 200000 {
+	for i := range iterations(200000) {
 		var a, b int32
 		if i < len(edges)*len(edges) {
 			a, b = edges[i%len(edges)], edges[i/len(edges)]
@@ -79,7 +79,7 @@ func TestSaturatingRoundingDoublingHighMul(t *testing.T) {
 
 func TestRoundingDivideByPOT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range 200000 {
+	for i := range iterations(200000) {
 		x := int32(rng.Uint32()) >> rng.IntN(32)
 		if i < 64 {
 			x = int32(i - 32)
@@ -125,4 +125,12 @@ func TestMultiplyByQuantizedMultiplier(t *testing.T) {
 	if got := multiplyByQuantizedMultiplier(-(1 << 20), m, s); got != -(1 << 30) {
 		t.Errorf("saturating negative left shift: got %d, want -2^30", got)
 	}
+}
+
+// iterations is n, or a tenth of it with -short (emulated arm64 in CI).
+func iterations(n int) int {
+	if testing.Short() {
+		return n / 10
+	}
+	return n
 }
