@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/edgecache/edgecache/model/modeltest"
 )
 
 func open(t testing.TB, name string) (*File, []byte) {
@@ -277,17 +279,10 @@ func TestLookup3(t *testing.T) {
 
 // TestKeras opens one of the paper's files when the shared data is there.
 func TestKeras(t *testing.T) {
-	dir := os.Getenv("EDGECACHE_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	path := filepath.Join(dir, "models", "simple-cache", "cifar10_ResNet32v1_model.150.h5")
+	path := modeltest.File(t, filepath.Join("models", "simple-cache", "cifar10_ResNet32v1_model.150.h5"))
 	b, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	f, err := Open(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
