@@ -16,6 +16,24 @@ import (
 // padding when b is set.
 func smallModel(tb testing.TB, b bool) *Model {
 	tb.Helper()
+	// Calibrating is the slow part (seconds under qemu): do it once per kind
+	// and hand out fresh copies through the file format.
+	if data, ok := smallModels[b]; ok {
+		m, err := Read(bytes.NewReader(data))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return m
+	}
+	m := newSmallModel(tb, b)
+	smallModels[b] = encode(tb, m)
+	return m
+}
+
+var smallModels = map[bool][]byte{}
+
+func newSmallModel(tb testing.TB, b bool) *Model {
+	tb.Helper()
 	pad := model.PadSymmetric
 	if b {
 		pad = model.PadKerasSame
