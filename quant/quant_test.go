@@ -3,6 +3,8 @@ package quant
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/edgecache/edgecache/model"
@@ -201,5 +203,42 @@ func TestCloseToFloat(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestRunnerAPI(t *testing.T) {
+	for _, a := range archs {
+		net := testNet(t, a.depth, a.shortcutB, a.pad, 2)
+		m := quantized(t, net, MinMax, smoothPixels(1, 1))
+		if !slices.Equal(m.Taps(), net.Taps()) {
+			t.Errorf("%s: taps %v, float net has %v", a.name, m.Taps(), net.Taps())
+		}
+	}
+	m := smallModel(t, false)
+	if _, err := m.NewRunner(0); err == nil {
+		t.Error("batch 0 accepted")
+	}
+	if _, err := m.NewRunner(1, "layer9.0"); err == nil || !strings.Contains(err.Error(), "no tap") {
+		t.Errorf("unknown tap: %v", err)
+	}
+	r, err := m.NewRunner(2, "fc", "conv1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(make([]float32, model.InputLen), 3); err == nil {
+		t.Error("batch above the runner's accepted")
+	}
+	if _, err := r.Run(make([]float32, model.InputLen-1), 1); err == nil {
+		t.Error("short input accepted")
+	}
+	logits, err := r.Run(smoothPixels(1, 3), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Tap("fc"), logits) || len(r.Tap("conv1")) != 16*32*32 || r.Tap("pool") != nil {
+		t.Error("taps after a run of one image")
+	}
+	if !slices.Equal(r.KeptTaps(), []string{"conv1", "fc"}) {
+		t.Errorf("kept taps %v", r.KeptTaps())
 	}
 }
