@@ -88,6 +88,7 @@ func Build(spec Spec, w Weights) (*Net, error) {
 	}
 	n.prepareNorm()
 	n.listTaps()
+	n.pack()
 	return n, nil
 }
 
@@ -177,5 +178,20 @@ func (n *Net) prepareNorm() {
 		inv := 1 / float64(n.Spec.Norm.Std[j])
 		n.scale[i] = float32(inv)
 		n.offset[i] = float32(-float64(n.Spec.Norm.Mean[j]) * inv)
+	}
+}
+
+// pack lays every convolution's weights out for the fast kernels, once.
+func (n *Net) pack() {
+	n.Stem.packed = packConv(&n.Stem)
+	for s := range n.Stages {
+		for b := range n.Stages[s] {
+			blk := &n.Stages[s][b]
+			blk.Conv1.packed = packConv(&blk.Conv1)
+			blk.Conv2.packed = packConv(&blk.Conv2)
+			if blk.Shortcut != nil {
+				blk.Shortcut.packed = packConv(blk.Shortcut)
+			}
+		}
 	}
 }

@@ -78,18 +78,37 @@ type fastConv struct {
 
 func newFastConv(c *Conv) *fastConv {
 	f := &fastConv{c: c, steps: c.In * c.K * c.K}
+	pk := c.packed
+	if pk == nil {
+		pk = packConv(c)
+	}
+	f.panels, f.bias = pk.panels, pk.bias
+	return f
+}
+
+// convPacked is a convolution's weights in the kernels' layout. Build packs
+// every convolution of a Net once, so that the Runners of one Net (one per
+// core) share the panels instead of each holding a copy.
+type convPacked struct {
+	panels, bias []float32
+}
+
+func packConv(c *Conv) *convPacked {
+	steps := c.In * c.K * c.K
 	n := (c.Out + gemm.MR - 1) / gemm.MR
-	f.panels = make([]float32, n*gemm.MR*f.steps) // the last panel's missing rows stay zero
-	f.bias = make([]float32, n*gemm.MR)
-	copy(f.bias, c.Bias)
+	pk := &convPacked{
+		panels: make([]float32, n*gemm.MR*steps), // the last panel's missing rows stay zero
+		bias:   make([]float32, n*gemm.MR),
+	}
+	copy(pk.bias, c.Bias)
 	for o := 0; o < c.Out; o++ {
 		p, r := o/gemm.MR, o%gemm.MR
-		panel := f.panels[p*f.steps*gemm.MR:]
-		for k, v := range c.Weight[o*f.steps : (o+1)*f.steps] {
+		panel := pk.panels[p*steps*gemm.MR:]
+		for k, v := range c.Weight[o*steps : (o+1)*steps] {
 			panel[k*gemm.MR+r] = v
 		}
 	}
-	return f
+	return pk
 }
 
 // convGeometry is the layout of one input size. The input is copied into pad

@@ -42,15 +42,19 @@ func (n *Net) NewRunner(batch int, taps ...string) (*Runner, error) {
 		}
 		r.taps[name] = make([]float32, batch*t.Len())
 	}
-	r.stem = newConvolver(&n.Stem)
+	// One padded-input scratch for all the runner's convolutions: those
+	// with the same input layout share a buffer that then stays in cache.
+	scratch := &convScratch{}
+	r.stem = newConvolverShared(&n.Stem, scratch)
 	for s := range n.Stages {
 		r.blocks[s] = make([]blockRun, len(n.Stages[s]))
 		for b := range n.Stages[s] {
 			blk := &n.Stages[s][b]
 			name := fmt.Sprintf("layer%d.%d", s+1, b)
-			br := blockRun{conv1: newConvolver(&blk.Conv1), conv2: newConvolver(&blk.Conv2), name: name, relu: name + ".relu"}
+			br := blockRun{conv1: newConvolverShared(&blk.Conv1, scratch), conv2: newConvolverShared(&blk.Conv2, scratch),
+				name: name, relu: name + ".relu"}
 			if blk.Shortcut != nil {
-				br.short = newConvolver(blk.Shortcut)
+				br.short = newConvolverShared(blk.Shortcut, scratch)
 			}
 			r.blocks[s][b] = br
 		}

@@ -89,6 +89,11 @@ type Conv struct {
 	Padding            Padding
 	Weight             []float32 // Out x In x K x K
 	Bias               []float32 // Out
+
+	// packed is Weight and Bias in the fast kernels' layout, made by Build
+	// (nil for a Conv made by hand: the convolver then packs its own).
+	// Changing Weight after Build does not change it.
+	packed *convPacked
 }
 
 // OutSize is the spatial size of the output for an h x w input.
