@@ -150,7 +150,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			return err
 		}
 		pp := p
-		pp.Items = c.Len()
+		pp.Items, pp.FitItems = c.Len(), p.Items
 		if err := writeJSON(paramsPath(*oCache), pp); err != nil {
 			return err
 		}

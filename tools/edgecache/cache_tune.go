@@ -15,15 +15,18 @@ import (
 // (lambda 1). The cache file holds theta and lambda; the CacheOnly theta
 // travels in the JSON written next to it (FILE.json).
 type tuneParams struct {
-	Model          string  `json:"model"`
-	Arch           string  `json:"arch"`
-	Precision      string  `json:"precision"`
-	Spec           string  `json:"key_spec"`
-	Data           string  `json:"data"`
-	CacheSplit     string  `json:"cache_split"`
-	ValSplit       string  `json:"val_split"`
-	Flip           bool    `json:"flip"`
-	Items          int     `json:"items"`
+	Model      string `json:"model"`
+	Arch       string `json:"arch"`
+	Precision  string `json:"precision"`
+	Spec       string `json:"key_spec"`
+	Data       string `json:"data"`
+	CacheSplit string `json:"cache_split"`
+	ValSplit   string `json:"val_split"`
+	Flip       bool   `json:"flip"`
+	Items      int    `json:"items"`
+	// FitItems: in a cache from `cache table`, the first FitItems items are
+	// the tuning cache's (the fit split's), the rest the validation split's.
+	FitItems       int     `json:"fit_items,omitempty"`
 	Queries        int     `json:"queries"`
 	Theta          float64 `json:"theta"`
 	Lambda         float64 `json:"lambda"`

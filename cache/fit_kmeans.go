@@ -1,0 +1,83 @@
+package cache
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// KMeans clusters n unit vectors of dim values (x, row-major) into k
+// centroids by spherical k-means (assign each vector to the centroid of
+// largest dot product, then set each centroid to its members' normalised
+// mean), starting from k distinct vectors picked at random from seed, for
+// iters rounds. It returns the k x dim centroids, each of unit length, for
+// use as a class's prototype keys. An empty cluster keeps its centroid.
+func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, error) {
+	if dim < 1 || len(x)%dim != 0 {
+		return nil, fmt.Errorf("cache: k-means of %d values, not a whole number of %d-value vectors", len(x), dim)
+	}
+	n := len(x) / dim
+	if k < 1 || k > n {
+		return nil, fmt.Errorf("cache: %d clusters of %d vectors", k, n)
+	}
+	r := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
+	cent := make([]float32, k*dim)
+	for c, i := range r.Perm(n)[:k] {
+		copy(cent[c*dim:(c+1)*dim], x[i*dim:(i+1)*dim])
+	}
+	if k == n {
+		return cent, nil
+	}
+	assign := make([]int, n)
+	sums := make([]float64, k*dim)
+	spec := Spec{Taps: []TapSpec{{Name: "kmeans", C: dim, H: 1, W: 1}}}
+	best := make([]float32, n)
+	for it := 0; it < iters; it++ {
+		// Assignment as one similarity scan (the host's blocked kernels)
+		// of the vectors against the centroids held as a cache.
+		cc := &Cache{spec: spec, dim: dim, classes: 1, labels: make([]uint16, k)}
+		cc.keys = make([]uint16, k*dim)
+		for i, v := range cent {
+			cc.keys[i] = f2h(v)
+		}
+		for i := range best {
+			best[i] = float32(math.Inf(-1))
+		}
+		err := Similarities(x, cc, SimOptions{}, func(_ int, b SimBlock) {
+			for i := 0; i < b.NQ; i++ {
+				row := b.Sims[i*b.Stride : i*b.Stride+b.NK]
+				q := b.Q0 + i
+				for j, s := range row {
+					if s > best[q] {
+						best[q], assign[q] = s, b.K0+j
+					}
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		clear(sums)
+		for i, c := range assign {
+			s := sums[c*dim : (c+1)*dim]
+			for j, v := range x[i*dim : (i+1)*dim] {
+				s[j] += float64(v)
+			}
+		}
+		for c := 0; c < k; c++ {
+			s := sums[c*dim : (c+1)*dim]
+			var ss float64
+			for _, v := range s {
+				ss += v * v
+			}
+			if ss == 0 {
+				continue // empty cluster (or members cancelling): keep it
+			}
+			inv := 1 / math.Sqrt(ss)
+			for j, v := range s {
+				cent[c*dim+j] = float32(v * inv)
+			}
+		}
+	}
+	return cent, nil
+}

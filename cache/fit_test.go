@@ -1,0 +1,159 @@
+package cache
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestBalancedIndices(t *testing.T) {
+	// Class 2 has only 3 items: it gives them all, the rest is spread.
+	labels := []int{}
+	for y, n := range []int{50, 40, 3} {
+		for i := 0; i < n; i++ {
+			labels = append(labels, y)
+		}
+	}
+	idx := BalancedIndices(labels, 3, 31, 7)
+	count := make([]int, 3)
+	for i, v := range idx {
+		if i > 0 && v <= idx[i-1] {
+			t.Fatalf("indices not ascending and distinct: %v", idx)
+		}
+		count[labels[v]]++
+	}
+	if len(idx) != 31 || count[2] != 3 || count[0] != 14 || count[1] != 14 {
+		t.Fatalf("picked %d: per class %v, want 14 14 3", len(idx), count)
+	}
+	if all := BalancedIndices(labels, 3, 1000, 1); len(all) != len(labels) {
+		t.Fatalf("n past the items gave %d", len(all))
+	}
+}
+
+func TestSubset(t *testing.T) {
+	c := newRandomCache(t, 40, 17, 3)
+	c.Theta, c.Lambda = 50, 0.25
+	s, err := c.Subset([]int{5, 0, 39})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 3 || s.Theta != 50 || s.Lambda != 0.25 {
+		t.Fatalf("subset of %d items, theta %v lambda %v", s.Len(), s.Theta, s.Lambda)
+	}
+	for j, i := range []int{5, 0, 39} {
+		a, b := c.Key(nil, i), s.Key(nil, j)
+		for d := range a {
+			if a[d] != b[d] {
+				t.Fatalf("item %d value %d: %v, subset %v", i, d, a[d], b[d])
+			}
+		}
+		if c.Label(i) != s.Label(j) {
+			t.Fatalf("item %d label %d, subset %d", i, c.Label(i), s.Label(j))
+		}
+	}
+	if _, err := c.Subset([]int{40}); err == nil {
+		t.Fatal("item past the end accepted")
+	}
+}
+
+func newRandomCache(t *testing.T, n, dim, classes int) *Cache {
+	t.Helper()
+	c, err := New(Spec{Taps: []TapSpec{{Name: "x", C: dim, H: 1, W: 1}}}, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	key := make([]float32, dim)
+	for i := 0; i < n; i++ {
+		for j := range key {
+			key[j] = float32(r.NormFloat64())
+		}
+		if err := normalize(key); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Add(key, i%classes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func TestPCA(t *testing.T) {
+	// Points along two orthogonal directions with different spreads plus
+	// small noise: the first component is the wide direction.
+	const dim, n = 6, 400
+	r := rand.New(rand.NewPCG(1, 1))
+	x := make([]float32, n*dim)
+	for i := 0; i < n; i++ {
+		a, b := 5*r.NormFloat64(), 2*r.NormFloat64()
+		v := x[i*dim : (i+1)*dim]
+		v[1], v[4] = float32(a), float32(b)
+		for j := range v {
+			v[j] += float32(0.01 * r.NormFloat64())
+		}
+	}
+	p, err := PCA(x, dim, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(p.W[1])) < 0.99 || math.Abs(float64(p.W[dim+4])) < 0.99 {
+		t.Fatalf("components %v", p.W)
+	}
+	spec := Spec{Taps: []TapSpec{{Name: "x", C: dim, H: 1, W: 1}}, Proj: p}
+	if err := spec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][3]int{{dim, 0, n}, {dim, dim + 1, n}, {0, 1, n}, {maxPCADim + 1, 1, 1}} {
+		if _, err := PCA(make([]float32, bad[0]*bad[2]), bad[0], bad[1]); err == nil {
+			t.Errorf("PCA(dim %d, d %d) accepted", bad[0], bad[1])
+		}
+	}
+}
+
+func TestKMeans(t *testing.T) {
+	// Two tight groups around orthogonal unit vectors: two centroids find them.
+	const dim = 8
+	r := rand.New(rand.NewPCG(2, 2))
+	var x []float32
+	for i := 0; i < 60; i++ {
+		v := make([]float32, dim)
+		v[i%2*3] = 1
+		for j := range v {
+			v[j] += float32(0.05 * r.NormFloat64())
+		}
+		if err := normalize(v); err != nil {
+			t.Fatal(err)
+		}
+		x = append(x, v...)
+	}
+	cent, err := KMeans(x, dim, 2, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := [2]bool{}
+	for c := 0; c < 2; c++ {
+		v := cent[c*dim : (c+1)*dim]
+		var ss float64
+		for _, w := range v {
+			ss += float64(w) * float64(w)
+		}
+		if math.Abs(ss-1) > 1e-5 {
+			t.Fatalf("centroid %d has norm^2 %v", c, ss)
+		}
+		switch {
+		case v[0] > 0.95:
+			hit[0] = true
+		case v[3] > 0.95:
+			hit[1] = true
+		}
+	}
+	if !hit[0] || !hit[1] {
+		t.Fatalf("centroids %v miss a group", cent)
+	}
+	if _, err := KMeans(x, dim, 61, 1, 1); err == nil {
+		t.Fatal("more clusters than vectors accepted")
+	}
+	if _, err := KMeans(x[:5], dim, 1, 1, 1); err == nil {
+		t.Fatal("ragged input accepted")
+	}
+}

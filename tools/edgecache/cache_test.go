@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/modeltest"
+)
+
+// synthFolder writes an ImageFolder of two classes (reddish and bluish
+// noise) with per class nTrain training and nTest test PNGs.
+func synthFolder(t *testing.T, nTrain, nTest int) string {
+	t.Helper()
+	root := t.TempDir()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, split := range []struct {
+		name string
+		n    int
+	}{{"train", nTrain}, {"test", nTest}} {
+		for ci, class := range []string{"red", "blue"} {
+			dir := filepath.Join(root, split.name, class)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < split.n; i++ {
+				img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+				for y := 0; y < 32; y++ {
+					for x := 0; x < 32; x++ {
+						v := uint8(r.IntN(128))
+						c := color.NRGBA{v, v, v, 255}
+						if ci == 0 {
+							c.R += 100 + uint8(x)
+						} else {
+							c.B += 100 + uint8(y)
+						}
+						img.Set(x, y, c)
+					}
+				}
+				var b bytes.Buffer
+				if err := png.Encode(&b, img); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, strings.Repeat("0", 3)+string(rune('a'+i%26))+string(rune('a'+i/26))+".png"), b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return root
+}
+
+func testNet(t *testing.T, depth int) *keyNet {
+	t.Helper()
+	n, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm}, modeltest.RandomWeights(depth, 2, false, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &keyNet{net: n, batch: 4, threads: 2, precision: "float32"}
+}
+
+func TestCacheTuneBuildScore(t *testing.T) {
+	logTo = &bytes.Buffer{}
+	root := synthFolder(t, 20, 6)
+	k := testNet(t, 20)
+	spec, err := k.parseTaps("paper", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Dim() != 3*64*8*8 {
+		t.Fatalf("paper keys of %d values, want 12288", spec.Dim())
+	}
+	tu, err := tune(k, spec, tuneInput{data: root, cacheSplit: "fit", valSplit: "val", flip: true, queryFlip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 per class: 18 fit + 2 val each, doubled by the flips.
+	if tu.c.Len() != 2*36 || tu.val.Len() != 2*4 {
+		t.Fatalf("tuning cache %d items, %d queries; want 72 and 8", tu.c.Len(), tu.val.Len())
+	}
+	p := tu.params
+	if p.Theta < 10 || p.Theta > 100 || p.Lambda < 0 || p.Lambda > 1 || p.ValAcc < p.ValBaseline {
+		t.Fatalf("tuned %+v", p)
+	}
+	// An item's flip follows its original within each batch: both carry the
+	// same label.
+	for i := 0; i < tu.val.Len(); i++ {
+		if tu.val.labels[i] != tu.val.labels[(i+4)%8] && i < 4 {
+			t.Fatalf("flip of query %d has label %d, original %d", i, tu.val.labels[i+4], tu.val.labels[i])
+		}
+	}
+
+	// cacheProbs (batched scan) must agree with the board's lookup.
+	test, err := k.openSet(root, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := k.collect(test, indices(test.Len(), 0), false, spec, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thetas := []float64{p.Theta, 85.5556}
+	pc, err := cacheProbs(q, tu.c, thetas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ti, th := range thetas {
+		want := make([]float32, q.Len()*2)
+		if err := tu.c.ProbsBatch(want, q.keys, float32(th)); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if d := math.Abs(float64(want[i] - pc[ti][i])); d > 1e-4 {
+				t.Fatalf("theta %v: p_cache[%d] = %v, lookup gives %v", th, i, pc[ti][i], want[i])
+			}
+		}
+	}
+	// lambda 0 is the network alone; lambda 1 the cache alone.
+	if a, b := mixAccuracy(q, pc[0], 0), mixAccuracy(q, nil, 0); a != b {
+		t.Fatalf("lambda 0 accuracy %v, network %v", a, b)
+	}
+
+	// Write, read back, check against the network.
+	path := filepath.Join(t.TempDir(), "c.cache")
+	tu.c.Theta, tu.c.Lambda = float32(p.Theta), float32(p.Lambda)
+	if err := tu.c.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeJSON(paramsPath(path), p); err != nil {
+		t.Fatal(err)
+	}
+	c, co, err := readCacheFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if co != p.CacheOnlyTheta || c.Len() != tu.c.Len() {
+		t.Fatalf("read back CacheOnly theta %v (want %v), %d items", co, p.CacheOnlyTheta, c.Len())
+	}
+	if err := k.checkSpec(c); err != nil {
+		t.Fatalf("a cache refused by its own network: %v", err)
+	}
+	// A deeper network has taps of the same shape under other names; a
+	// ResNet20 lacks the ResNet32's layer3.3.
+	k32 := testNet(t, 32)
+	spec32, err := k32.parseTaps("paper", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c32, err := cache.New(spec32, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.checkSpec(c32); err == nil || !strings.Contains(err.Error(), "another model's taps") {
+		t.Fatalf("ResNet32 cache on a ResNet20: %v", err)
+	}
+	wrong := cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.0", C: 32, H: 8, W: 8}}}
+	cw, err := cache.New(wrong, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.checkSpec(cw); err == nil || !strings.Contains(err.Error(), "another model's taps") {
+		t.Fatalf("cache of a wrong tap shape: %v", err)
+	}
+}
+
+func TestCacheFitForms(t *testing.T) {
+	logTo = &bytes.Buffer{}
+	root := synthFolder(t, 30, 4)
+	k := testNet(t, 20)
+	spec, err := k.parseTaps("paper", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, err := tune(k, spec, tuneInput{data: root, cacheSplit: "fit", valSplit: "val", flip: true, noRefine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nFit := tu.c.Len()
+	full := tu.c
+	for i := 0; i < tu.val.Len(); i++ {
+		if err := full.Add(tu.val.keys[i*spec.Dim():(i+1)*spec.Dim()], tu.val.labels[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forms, err := fitForms(full, nFit, spec, []int{8}, tu.val, []*queries{tu.val}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forms) != 3 || forms[1].name != "avg" || forms[2].name != "avg+pca8" {
+		t.Fatalf("forms %v", forms)
+	}
+	// Pooling the stored whole key equals pooling the raw taps: compare with
+	// a key made directly by the pooled spec from the network.
+	avg := forms[1]
+	if avg.val.dim != 3*64 {
+		t.Fatalf("pooled keys of %d values", avg.val.dim)
+	}
+	for _, budget := range []int64{20 << 10, 64 << 10, 1 << 20} {
+		for _, f := range forms {
+			for _, v := range fitCandidates(f, full, nFit, budget) {
+				c, err := v.build(f, 2, true, 3, 1, full, nFit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if int64(c.Bytes()) > budget {
+					t.Fatalf("%v: %d bytes over the budget %d", v, c.Bytes(), budget)
+				}
+				if c.Len() != v.Items {
+					t.Fatalf("%v: built %d items", v, c.Len())
+				}
+			}
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	good := map[string]int64{
+		"4MiB": 4 << 20, "256KiB": 256 << 10, "1GiB": 1 << 30, "1.5MiB": 3 << 19, "500kB": 500000,
+		"2MB": 2e6, "1048576": 1 << 20, "12 B": 12, " 64MiB ": 64 << 20,
+	}
+	for s, want := range good {
+		got, err := parseBytes(s)
+		if err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "MiB", "4XB", "-1MiB", "0", "1e6", "0x10", "NaNMiB", "InfKiB", "1.5", "4 MiB MiB", "2PiB", "1_000"} {
+		if v, err := parseBytes(s); err == nil {
+			t.Errorf("parseBytes(%q) = %d, want an error", s, v)
+		}
+	}
+}
+
+func TestCacheCommandErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"cache", "fit", "-data", "x", "-from", "y", "-budget", "4XB"}, 2, "-budget"},
+		{[]string{"cache", "fit", "-data", "x", "-from", "y", "-budgets", "1MiB,lots"}, 2, "-budgets"},
+		{[]string{"cache", "tune", "-data", "x", "-o", "p.json", "-val-split", "test"}, 2, "never tune on test images"},
+		{[]string{"cache", "build", "-data", "x", "-o", "c", "-split", "test"}, 2, "test images"},
+		{[]string{"cache", "frobnicate"}, 2, "unknown cache subcommand"},
+		{[]string{"cache", "-h"}, 0, ""},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.msg)
+		}
+	}
+}
+
+func TestReadParams(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"bad.json":    `{"theta": 80, "lambda": 1.5}`,
+		"trunc.json":  `{"theta": 8`,
+		"neg.json":    `{"theta": -1, "lambda": 0.5}`,
+		"co-nan.json": `{"theta": 1, "lambda": 0.5, "cache_only_theta": -3}`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readParams(path); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	ok := filepath.Join(dir, "ok.json")
+	b, _ := json.Marshal(tuneParams{Theta: 85.5, Lambda: 0.51, CacheOnlyTheta: 72})
+	if err := os.WriteFile(ok, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := readParams(ok); err != nil || p.Theta != 85.5 {
+		t.Fatalf("%+v, %v", p, err)
+	}
+}
