@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edgecache/edgecache/model"
@@ -30,10 +31,18 @@ type benchRow struct {
 	Threads      int     `json:"threads"`
 	MsPerImage   float64 `json:"ms_per_image"`
 	ImagesPerSec float64 `json:"images_per_s"`
+	// MinMs is the fastest run's ms/image (batch-1 rows): on a busy machine
+	// it is the steadiest figure, the median being what load left over.
+	MinMs float64 `json:"min_ms_per_image,omitempty"`
+	// CPUMs is process CPU time per image: what the work costs whatever
+	// else the machine is doing.
+	CPUMs float64 `json:"cpu_ms_per_image,omitempty"`
 	// Ratio is this row's ms/image over the ONNX Runtime row of the same
-	// precision, batch and threads (below 1: we are faster).
-	Ratio float64 `json:"ratio_to_ort,omitempty"`
-	Note  string  `json:"note,omitempty"`
+	// precision, batch and threads (below 1: we are faster); RatioMin the
+	// same for the fastest runs.
+	Ratio    float64 `json:"ratio_to_ort,omitempty"`
+	RatioMin float64 `json:"ratio_min_to_ort,omitempty"`
+	Note     string  `json:"note,omitempty"`
 }
 
 type benchOpts struct {
@@ -73,11 +82,11 @@ func runBench(args []string, stdout io.Writer) error {
 	var rows []benchRow
 	// Interleave ours and ORT's so that load on this shared machine falls
 	// on both alike.
-	f1, err := benchLatency(func() (engine, error) { return net.NewRunner(1) }, o)
+	f1, err := benchLatency("edgecache float32", func() (engine, error) { return net.NewRunner(1) }, o)
 	if err != nil {
 		return err
 	}
-	rows = append(rows, benchRow{Engine: "edgecache float32", Batch: 1, Threads: 1, MsPerImage: f1, ImagesPerSec: 1000 / f1})
+	rows = append(rows, f1)
 	ortNote := ""
 	script := findORT(*ortDir)
 	switch {
@@ -93,20 +102,20 @@ func runBench(args []string, stdout io.Writer) error {
 		}
 		r.Engine = "onnxruntime float32"
 		rows = append(rows, r)
-		rows[0].Ratio = rows[0].MsPerImage / r.MsPerImage
+		rows[0].compare(r)
 	}
-	tp, err := benchThroughput(func() (engine, error) { return net.NewRunner(*batch) }, *batch, *threads, o)
+	tp, cpu, err := benchThroughput(func() (engine, error) { return net.NewRunner(*batch) }, *batch, *threads, o)
 	if err != nil {
 		return err
 	}
-	rows = append(rows, benchRow{Engine: "edgecache float32", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp})
+	rows = append(rows, benchRow{Engine: "edgecache float32", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp, CPUMs: cpu})
 	if ortNote == "" {
 		r, err := ortThroughput(script, *onnxPath, *batch, *threads, o)
 		if err != nil {
 			return err
 		}
 		r.Engine = "onnxruntime float32"
-		rows[len(rows)-1].Ratio = rows[len(rows)-1].MsPerImage / r.MsPerImage
+		rows[len(rows)-1].compare(r)
 		rows = append(rows, r)
 	}
 	q, err := benchQuant(net, *quantPath, qo, obs, *threads)
@@ -114,11 +123,11 @@ func runBench(args []string, stdout io.Writer) error {
 		return err
 	}
 	if q != nil {
-		i1, err := benchLatency(func() (engine, error) { return q.NewRunner(1) }, o)
+		i1, err := benchLatency("edgecache int8", func() (engine, error) { return q.NewRunner(1) }, o)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, benchRow{Engine: "edgecache int8", Batch: 1, Threads: 1, MsPerImage: i1, ImagesPerSec: 1000 / i1})
+		rows = append(rows, i1)
 		mine := len(rows) - 1
 		qdq := ""
 		if ortNote == "" {
@@ -134,13 +143,13 @@ func runBench(args []string, stdout io.Writer) error {
 			}
 			r.Engine = "onnxruntime int8"
 			rows = append(rows, r)
-			rows[mine].Ratio = rows[mine].MsPerImage / r.MsPerImage
+			rows[mine].compare(r)
 		}
-		tp, err := benchThroughput(func() (engine, error) { return q.NewRunner(*batch) }, *batch, *threads, o)
+		tp, cpu, err := benchThroughput(func() (engine, error) { return q.NewRunner(*batch) }, *batch, *threads, o)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, benchRow{Engine: "edgecache int8", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp})
+		rows = append(rows, benchRow{Engine: "edgecache int8", Batch: *batch, Threads: *threads, MsPerImage: 1000 / tp, ImagesPerSec: tp, CPUMs: cpu})
 		mine = len(rows) - 1
 		if qdq != "" {
 			r, err := ortThroughput(script, qdq, *batch, *threads, o)
@@ -148,7 +157,7 @@ func runBench(args []string, stdout io.Writer) error {
 				return err
 			}
 			r.Engine = "onnxruntime int8"
-			rows[mine].Ratio = rows[mine].MsPerImage / r.MsPerImage
+			rows[mine].compare(r)
 			rows = append(rows, r)
 		}
 	}
@@ -157,14 +166,18 @@ func runBench(args []string, stdout io.Writer) error {
 			"cpu": runtime.GOARCH, "go": runtime.Version()})
 	}
 	fmt.Fprintf(stdout, "%v, %d timed runs per figure (median)\n", net, *runs)
-	fmt.Fprintf(stdout, "%-22s %5s %7s %10s %10s %8s\n", "engine", "batch", "threads", "ms/image", "images/s", "vs ORT")
-	for _, r := range rows {
-		ratio := ""
-		if r.Ratio > 0 {
-			ratio = fmt.Sprintf("%.2fx", r.Ratio)
+	fmt.Fprintf(stdout, "%-22s %5s %7s %10s %10s %8s %10s %8s %8s\n", "engine", "batch", "threads", "ms/image", "fastest", "cpu", "images/s", "vs ORT", "fastest")
+	opt := func(format string, v float64) string {
+		if v > 0 {
+			return fmt.Sprintf(format, v)
 		}
-		fmt.Fprintf(stdout, "%-22s %5d %7d %10.3f %10.1f %8s\n", r.Engine, r.Batch, r.Threads, r.MsPerImage, r.ImagesPerSec, ratio)
+		return ""
 	}
+	for _, r := range rows {
+		fmt.Fprintf(stdout, "%-22s %5d %7d %10.3f %10s %8s %10.1f %8s %8s\n", r.Engine, r.Batch, r.Threads, r.MsPerImage,
+			opt("%.3f", r.MinMs), opt("%.3f", r.CPUMs), r.ImagesPerSec, opt("%.2fx", r.Ratio), opt("%.2fx", r.RatioMin))
+	}
+	fmt.Fprintln(stdout, "ms/image: median run; fastest: quickest run (steadier on a busy machine); cpu: CPU ms per image; vs ORT: over ONNX Runtime's")
 	if ortNote != "" {
 		fmt.Fprintf(stdout, "ONNX Runtime not measured: %s\n", ortNote)
 	}
@@ -180,35 +193,50 @@ func benchInput(n int) []float32 {
 	return x
 }
 
-// benchLatency is the median batch-1 time of one engine on this goroutine, in ms.
-func benchLatency(mk func() (engine, error), o benchOpts) (float64, error) {
+// benchLatency times batch-1 runs of one engine on this goroutine and
+// returns the row with the median and fastest run, in ms.
+func benchLatency(engineName string, mk func() (engine, error), o benchOpts) (benchRow, error) {
 	e, err := mk()
 	if err != nil {
-		return 0, err
+		return benchRow{}, err
 	}
 	x := benchInput(1)
 	times := make([]float64, o.runs)
+	var cpu0 time.Duration
 	for i := -o.warmup; i < o.runs; i++ {
+		if i == 0 {
+			cpu0 = cpuTime()
+		}
 		t := time.Now()
 		if _, err := e.Run(x, 1); err != nil {
-			return 0, err
+			return benchRow{}, err
 		}
 		if i >= 0 {
 			times[i] = float64(time.Since(t).Nanoseconds()) / 1e6
 		}
 	}
 	slices.Sort(times)
-	return times[len(times)/2], nil
+	cpu := float64((cpuTime() - cpu0).Nanoseconds()) / 1e6 / float64(o.runs)
+	med := times[len(times)/2]
+	return benchRow{Engine: engineName, Batch: 1, Threads: 1, MsPerImage: med, ImagesPerSec: 1000 / med, MinMs: times[0], CPUMs: cpu}, nil
+}
+
+// compare sets a row's ratios to ONNX Runtime's matching row.
+func (r *benchRow) compare(ort benchRow) {
+	r.Ratio = r.MsPerImage / ort.MsPerImage
+	if r.MinMs > 0 && ort.MinMs > 0 {
+		r.RatioMin = r.MinMs / ort.MinMs
+	}
 }
 
 // benchThroughput runs one engine per thread on full batches and returns
-// images/s over the median round.
-func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts) (float64, error) {
+// images/s over the median round, and CPU ms per image.
+func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts) (float64, float64, error) {
 	engines := make([]engine, threads)
 	for i := range engines {
 		e, err := mk()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		engines[i] = e
 	}
@@ -216,7 +244,11 @@ func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts)
 	rounds := max(o.runs/batch, 5)
 	times := make([]float64, rounds)
 	errs := make([]error, threads)
+	var cpu0 time.Duration
 	for i := -1; i < rounds; i++ {
+		if i == 0 {
+			cpu0 = cpuTime()
+		}
 		t := time.Now()
 		var wg sync.WaitGroup
 		for k, e := range engines {
@@ -229,15 +261,16 @@ func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts)
 		wg.Wait()
 		for _, err := range errs {
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		if i >= 0 {
 			times[i] = time.Since(t).Seconds()
 		}
 	}
+	cpu := float64((cpuTime() - cpu0).Nanoseconds()) / 1e6 / float64(rounds*batch*threads)
 	slices.Sort(times)
-	return float64(batch*threads) / times[len(times)/2], nil
+	return float64(batch*threads) / times[len(times)/2], cpu, nil
 }
 
 // findORT locates tools/ort/bench.mjs with its node_modules.
@@ -278,13 +311,19 @@ func ortBench(script, onnxFile string, batch, threads int, o benchOpts) (benchRo
 	}
 	var r struct {
 		MsPerImage   float64 `json:"ms_per_image"`
+		MinMs        float64 `json:"min_ms"`
+		CPUMs        float64 `json:"cpu_ms_per_image"`
 		ImagesPerSec float64 `json:"images_per_s"`
 		Version      string  `json:"version"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		return benchRow{}, fmt.Errorf("onnxruntime benchmark: reading %q: %v", out.String(), err)
 	}
-	return benchRow{Batch: batch, Threads: threads, MsPerImage: r.MsPerImage, ImagesPerSec: r.ImagesPerSec, Note: "onnxruntime-node " + r.Version}, nil
+	row := benchRow{Batch: batch, Threads: threads, MsPerImage: r.MsPerImage, ImagesPerSec: r.ImagesPerSec, CPUMs: r.CPUMs, Note: "onnxruntime-node " + r.Version}
+	if batch == 1 {
+		row.MinMs = r.MinMs
+	}
+	return row, nil
 }
 
 // ortThroughput measures ORT at the given batch and threads; for a model whose
@@ -303,7 +342,9 @@ func ortThroughput(script, onnxFile string, batch, threads int, o benchOpts) (be
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rows[k], errs[k] = ortBench(script, onnxFile, 1, 1, benchOpts{runs: o.runs, warmup: o.warmup})
+			// Long runs, so that the processes overlap for nearly all of
+			// their timed part despite starting apart.
+			rows[k], errs[k] = ortBench(script, onnxFile, 1, 1, benchOpts{runs: 10 * o.runs, warmup: o.warmup})
 		}()
 	}
 	wg.Wait()
@@ -358,4 +399,13 @@ func qdqModel(benchScript, onnxFile string, q *quant.Model) (string, error) {
 	}
 	os.Remove(rp)
 	return out, nil
+}
+
+// cpuTime is the CPU time this process has used, all threads.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
