@@ -35,7 +35,8 @@ func writeHeatmap(path, title string, g accGrid, bestTheta, bestLambda float64) 
 	pal.SetMin(lo)
 	pal.SetMax(hi)
 	p := plot.New()
-	p.Title.Text = title
+	p.Title.Text = fmt.Sprintf("%s\nbest %.2f%% at theta %.4g, lambda %.4g (ring); colours %.2f%% (blue) to %.2f%% (red)",
+		title, hi, bestTheta, bestLambda, lo, hi)
 	p.X.Label.Text = "theta"
 	p.Y.Label.Text = "lambda"
 	h := plotter.NewHeatMap(g, pal.Palette(64))
@@ -48,8 +49,6 @@ func writeHeatmap(path, title string, g accGrid, bestTheta, bestLambda float64) 
 	best.Color = color.Black
 	best.Radius = vg.Points(4)
 	p.Add(best)
-	p.Legend.Add(fmt.Sprintf("best %.2f%% (theta %.4g, lambda %.4g); colour %.2f..%.2f%%", hi, bestTheta, bestLambda, lo, hi), best)
-	p.Legend.Top = true
 	return p.Save(7*vg.Inch, 5.5*vg.Inch, path)
 }
 

@@ -42,6 +42,11 @@ type tableResult struct {
 	Sizes       []sizePoint `json:"size_curve,omitempty"`
 	SizeData    string      `json:"size_curve_data,omitempty"`
 	Seconds     float64     `json:"seconds"`
+	// The tuning grid's validation accuracies: Grid[t][l] at Thetas[t], Lambdas[l].
+	Thetas    []float64   `json:"grid_thetas,omitempty"`
+	Lambdas   []float64   `json:"grid_lambdas,omitempty"`
+	Grid      [][]float64 `json:"grid_val_top1,omitempty"`
+	CacheOnly []float64   `json:"grid_val_top1_cache_only,omitempty"`
 }
 
 func parseInts(s string) ([]int, error) {
@@ -155,7 +160,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	res := tableResult{Params: p, Items: c.Len()}
+	res := tableResult{Params: p, Items: c.Len(), Thetas: t.res.Thetas, Lambdas: t.res.Lambdas, Grid: t.res.Grid, CacheOnly: t.res.CacheOnly}
 	thetas := []float64{p.Theta, p.CacheOnlyTheta}
 	if pth != nil {
 		res.PaperTheta, res.PaperLambda, res.PaperCOT = pth[0], pth[1], pth[2]
