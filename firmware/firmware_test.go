@@ -101,12 +101,12 @@ func TestReplayWithCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	if got := strings.Count(s, `"seq"`); got != 6 {
+	if got := strings.Count(s, `"seq"`); got != 6 || !strings.Contains(s, `"summary":true`) {
 		t.Errorf("%d JSON frames, want 6:\n%s", got, s)
 	}
 	// The cache holds every replayed image with its true label and
 	// CacheOnly at theta 90 picks the nearest: all must be right.
-	if !strings.Contains(s, "with cache 100.00%") {
+	if !strings.Contains(s, `"top1_cache":1,`) {
 		t.Errorf("cache did not recall its own images:\n%s", s)
 	}
 }
@@ -119,6 +119,11 @@ func TestRefusesForeignCache(t *testing.T) {
 	mem.Theta, mem.Lambda = 50, 0.5
 	p := filepath.Join(t.TempDir(), "foreign.ec")
 	mem.WriteFile(p)
+	var text bytes.Buffer
+	if err := run(context.Background(), []string{"-model", modelPath, "-replay", replayDir}, &text); err != nil ||
+		!strings.Contains(text.String(), "top-1     network") {
+		t.Errorf("text report: %v\n%s", err, text.String())
+	}
 	err := run(context.Background(), []string{"-model", modelPath, "-cache", p, "-replay", replayDir}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "tap layer3.0 is 64x8x8 here, 32x8x8 in the cache") {
 		t.Errorf("foreign cache: %v", err)

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	loop := fs.Bool("loop", false, "replay: start again after the last file")
 	fps := fs.Float64("fps", 0, "replay: pace frames at this rate (0: as fast as they classify)")
 	limit := fs.Int("limit", 0, "stop after this many frames (0: no limit)")
-	asJSON := fs.Bool("json", false, "print one JSON line per frame")
+	asJSON := fs.Bool("json", false, "print one JSON line per frame, then a JSON summary line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,6 +104,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 				return err
 			}
 		}
+	}
+	if *asJSON {
+		return enc.Encode(sc.summary(time.Since(start)))
 	}
 	sc.report(stdout, cl, cam, time.Since(start))
 	return nil

@@ -65,3 +65,26 @@ func (s *score) report(w io.Writer, cl *classifier, cam fmt.Stringer, elapsed ti
 	}
 	fmt.Fprintf(w, " (%d labelled frames)\n", s.labeled)
 }
+
+// summaryJSON is the last line of -json output.
+type summaryJSON struct {
+	Summary    bool     `json:"summary"`
+	Frames     int      `json:"frames"`
+	Labelled   int      `json:"labelled"`
+	Top1Net    *float64 `json:"top1_net,omitempty"`
+	Top1Cache  *float64 `json:"top1_cache,omitempty"`
+	MsPerFrame float64  `json:"ms_per_frame"`
+	Seconds    float64  `json:"seconds"`
+}
+
+func (s *score) summary(elapsed time.Duration) summaryJSON {
+	j := summaryJSON{Summary: true, Frames: s.frames, Labelled: s.labeled, Seconds: elapsed.Seconds()}
+	if s.frames > 0 {
+		j.MsPerFrame = float64(s.micros) / 1000 / float64(s.frames)
+	}
+	if s.labeled > 0 {
+		net, final := float64(s.net)/float64(s.labeled), float64(s.final)/float64(s.labeled)
+		j.Top1Net, j.Top1Cache = &net, &final
+	}
+	return j
+}
