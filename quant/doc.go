@@ -29,10 +29,18 @@
 // im2col patch of a 3x3 convolution is three contiguous runs of bytes; taps
 // are returned dequantized in the CHW order model.Runner uses.
 //
+// Files named *_ref.go hold one reference op each, the specification, in
+// plain loops. The Runner's fast path is conv.go and dense.go (im2col.go,
+// then the GEMM of quant/internal/kernel, then requant.go's epilogue) and
+// add.go (per-byte tables); tests prove it equal to the reference ops bit for
+// bit, on single ops over odd shapes and on whole networks.
+//
 // Building a Model takes two steps: Calibrate runs the float network over
 // training images once and records every quantized tensor's range
 // (exact min/max and a histogram for percentiles); Quantize turns the net and
 // that calibration into a Model with the chosen observer, so a caller can
 // quantize with both observers and keep the one scoring best on validation
-// images.
+// images (Choose does exactly that). The Model is written and read with
+// WriteTo and Read (format.go), and Ranges exports its activation ranges so
+// that ONNX Runtime can run the same quantization (tools/ort/qdq.py).
 package quant
