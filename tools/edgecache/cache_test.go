@@ -286,3 +286,15 @@ func TestReadParams(t *testing.T) {
 		t.Fatalf("%+v, %v", p, err)
 	}
 }
+
+func FuzzParseBytes(f *testing.F) {
+	for _, s := range []string{"4MiB", "256KiB", "1.5GiB", "12 B", "1e6", "-1", "NaNMiB", "99999999999999999999GiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseBytes(s)
+		if err == nil && (v < 1 || v > 1<<50) {
+			t.Fatalf("parseBytes(%q) = %d", s, v)
+		}
+	})
+}
