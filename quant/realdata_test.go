@@ -1,9 +1,12 @@
 package quant
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/keras"
 	"github.com/edgecache/edgecache/model/modeltest"
 	"github.com/edgecache/edgecache/model/onnx"
 	"github.com/edgecache/edgecache/model/torchfile"
@@ -27,6 +30,8 @@ func TestRealAccuracy(t *testing.T) {
 			"models/akamaster/resnet32-d509ac18.th"},
 		{"ace-resnet32", func(p string) (*model.Net, error) { return onnx.Load(p, onnx.DefaultSpec) },
 			"models/ace-compiler/resnet32_cifar10_pre.onnx"},
+		{"paper-resnet20", kerasLoad, "models/simple-cache/cifar10_ResNet20v1_model.178.h5"},
+		{"paper-resnet32", kerasLoad, "models/simple-cache/cifar10_ResNet32v1_model.150.h5"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			net, err := c.load(modeltest.File(t, c.file))
@@ -36,4 +41,20 @@ func TestRealAccuracy(t *testing.T) {
 			checkAccuracy(t, net)
 		})
 	}
+}
+
+// kerasLoad loads one of the paper's Keras models with the per-pixel
+// normalisation model/keras's tests use (tools/golden/keras_golden.py made
+// it from the training images).
+func kerasLoad(path string) (*model.Net, error) {
+	f, err := os.Open(filepath.Join("..", "model", "keras", "testdata", "norm_cifar10_train.bin"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	norm, err := model.ReadNorm(f)
+	if err != nil {
+		return nil, err
+	}
+	return keras.Load(path, norm)
 }
