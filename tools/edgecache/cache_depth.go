@@ -1,13 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/edgecache/edgecache/cache"
 )
@@ -81,11 +88,18 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	md := fs.String("md", "", "append the table as markdown to this file")
 	jsonOut := fs.String("json", "", "write the figures as JSON here")
 	plotOut := fs.String("plot", "", "draw error against tap as PNG")
+	replot := fs.String("replot", "", "only redraw -plot from this -json output of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *replot != "" {
+		if *plotOut == "" {
+			return usagef("-replot needs -plot")
+		}
+		return replotDepth(*replot, *plotOut)
 	}
 	if *data == "" {
 		return usagef("-data is required")
@@ -179,7 +193,7 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\n(%.0f s)\n", time.Since(start).Seconds())
 	if *jsonOut != "" {
-		if err := writeJSON(*jsonOut, map[string]any{"model": nf.model, "items": items, "theta": *theta, "lambda": *lambda,
+		if err := writeJSON(*jsonOut, map[string]any{"model": nf.model, "arch": k.net.String(), "items": items, "theta": *theta, "lambda": *lambda,
 			"test_images": len(qidx), "error_baseline": base, "taps": rows}); err != nil {
 			return err
 		}
@@ -190,15 +204,7 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 		}
 	}
 	if *plotOut != "" {
-		var a, c, n plotter.XYs
-		for i, r := range rows {
-			a = append(a, plotter.XY{X: float64(i + 1), Y: 100 * r.Cache})
-			c = append(c, plotter.XY{X: float64(i + 1), Y: 100 * r.CacheOnly})
-			n = append(n, plotter.XY{X: float64(i + 1), Y: 100 * base})
-		}
-		title := fmt.Sprintf("%v: test error by tap (1 = %s ... %d = %s)", k.net, rows[0].Tap, len(rows), rows[len(rows)-1].Tap)
-		if err := writeLines(*plotOut, title, "tap (forward order, see table)", "test error (%)",
-			[]series{{fmt.Sprintf("cache (lambda %.2g)", *lambda), a}, {"CacheOnly", c}, {"network alone", n}}); err != nil {
+		if err := plotDepth(*plotOut, k.net.String(), rows, base, *lambda); err != nil {
 			return err
 		}
 	}
@@ -217,4 +223,83 @@ func appendFile(path, text string) error {
 		err = cerr
 	}
 	return err
+}
+
+// tapOrder sorts "layerS.B[.relu]:pool" names in forward order (a block's
+// inner ReLU before its output), whole taps before pooled ones.
+func tapOrder(name string) [4]int {
+	var o [4]int
+	n, pool, _ := strings.Cut(name, ":")
+	if pool == "avg" {
+		o[3] = 1
+	}
+	var s, b int
+	if _, err := fmt.Sscanf(n, "layer%d.%d", &s, &b); err == nil {
+		o[0], o[1] = s, b
+		if !strings.HasSuffix(n, ".relu") {
+			o[2] = 1
+		}
+	}
+	return o
+}
+
+// plotDepth draws test error against tap, taps in forward order.
+func plotDepth(path, arch string, rows []depthRow, base, lambda float64) error {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b depthRow) int {
+		oa, ob := tapOrder(a.Tap), tapOrder(b.Tap)
+		for i := range oa {
+			if oa[i] != ob[i] {
+				return oa[i] - ob[i]
+			}
+		}
+		return 0
+	})
+	var a, c, n plotter.XYs
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = strings.TrimSuffix(strings.TrimPrefix(r.Tap, "layer"), ":none")
+		a = append(a, plotter.XY{X: float64(i), Y: 100 * r.Cache})
+		c = append(c, plotter.XY{X: float64(i), Y: 100 * r.CacheOnly})
+		n = append(n, plotter.XY{X: float64(i), Y: 100 * base})
+	}
+	p := plot.New()
+	p.Title.Text = arch + ": test error with a cache keyed by one tap"
+	p.Y.Label.Text = "test error (%)"
+	p.X.Label.Text = "tap (stage.block[.relu], :avg = pooled)"
+	p.Add(plotter.NewGrid())
+	if err := plotutil.AddLinePoints(p, fmt.Sprintf("cache (lambda %.2g)", lambda), a, "CacheOnly", c, "network alone", n); err != nil {
+		return err
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = math.Pi / 3
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p.Save(9*vg.Inch, 5*vg.Inch, path)
+}
+
+func replotDepth(jsonPath, png string) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var d struct {
+		Arch   string     `json:"arch"`
+		Model  string     `json:"model"`
+		Lambda float64    `json:"lambda"`
+		Base   float64    `json:"error_baseline"`
+		Taps   []depthRow `json:"taps"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		return fmt.Errorf("%s: %w", jsonPath, err)
+	}
+	if len(d.Taps) == 0 {
+		return fmt.Errorf("%s: no taps", jsonPath)
+	}
+	name := d.Arch
+	if name == "" {
+		name = d.Model
+	}
+	return plotDepth(png, name, d.Taps, d.Base, d.Lambda)
 }
