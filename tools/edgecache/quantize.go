@@ -80,14 +80,11 @@ func quantizeNet(net *model.Net, o quantOpts) (*quant.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := spread(fit.Len(), o.calib)
-	pixels := make([]float32, len(idx)*model.InputLen)
-	for k, i := range idx {
-		if err := fit.Load(i, pixels[k*model.InputLen:(k+1)*model.InputLen]); err != nil {
-			return nil, err
-		}
+	pixels, _, err := loadImages(fit, spread(fit.Len(), o.calib))
+	if err != nil {
+		return nil, err
 	}
-	cal, err := quant.Calibrate(net, pixels, len(idx))
+	cal, err := quant.Calibrate(net, pixels, len(pixels)/model.InputLen)
 	if err != nil {
 		return nil, err
 	}
@@ -95,47 +92,35 @@ func quantizeNet(net *model.Net, o quantOpts) (*quant.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	vidx := spread(val.Len(), o.val)
-	var best *quant.Model
-	bestAcc := -1.0
-	for _, obs := range o.observers {
-		m, err := quant.Quantize(net, cal, obs)
-		if err != nil {
-			return nil, err
-		}
-		acc, err := top1(val, vidx, func() (engine, error) { return m.NewRunner(32) }, o.threads)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(o.log, "quantize: observer %-9v validation top-1 %.2f%% (%d images, calibrated on %d)\n", obs, 100*acc, len(vidx), len(idx))
-		if acc > bestAcc {
-			best, bestAcc = m, acc
-		}
+	vpix, labels, err := loadImages(val, spread(val.Len(), o.val))
+	if err != nil {
+		return nil, err
 	}
-	return best, nil
+	choices, best, err := quant.Choose(net, cal, vpix, labels, o.observers...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range choices {
+		fmt.Fprintf(o.log, "quantize: observer %-9v validation top-1 %.2f%% (%d images, calibrated on %d)\n",
+			c.Observer, 100*c.Top1, len(labels), cal.Images())
+	}
+	return choices[best].Model, nil
 }
 
-// top1 scores an engine on the chosen images.
-func top1(set images, idx []int, mk func() (engine, error), threads int) (float64, error) {
-	engines := make([]engine, threads)
-	for i := range engines {
-		e, err := mk()
-		if err != nil {
-			return 0, err
-		}
-		engines[i] = e
+// loadImages decodes the chosen images of a set, on every core.
+func loadImages(set *dataset.Set, idx []int) ([]float32, []int, error) {
+	sub, err := set.Subset(idx)
+	if err != nil {
+		return nil, nil, err
 	}
-	correct := 0
-	err := runPass(context.Background(), set, engines, passOpts{Indices: idx, Batch: 32}, newProgress(0, ""), func(c chunk) error {
-		k := len(c.Logits) / c.N
-		for i := 0; i < c.N; i++ {
-			if rankOf(c.Logits[i*k:(i+1)*k], c.Labels[i]) == 0 {
-				correct++
-			}
-		}
+	pixels := make([]float32, len(idx)*model.InputLen)
+	labels := make([]int, len(idx))
+	err = sub.Batches(context.Background(), 64, defaultThreads(), func(b dataset.Batch) error {
+		copy(pixels[b.Start*model.InputLen:], b.Pixels[:b.N*model.InputLen])
+		copy(labels[b.Start:], b.Labels[:b.N])
 		return nil
 	})
-	return float64(correct) / float64(len(idx)), err
+	return pixels, labels, err
 }
 
 func runQuantize(args []string, stdout io.Writer) error {
