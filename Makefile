@@ -5,12 +5,20 @@ BIN    := bin
 export EDGECACHE_DATA := $(abspath $(DATA))
 export CGO_ENABLED := 0
 
-.PHONY: all build test test-unit test-arm lint bench demo golden fuzz clean
+.PHONY: all build cross test test-unit test-arm lint bench demo golden fuzz clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/edgecache ./tools/edgecache
+	$(GO) build -o $(BIN)/firmware ./firmware
+
+# The board program for each Raspberry Pi: Pi 3/4/5 (64-bit OS), Pi 2/3
+# (32-bit), Pi Zero/1 (ARMv6).
+cross:
+	GOARCH=arm64 $(GO) build -o $(BIN)/firmware-linux-arm64 ./firmware
+	GOARCH=arm GOARM=7 $(GO) build -o $(BIN)/firmware-linux-armv7 ./firmware
+	GOARCH=arm GOARM=6 $(GO) build -o $(BIN)/firmware-linux-armv6 ./firmware
 
 # The README's test command: static checks, every package natively, and the
 # assembly kernels again as arm64 (and the Go twins as armv6) under qemu.
