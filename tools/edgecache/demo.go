@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+func init() {
+	register("demo", "the main job end to end: import, quantize, build the cache, classify the test set from a replay camera", runDemo)
+}
+
+// runDemo runs the commands a user would, in order, then the board program on
+// the test set played back as a camera, and prints the accuracy table.
+func runDemo(args []string, stdout io.Writer) error {
+	fs := newFlags("demo", "-data DIR [-model FILE] [-out DIR]")
+	data := fs.String("data", "../shared/data", "the shared data folder (models/, cifar10/, cifar10-jpeg/)")
+	modelRel := fs.String("model", "models/akamaster/resnet32-d509ac18.th", "model, relative to -data or absolute")
+	out := fs.String("out", "out/demo", "folder for the int8 model, the cache and its parameters")
+	pool := fs.String("pool", "avg", "key pooling for the board's cache: avg (192-value keys, 37 MiB for 100,000 items) or none (the paper's 12,288 values: 2.3 GiB)")
+	firmware := fs.String("firmware", "", "board program to run (default: firmware beside this binary)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	modelPath := *modelRel
+	if !filepath.IsAbs(modelPath) {
+		modelPath = filepath.Join(*data, modelPath)
+	}
+	train := filepath.Join(*data, "cifar10-jpeg")
+	test := filepath.Join(train, "test")
+	fw := *firmware
+	if fw == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		fw = filepath.Join(filepath.Dir(exe), "firmware")
+	}
+	if _, err := os.Stat(fw); err != nil {
+		return fmt.Errorf("board program not found (%v): run make build", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	qPath, params, cachePath := filepath.Join(*out, "net.eq8"), filepath.Join(*out, "params.json"), filepath.Join(*out, "board.cache")
+	start := time.Now()
+	step := func(title string, args ...string) ([]byte, error) {
+		fmt.Fprintf(stdout, "\n== %s\n$ edgecache %s\n", title, shellJoin(args))
+		var buf bytes.Buffer
+		w := io.MultiWriter(stdout, &buf)
+		cmd, ok := commands[args[0]]
+		rest := args[1:]
+		if !ok {
+			cmd, rest = commands[args[0]+" "+args[1]], args[2:]
+		}
+		t := time.Now()
+		err := cmd.run(rest, w)
+		fmt.Fprintf(stdout, "(%.0f s)\n", time.Since(t).Seconds())
+		return buf.Bytes(), err
+	}
+
+	evalOut, err := step("1. import the trained model and score it in float32 on the JPEG test set",
+		"eval", "-model", modelPath, "-data", train, "-json")
+	if err != nil {
+		return err
+	}
+	var float evalResult
+	if err := json.Unmarshal(evalOut, &float); err != nil {
+		return fmt.Errorf("demo: reading eval's output: %v", err)
+	}
+	if _, err := step("2. quantize to int8 (calibrated on training images, observer chosen on the validation split)",
+		"quantize", "-model", modelPath, "-data", train, "-o", qPath); err != nil {
+		return err
+	}
+	if _, err := step("3. tune the cache's theta and lambda on the validation split (keys from the int8 network)",
+		"cache", "tune", "-model", modelPath, "-quant", qPath, "-data", train, "-pool", *pool, "-no-refine", "-o", params); err != nil {
+		return err
+	}
+	if _, err := step("4. build the board's cache: all 50,000 training images and their flips",
+		"cache", "build", "-model", modelPath, "-quant", qPath, "-data", train, "-pool", *pool, "-params", params, "-o", cachePath); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "\n== 5. the board program classifies the test set, frame by frame, from a replay camera\n$ %s -model %s -cache %s -replay %s -json\n", fw, qPath, cachePath, test)
+	cmd := exec.Command(fw, "-model", qPath, "-cache", cachePath, "-replay", test, "-json")
+	cmd.Stderr = os.Stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var sum struct {
+		Summary    bool     `json:"summary"`
+		Frames     int      `json:"frames"`
+		Labelled   int      `json:"labelled"`
+		Top1Net    *float64 `json:"top1_net"`
+		Top1Cache  *float64 `json:"top1_cache"`
+		MsPerFrame float64  `json:"ms_per_frame"`
+		Seconds    float64  `json:"seconds"`
+	}
+	prog := newProgress(10000, "replay")
+	sc := bufio.NewScanner(pipe)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.Contains(line, []byte(`"summary":true`)) {
+			if err := json.Unmarshal(line, &sum); err != nil {
+				return fmt.Errorf("demo: reading the board program's summary: %v", err)
+			}
+			continue
+		}
+		prog.add(1)
+	}
+	prog.done()
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("board program: %w", err)
+	}
+	if !sum.Summary || sum.Top1Net == nil || sum.Top1Cache == nil {
+		return fmt.Errorf("demo: the board program scored no labelled frames")
+	}
+	fmt.Fprintf(stdout, "%d frames in %.0f s, %.2f ms per frame on this machine\n", sum.Frames, sum.Seconds, sum.MsPerFrame)
+
+	fmt.Fprintf(stdout, "\n== accuracy on the CIFAR-10 JPEG test set (%d images), %s\n\n", sum.Labelled, filepath.Base(modelPath))
+	fmt.Fprintf(stdout, "| engine | top-1 | error |\n| --- | --- | --- |\n")
+	row := func(name string, acc float64) {
+		fmt.Fprintf(stdout, "| %s | %.2f%% | %.2f%% |\n", name, 100*acc, 100*(1-acc))
+	}
+	row("float32 network (host)", float.Top1)
+	row("int8 network (board program)", *sum.Top1Net)
+	row("int8 network + cache (board program)", *sum.Top1Cache)
+	fmt.Fprintf(stdout, "\ntotal %.0f s; files in %s\n", time.Since(start).Seconds(), *out)
+	return nil
+}
+
+func shellJoin(args []string) string {
+	var b bytes.Buffer
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a)
+	}
+	return b.String()
+}
