@@ -47,6 +47,7 @@ type Conv struct {
 
 	packed *kernel.Weights // Weight as (ky, kx, in)-ordered rows for the GEMM
 	zpBias []int32         // Bias - Input.Zero * sum of the row: the GEMM sees raw bytes
+	rq     *kernel.Requant // zpBias, Mult, Shift, Output.Zero and the ReLU clamp, for GemmRequant
 }
 
 // Add is TFLite's quantized ADD of a block's second convolution (A) and its
@@ -321,6 +322,13 @@ func (c *Conv) prepare(name string) error {
 	}
 	var err error
 	if c.packed, err = kernel.PackWeights(c.Out, per, rows); err != nil {
+		return fmt.Errorf("quant: %s: %w", name, err)
+	}
+	lo := uint8(0)
+	if c.ReLU {
+		lo = c.Output.Zero
+	}
+	if c.rq, err = kernel.NewRequant(c.Out, c.zpBias, c.Mult, c.Shift, c.Output.Zero, lo); err != nil {
 		return fmt.Errorf("quant: %s: %w", name, err)
 	}
 	return nil

@@ -37,13 +37,7 @@ func BenchmarkConvParts(b *testing.B) {
 		per(b, func() { im2col(col, src, h, h, 16, 3, 1, top, left, h, h, c.Input.Zero) })
 	})
 	b.Run("gemm", func(b *testing.B) { per(b, func() { c.packed.Gemm(h*h, col, 144, acc, h*h) }) })
-	b.Run("requant", func(b *testing.B) {
-		per(b, func() {
-			for o := range 16 {
-				c.requantRow(dst[o:], 16, acc[o*h*h:(o+1)*h*h], c.zpBias[o], o)
-			}
-		})
-	})
+	b.Run("gemm+requant", func(b *testing.B) { per(b, func() { c.packed.GemmRequant(h*h, col, 144, dst, 16, c.rq) }) })
 	b.Run("add-ref", func(b *testing.B) { per(b, func() { addRef(a, dst, src, src) }) })
 	tab := a.tables()
 	b.Run("add", func(b *testing.B) { per(b, func() { addFast(a, tab, dst, src, src) }) })

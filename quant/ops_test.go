@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"github.com/edgecache/edgecache/quant/internal/kernel"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -65,11 +66,10 @@ func TestConvFastMatchesRef(t *testing.T) {
 		}
 		convRef(c, want, src, h, w)
 		col := make([]uint8, oh*ow*in*k*k+16)
-		acc := make([]int32, oh*ow*out+16)
 		for i := range col {
 			col[i] = guard
 		}
-		convFast(c, got, src, h, w, col[:oh*ow*in*k*k], acc[:oh*ow*out])
+		convFast(c, got, src, h, w, col[:oh*ow*in*k*k])
 		for i := range got {
 			if got[i] != want[i] {
 				t.Fatalf("%s: byte %d of %d: fast %d, reference %d", name, i, n, got[i], want[i])
@@ -299,12 +299,21 @@ func TestCalibrateSplit(t *testing.T) {
 	}
 }
 
-// TestRequantRow checks the fast epilogue against the reference
-// requantization over the whole range of accumulators and shifts.
-func TestRequantRow(t *testing.T) {
+// TestRequantFused checks the fused epilogue (kernel.GemmRequant with one
+// weight of 1, so each sum is one byte) against the reference
+// requantization, over the whole int32 range through the bias and every
+// shift.
+func TestRequantFused(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
-	acc := make([]int32, 4096)
-	got := make([]uint8, len(acc))
+	one, err := kernel.PackWeights(1, 1, []int8{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := make([]uint8, 256)
+	for i := range src {
+		src[i] = uint8(i)
+	}
+	got := make([]uint8, len(src))
 	for trial := range 400 {
 		c := &Conv{Out: 1, ReLU: trial%2 == 0, Output: Params{Scale: 1, Zero: uint8(rng.IntN(256))}}
 		m, s := quantizeMultiplier(math.Exp(rng.Float64()*30 - 25))
@@ -313,13 +322,20 @@ func TestRequantRow(t *testing.T) {
 		}
 		c.Mult, c.Shift = []int32{m}, []int8{int8(s)}
 		bias := int32(rng.Uint32()) >> rng.IntN(32)
-		for i := range acc {
-			acc[i] = int32(rng.Uint32()) >> rng.IntN(32)
+		if trial%5 == 0 {
+			bias = math.MaxInt32 - 100
 		}
-		acc[0], acc[1] = math.MaxInt32-bias, math.MinInt32
-		c.requantRow(got, 1, acc, bias, 0)
-		for i, a := range acc {
-			if want := c.requantize(a+bias, 0); got[i] != want {
+		lo := uint8(0)
+		if c.ReLU {
+			lo = c.Output.Zero
+		}
+		rq, err := kernel.NewRequant(1, []int32{bias}, c.Mult, c.Shift, c.Output.Zero, lo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one.GemmRequant(len(src), src, 1, got, 1, rq)
+		for i, a := range src {
+			if want := c.requantize(int32(a)+bias, 0); got[i] != want {
 				t.Fatalf("acc %d + %d, mult %d shift %d: fast %d, reference %d", a, bias, m, s, got[i], want)
 			}
 		}

@@ -165,7 +165,7 @@ func (r *Runner) conv(c *Conv, dst, src []uint8, h, w int) {
 	if r.ref {
 		convRef(c, dst, src, h, w)
 	} else {
-		convFast(c, dst, src, h, w, r.col, r.acc)
+		convFast(c, dst, src, h, w, r.col)
 	}
 }
 

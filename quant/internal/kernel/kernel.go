@@ -30,6 +30,11 @@ type kernel struct {
 	// against groups of cols pixels of b: blocks whole blocks of depth, then
 	// rem more values. 0 for the Go twin.
 	asm int
+
+	// rqAsm selects the assembly function (runRequantTiles) that computes
+	// tiles and requantizes them into bytes (GemmRequant); 0 when the kernel
+	// has none and GemmRequant goes through Gemm and the Go epilogue.
+	rqAsm int
 }
 
 // fits reports whether the kernel can read depth values of a pixel without

@@ -22,8 +22,15 @@ func tilesVNNI(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb,
 //go:noescape
 func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, quads int, c *int32, ldc int)
 
+// tilesVNNIRq is tilesVNNI with GemmRequant's epilogue: each pixel's 16
+// channel sums requantized in place and stored as bytes (a masked store of
+// mask's channels) at dst + pixel*ldd, without the transpose.
+//
+//go:noescape
+func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32)
+
 var (
-	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, asm: asmVNNI}
+	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, asm: asmVNNI, rqAsm: asmVNNI}
 	avx2 = &kernel{name: "avx2", rows: 4, cols: 4, block: 16, elem: 2, window: 16, asm: asmAVX2}
 )
 
@@ -42,6 +49,16 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 		tilesAVX2(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
 	default:
 		panic("kernel: no assembly kernel " + strconv.Itoa(id))
+	}
+}
+
+// runRequantTiles calls a fused GEMM and requantization kernel.
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32) {
+	switch id {
+	case asmVNNI:
+		tilesVNNIRq(a, blocks, rem, b, ldb, groups, rq, dst, ldd, mask)
+	default:
+		panic("kernel: no fused assembly kernel " + strconv.Itoa(id))
 	}
 }
 

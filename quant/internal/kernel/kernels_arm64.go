@@ -55,3 +55,8 @@ func arm64Kernels() []*kernel {
 	// Advanced SIMD is part of every ARMv8-A core Go runs on.
 	return append(ks, neon, generic)
 }
+
+// runRequantTiles is never called: no kernel here has a fused epilogue.
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32) {
+	panic("kernel: no fused assembly kernels in this build")
+}

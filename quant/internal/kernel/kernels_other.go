@@ -9,3 +9,8 @@ var available = []*kernel{generic}
 func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb, groups int, c *int32, ldc int) {
 	panic("kernel: no assembly kernels in this build")
 }
+
+// runRequantTiles is never called: no kernel here has a fused epilogue.
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32) {
+	panic("kernel: no fused assembly kernels in this build")
+}

@@ -230,3 +230,124 @@ store:
 	JNZ group
 	VZEROUPPER
 	RET
+
+// The fused epilogue of tilesVNNIRq: accumulator acc (one pixel, lane =
+// channel) requantized as TFLite's MultiplyByQuantizedMultiplier and stored
+// as 16 bytes (masked by K4) at R11, then R11 += ldd. CX points at the
+// panel's constants (requant.go, rqBias... at 64 bytes each); Z29 = 1,
+// Z30 = 2^30 per qword, Z31 = 255; K2 = 0xAAAA (odd lanes).
+//   - The saturating left shift: clamp to [MinInt32>>left, MaxInt32>>left],
+//     then shift. It differs from saturation only when the sum saturates,
+//     and then both results clamp to the same byte (multipliers are 0 or at
+//     least 2^30 and left <= 30, so a positive saturated sum gives at least
+//     2^29 before the zero point).
+//   - SaturatingRoundingDoublingHighMul with a non-negative multiplier:
+//     (x*mult + 2^30) >> 31, which fits in int32, in 64-bit lanes: VPMULDQ
+//     on the even channels and on the odd ones shifted down; the result's
+//     bits 31..62 are moved into the dword of its channel.
+//   - RoundingDivideByPOT as gemmlowp: (v >> right) + 1 when
+//     v & mask > (mask >> 1) + (v < 0), tested as remainder + (v >> 31) > thr.
+//   - The zero point is added after clamping at 255, where it cannot
+//     overflow int32.
+#define RQ(acc) \
+	VPADDD 0(CX), acc, acc \
+	VPMINSD 192(CX), acc, acc \
+	VPMAXSD 256(CX), acc, acc \
+	VPSLLVD 320(CX), acc, acc \
+	VPSRLQ $32, acc, Z27 \
+	VPMULDQ 64(CX), acc, Z26 \
+	VPMULDQ 128(CX), Z27, Z27 \
+	VPADDQ Z30, Z26, Z26 \
+	VPADDQ Z30, Z27, Z27 \
+	VPSRLQ $31, Z26, Z26 \
+	VPSLLQ $1, Z27, Z27 \
+	VMOVDQA32 Z27, K2, Z26 \
+	VPANDD 448(CX), Z26, Z27 \
+	VPSRAD $31, Z26, Z28 \
+	VPADDD Z28, Z27, Z27 \
+	VPCMPGTD 512(CX), Z27, K3 \
+	VPSRAVD 384(CX), Z26, Z26 \
+	VPADDD Z29, Z26, K3, Z26 \
+	VPMINSD Z31, Z26, Z26 \
+	VPADDD 576(CX), Z26, Z26 \
+	VPMAXSD 640(CX), Z26, Z26 \
+	VPMINSD Z31, Z26, Z26 \
+	VPMOVDB Z26, K4, (R11) \
+	ADDQ R10, R11
+
+// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32)
+// The tiles of tilesVNNI, requantized into bytes instead of transposed:
+// pixel p of a group writes its panel's channels at dst + p*ldd.
+TEXT ·tilesVNNIRq(SB), NOSPLIT, $0-76
+	MOVQ rem+16(FP), CX
+	MOVL $1, DX
+	SHLL CX, DX
+	DECL DX
+	KMOVD DX, K1 // the rem bytes of the last partial group of 4
+	MOVL $0xAAAA, DX
+	KMOVW DX, K2
+	MOVL mask+72(FP), DX
+	KMOVW DX, K4
+	MOVL $1, DX
+	VPBROADCASTD DX, Z29
+	MOVQ $0x40000000, DX
+	VPBROADCASTQ DX, Z30
+	MOVL $255, DX
+	VPBROADCASTD DX, Z31
+	MOVQ b+24(FP), R8
+	MOVQ ldb+32(FP), BX
+	LEAQ (BX)(BX*2), R13
+	LEAQ (BX)(BX*4), R14
+	LEAQ (R13)(BX*4), R12
+	MOVQ groups+40(FP), R9
+	MOVQ dst+56(FP), DI
+	MOVQ ldd+64(FP), R10
+
+rqgroup:
+	ZERO
+	MOVQ a+0(FP), SI
+	MOVQ R8, AX
+	LEAQ (R8)(BX*8), DX
+	MOVQ blocks+8(FP), CX
+	TESTQ CX, CX
+	JEQ rqtail
+
+rqstep:
+	STEP
+	ADDQ $64, SI
+	ADDQ $4, AX
+	ADDQ $4, DX
+	DECQ CX
+	JNZ rqstep
+
+rqtail:
+	CMPQ rem+16(FP), $0
+	JEQ rqstore
+	TAILSTEP
+
+rqstore:
+	MOVQ rq+48(FP), CX
+	MOVQ DI, R11
+	RQ(Z0)
+	RQ(Z1)
+	RQ(Z2)
+	RQ(Z3)
+	RQ(Z4)
+	RQ(Z5)
+	RQ(Z6)
+	RQ(Z7)
+	RQ(Z8)
+	RQ(Z9)
+	RQ(Z10)
+	RQ(Z11)
+	RQ(Z12)
+	RQ(Z13)
+	RQ(Z14)
+	RQ(Z15)
+	MOVQ R11, DI
+	LEAQ (R8)(BX*8), R8
+	LEAQ (R8)(BX*8), R8
+	DECQ R9
+	JNZ rqgroup
+	VZEROUPPER
+	RET

@@ -1,0 +1,200 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// Requant holds the per-output-channel constants that turn a row of int32
+// GEMM sums into bytes, as TensorFlow Lite's per-channel requantization
+// (reference/integer_ops/conv.h: MultiplyByQuantizedMultiplier, then the
+// output zero point and the activation clamp). Build it with NewRequant.
+type Requant struct {
+	m     int
+	bias  []int32
+	mult  []int32
+	shift []int8
+	zero  uint8
+	lo    uint8
+
+	// vec is the assembly epilogue's layout: per panel of 16 channels,
+	// rqVecs vectors of 16 int32 (see rqBias and the following constants).
+	vec []int32
+}
+
+// Vectors of a panel's block in Requant.vec, in the order the assembly
+// reads them (offset = index * 64 bytes).
+const (
+	rqBias    = iota // added to the sum, wrapping as int32
+	rqMult           // Q31 multiplier; VPMULDQ reads the even lanes
+	rqMultOdd        // the odd channels' multipliers in the even lanes
+	rqHi             // MaxInt32 >> left: the sum is clamped to [rqLo, rqHi] ...
+	rqLo             // MinInt32 >> left  ... before the left shift
+	rqLeft           // left shift
+	rqRight          // right shift of RoundingDivideByPOT
+	rqMask           // 2^right - 1
+	rqThr            // (2^right - 1) >> 1: the rounding threshold for v >= 0
+	rqZero           // output zero point
+	rqMin            // lower clamp
+	rqVecs
+)
+
+// NewRequant prepares the requantization of m channels: channel i's sum s
+// becomes clamp(zero + MultiplyByQuantizedMultiplier(s + bias[i], mult[i],
+// shift[i]), lo, 255). Multipliers are TFLite's Q31 values, zero or at least
+// 2^30, and shifts -31..30, as TFLite's QuantizeMultiplier produces.
+func NewRequant(m int, bias, mult []int32, shift []int8, zero, lo uint8) (*Requant, error) {
+	if m < 1 || len(bias) < m || len(mult) < m || len(shift) < m {
+		return nil, fmt.Errorf("kernel: requantization of %d channels from %d biases, %d multipliers, %d shifts", m, len(bias), len(mult), len(shift))
+	}
+	for i := range m {
+		if (mult[i] != 0 && mult[i] < 1<<30) || shift[i] < -31 || shift[i] > 30 {
+			return nil, fmt.Errorf("kernel: channel %d: multiplier %d shift %d out of range", i, mult[i], shift[i])
+		}
+	}
+	r := &Requant{m: m, bias: append([]int32(nil), bias[:m]...), mult: append([]int32(nil), mult[:m]...),
+		shift: append([]int8(nil), shift[:m]...), zero: zero, lo: lo}
+	npanel := (m + 15) / 16
+	r.vec = make([]int32, npanel*rqVecs*16)
+	for i := range npanel * 16 {
+		p, l := i/16, i%16
+		v := r.vec[p*rqVecs*16:]
+		set := func(k int, x int32) { v[k*16+l] = x }
+		// Channels past m compute junk that the masked store drops; give
+		// them harmless constants.
+		var b, mu int32
+		var s int8
+		if i < m {
+			b, mu, s = bias[i], mult[i], shift[i]
+		}
+		left, right := max(int32(s), 0), max(-int32(s), 0)
+		set(rqBias, b)
+		set(rqMult, mu)
+		set(rqHi, math.MaxInt32>>left)
+		set(rqLo, math.MinInt32>>left)
+		set(rqLeft, left)
+		set(rqRight, right)
+		set(rqMask, int32(int64(1)<<right-1))
+		set(rqThr, int32(int64(1)<<right-1)>>1)
+		set(rqZero, int32(zero))
+		set(rqMin, int32(lo))
+		if l%2 == 1 {
+			v[rqMultOdd*16+l-1] = mu
+		}
+	}
+	return r, nil
+}
+
+// requantGo is one value of the epilogue, the Go twin of the assembly's and
+// the same arithmetic as TFLite's MultiplyByQuantizedMultiplier: saturating
+// left shift, gemmlowp's SaturatingRoundingDoublingHighMul (which, with a
+// non-negative multiplier, is floor((x*mult + 2^30) / 2^31) and cannot
+// saturate), and RoundingDivideByPOT (round half away from zero).
+func (r *Requant) requantGo(acc int32, i int) uint8 {
+	x := int64(acc + r.bias[i]) // int32 addition, as TFLite's
+	s := int(r.shift[i])
+	right := uint(0)
+	if s > 0 {
+		x = min(max(x<<uint(s), math.MinInt32), math.MaxInt32)
+	} else {
+		right = uint(-s)
+	}
+	v := (x*int64(r.mult[i]) + 1<<30) >> 31
+	if right > 0 {
+		v += 1<<(right-1) - (v>>63)&1
+	}
+	return uint8(min(max(v>>right+int64(r.zero), int64(r.lo)), 255))
+}
+
+// GemmRequant computes the product of Gemm and requantizes it straight into
+// bytes, transposed: dst[j*ldd+i] = rq(sum_k W[i][k] * b[j*ldb+k]) for
+// output channel i < M and pixel j < n, so pixel j's M channels land
+// contiguously (HWC). Nothing else in dst is written. rq must be for M
+// channels. Like Gemm it panics on slices too short for the shapes.
+func (w *Weights) GemmRequant(n int, b []uint8, ldb int, dst []uint8, ldd int, rq *Requant) {
+	if n <= 0 {
+		return
+	}
+	if rq.m != w.M {
+		panic(fmt.Sprintf("kernel: requantization for %d channels, weights have %d", rq.m, w.M))
+	}
+	if ldb < 0 || len(b) < w.Depth || (n > 1 && ldb > (len(b)-w.Depth)/(n-1)) {
+		panic(fmt.Sprintf("kernel: b holds %d bytes, not %d rows of %d bytes %d apart", len(b), n, w.Depth, ldb))
+	}
+	if len(dst) < w.M || (n > 1 && (ldd < w.M || ldd > (len(dst)-w.M)/(n-1))) {
+		panic(fmt.Sprintf("kernel: dst holds %d bytes, not %d rows of %d bytes %d apart", len(dst), n, w.M, ldd))
+	}
+	if w.kern.asm != 0 && w.kern.rqAsm != 0 {
+		w.gemmRequantTiles(n, b, ldb, dst, ldd, rq)
+		return
+	}
+	w.gemmRequantGo(n, b, ldb, dst, ldd, rq)
+}
+
+// gemmRequantGo is GemmRequant through Gemm and requantGo, a few pixels at
+// a time through a buffer on the stack: the Go twin, and the path of
+// kernels without a fused epilogue.
+func (w *Weights) gemmRequantGo(n int, b []uint8, ldb int, dst []uint8, ldd int, rq *Requant) {
+	var buf [4096]int32
+	acc := buf[:]
+	if w.M > len(buf) {
+		acc = make([]int32, w.M)
+	}
+	step := len(acc) / w.M
+	for j := 0; j < n; j += step {
+		nc := min(step, n-j)
+		w.Gemm(nc, b[j*ldb:], ldb, acc, nc)
+		for i := range w.M {
+			for t, a := range acc[i*nc : (i+1)*nc] {
+				dst[(j+t)*ldd+i] = rq.requantGo(a, i)
+			}
+		}
+	}
+}
+
+// gemmRequantTiles runs the fused assembly kernel on whole groups of pixels
+// (partial panels by masked stores) and the last n%cols pixels through
+// scratch copies, so it reads and writes nothing outside b and dst.
+func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd int, rq *Requant) {
+	k := w.kern
+	blocks, rem := w.Depth/k.block, w.Depth%k.block
+	rows, cols := k.rows, k.cols
+	npanel := (w.M + rows - 1) / rows
+	panelBytes := len(w.panels) / npanel
+	groups := n / cols
+	step := max(1, chunkBytes/(cols*max(ldb, w.Depth)))
+	for q := 0; q < groups; q += step {
+		nq := min(step, groups-q)
+		for p := range npanel {
+			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
+			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
+				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask)
+		}
+	}
+	j := groups * cols
+	if j == n {
+		return
+	}
+	// The last nc < cols pixels: copies of b's rows, results into a tile.
+	nc := n - j
+	var xsBuf [4096]uint8
+	var xs []uint8
+	if cols*w.Depth <= len(xsBuf) {
+		xs = xsBuf[:cols*w.Depth]
+	} else {
+		xs = make([]uint8, cols*w.Depth)
+	}
+	for t := range nc {
+		copy(xs[t*w.Depth:(t+1)*w.Depth], b[(j+t)*ldb:])
+	}
+	var tile [16 * 16]uint8
+	for p := range npanel {
+		mask := uint32(1)<<min(w.M-p*rows, rows) - 1
+		runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
+			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask)
+		width := min(w.M-p*rows, rows)
+		for t := range nc {
+			copy(dst[(j+t)*ldd+p*rows:][:width], tile[t*rows:][:width])
+		}
+	}
+}
