@@ -60,12 +60,12 @@ type Add struct {
 	ShiftOut       int8
 	ReLU           bool
 
-	tab *addTables // the fast path's per-byte rescaling
+	fast *kernel.Add // the fast path
 }
 
 // addLeftShift is TFLite's left_shift for 8-bit ADD (kernels/add.cc): inputs
 // are shifted up 20 bits so the per-input rescaling keeps their precision.
-const addLeftShift = 20
+const addLeftShift = kernel.AddLeftShift
 
 // Block is a quantized residual block.
 type Block struct {
@@ -232,7 +232,11 @@ func (m *Model) prepare() error {
 			if err := blk.Add.valid(); err != nil {
 				return fmt.Errorf("quant: %s add: %w", p, err)
 			}
-			blk.Add.tab = blk.Add.tables()
+			fast, err := blk.Add.fastAdd()
+			if err != nil {
+				return fmt.Errorf("quant: %s add: %w", p, err)
+			}
+			blk.Add.fast = fast
 			x = blk.Add.Output
 		}
 	}

@@ -39,6 +39,9 @@ func BenchmarkConvParts(b *testing.B) {
 	b.Run("gemm", func(b *testing.B) { per(b, func() { c.packed.Gemm(h*h, col, 144, acc, h*h) }) })
 	b.Run("gemm+requant", func(b *testing.B) { per(b, func() { c.packed.GemmRequant(h*h, col, 144, dst, 16, c.rq) }) })
 	b.Run("add-ref", func(b *testing.B) { per(b, func() { addRef(a, dst, src, src) }) })
-	tab := a.tables()
-	b.Run("add", func(b *testing.B) { per(b, func() { addFast(a, tab, dst, src, src) }) })
+	fast, err := a.fastAdd()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("add", func(b *testing.B) { per(b, func() { fast.Run(dst, src, src) }) })
 }

@@ -257,7 +257,11 @@ func TestAddFastMatchesRef(t *testing.T) {
 			t.Fatal(err)
 		}
 		addRef(a, want, x, y)
-		addFast(a, a.tables(), got, x, y)
+		fast, err := a.fastAdd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast.Run(got, x, y)
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("%v + %v -> %v: bytes %d + %d: fast %d, reference %d", in1, in2, out, x[i], y[i], got[i], want[i])

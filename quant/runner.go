@@ -143,7 +143,7 @@ func (r *Runner) image(i int, pixels []float32) {
 			if r.ref {
 				addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
 			} else {
-				addFast(&blk.Add, blk.Add.tab, r.out[:n], r.c2[:n], res[:n])
+				blk.Add.fast.Run(r.out[:n], r.c2[:n], res[:n])
 			}
 			r.keep(p, i, r.out, blk.Add.Output, out, oh)
 			r.x, r.out = r.out, r.x

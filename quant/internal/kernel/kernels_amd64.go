@@ -76,3 +76,13 @@ func amd64Kernels() []*kernel {
 	}
 	return append(ks, generic)
 }
+
+// addAVX512 is Add.Run on blocks 16-byte blocks (add_amd64.s).
+//
+//go:noescape
+func addAVX512(dst, x, y *uint8, blocks int, vec *int32)
+
+// hasAddAsm: addAVX512 needs AVX-512F (VPMULDQ, VPSRAVD on ZMM, VPMOVDB).
+var hasAddAsm = cpu.X86.HasAVX512F
+
+func addAsm(dst, x, y *uint8, blocks int, vec *int32) { addAVX512(dst, x, y, blocks, vec) }

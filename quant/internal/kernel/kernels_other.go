@@ -14,3 +14,8 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32) {
 	panic("kernel: no fused assembly kernels in this build")
 }
+
+// hasAddAsm: Add.Run uses its Go twin here.
+const hasAddAsm = false
+
+func addAsm(dst, x, y *uint8, blocks int, vec *int32) { panic("kernel: no assembly add in this build") }
