@@ -4,34 +4,56 @@ package quant
 // convolution on an HWC image: the patch in (ky, kx, channel) order, the
 // order of Conv's packed weight rows, with zp where the patch leaves the
 // image. In HWC a patch row is one contiguous run of k*c bytes, so the
-// interior is k copies per pixel.
-func im2col(col, src []uint8, h, w, c, k, stride, top, left, oh, ow int, zp uint8) {
+// interior is k copies per pixel. Only output pixels p0 <= p < p1 (row-major
+// over oh x ow) are written, from row 0 of col.
+func im2col(col, src []uint8, h, w, c, k, stride, top, left, ow, p0, p1 int, zp uint8) {
 	depth := k * k * c
 	run := k * c
-	for y := range oh {
-		for x := range ow {
-			row := col[(y*ow+x)*depth : (y*ow+x+1)*depth]
-			ix0 := x*stride - left
-			for ky := range k {
-				seg := row[ky*run : (ky+1)*run]
-				iy := y*stride + ky - top
-				switch {
-				case iy < 0 || iy >= h:
-					fill(seg, zp)
-				case ix0 >= 0 && ix0+k <= w:
-					copyRun(seg, src[(iy*w+ix0)*c:(iy*w+ix0+k)*c])
-				default:
-					for kx := range k {
-						ix := ix0 + kx
-						if ix < 0 || ix >= w {
-							fill(seg[kx*c:(kx+1)*c], zp)
-						} else {
-							copy(seg[kx*c:(kx+1)*c], src[(iy*w+ix)*c:(iy*w+ix+1)*c])
-						}
+	for p := p0; p < p1; {
+		// One output row at a time, patch row by patch row: the source row
+		// iy is fixed, and pixels whose run lies inside the image (x0 <= x
+		// < x1) are one copy each.
+		y, xs := p/ow, p%ow
+		xe := min(ow, xs+p1-p)
+		x0 := min(max((left+stride-1)/stride, xs), xe)
+		x1 := x0
+		if w-k+left >= 0 {
+			x1 = max(min((w-k+left)/stride+1, xe), x0)
+		}
+		base := (p - p0 - xs) * depth
+		for ky := range k {
+			iy := y*stride + ky - top
+			off := base + ky*run
+			if iy < 0 || iy >= h {
+				for x := xs; x < xe; x++ {
+					fill(col[off+x*depth:][:run], zp)
+				}
+				continue
+			}
+			srow := src[iy*w*c : (iy+1)*w*c]
+			edge := func(x int) {
+				seg := col[off+x*depth:][:run]
+				for kx := range k {
+					ix := x*stride - left + kx
+					if ix < 0 || ix >= w {
+						fill(seg[kx*c:(kx+1)*c], zp)
+					} else {
+						copy(seg[kx*c:(kx+1)*c], srow[ix*c:(ix+1)*c])
 					}
 				}
 			}
+			for x := xs; x < x0; x++ {
+				edge(x)
+			}
+			for x := x0; x < x1; x++ {
+				s := (x*stride - left) * c
+				copyRun(col[off+x*depth:][:run], srow[s:s+run])
+			}
+			for x := x1; x < xe; x++ {
+				edge(x)
+			}
 		}
+		p += xe - xs
 	}
 }
 
