@@ -30,10 +30,11 @@
 // are returned dequantized in the CHW order model.Runner uses.
 //
 // Files named *_ref.go hold one reference op each, the specification, in
-// plain loops. The Runner's fast path is conv.go and dense.go (im2col.go,
-// then the GEMM of quant/internal/kernel, then requant.go's epilogue) and
-// add.go (per-byte tables); tests prove it equal to the reference ops bit for
-// bit, on single ops over odd shapes and on whole networks.
+// plain loops. The Runner's fast path is conv.go and dense.go (im2col.go in
+// L1-sized chunks, then quant/internal/kernel's GemmRequant, the GEMM with
+// the requantization fused in) and add.go (kernel.Add); tests prove it equal
+// to the reference ops bit for bit, on single ops over odd shapes and on
+// whole networks.
 //
 // Building a Model takes two steps: Calibrate runs the float network over
 // training images once and records every quantized tensor's range

@@ -44,6 +44,18 @@
 // allocates nothing for depths up to 256 (1024 but for vnni) and is safe
 // for concurrent use.
 //
+// # Requantization and ADD
+//
+// GemmRequant is Gemm followed by TFLite's per-channel requantization
+// (Requant), written as bytes in pixel-major (HWC) order. The vnni kernel
+// does it in its epilogue, on the accumulators while they are still one
+// vector of 16 channels per pixel (so without the transpose); every other
+// kernel runs Gemm into a stack buffer and the Go epilogue (requantGo).
+// Add is TFLite's 8-bit ADD: AVX-512F on amd64 (add_amd64.s), per-byte
+// tables in Go elsewhere. Both are proven equal to independent
+// transcriptions of gemmlowp's fixed-point functions (requant_test.go,
+// add_test.go) over shifts -31..30, saturating sums and rounding ties.
+//
 // # Testing and measuring
 //
 //	go test ./quant/internal/kernel/                     # every kernel this CPU has vs gemmRef

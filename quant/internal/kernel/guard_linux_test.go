@@ -52,3 +52,34 @@ func TestGemmReadsOnlyB(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmRequantTouchesOnlyBAndDst fences b as TestGemmReadsOnlyB does, and
+// dst too: a fused kernel that reads outside b or stores outside dst's
+// pixel rows (past M channels of the last pixel) crashes the test binary.
+func TestGemmRequantTouchesOnlyBAndDst(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, k := range kernels(t) {
+		for _, depth := range []int{1, 3, 16, 17, 144, 145} {
+			for _, n := range []int{1, 5, 16, 17, 32, 33} {
+				for _, atStart := range []bool{true, false} {
+					m := []int{1, 7, 16, 17, 33}[r.IntN(5)]
+					g := randCase(r, m, depth, n)
+					g.boff = 0
+					g.b = fenced(t, (n-1)*g.ldb+depth, atStart)
+					for i := range g.b {
+						g.b[i] = uint8(r.Uint32())
+					}
+					w, err := packWeights(k, m, depth, g.a)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rq := randRequant(t, r, m)
+					ldd := m + r.IntN(3)
+					dst := fenced(t, (n-1)*ldd+m, !atStart)
+					w.GemmRequant(n, g.b, g.ldb, dst, ldd, rq)
+					g.checkRequant(t, k, rq, ldd, 0)
+				}
+			}
+		}
+	}
+}
