@@ -74,6 +74,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	out := fs.String("o", "", "write the cache chosen for -budget here")
 	md := fs.String("md", "", "append the Pareto table as markdown to this file")
 	jsonOut := fs.String("json", "", "write every candidate as JSON here")
+	fitItems := fs.Int("fit-items", 0, "how many of -from's first items are the fit split's (default: from FILE.json or the file's size)")
 	ref := fs.String("ref", "", "JSON from `cache table` on the same test images, for the full cache's error (else the table omits it)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,7 +135,9 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	// `cache table` puts the fit split's items (and flips) first and says
 	// how many in FILE.json.
 	nFit := fitSet.Len()
-	if p, err := readParams(paramsPath(*from)); err == nil && p.FitItems > 0 && p.FitItems < full.Len() {
+	if *fitItems > 0 && *fitItems < full.Len() {
+		nFit = *fitItems
+	} else if p, err := readParams(paramsPath(*from)); err == nil && p.FitItems > 0 && p.FitItems < full.Len() {
 		nFit = p.FitItems
 	} else if full.Len() == 2*(fitSet.Len()+valSet.Len()) {
 		nFit *= 2

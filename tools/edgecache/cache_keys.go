@@ -286,6 +286,8 @@ type queries struct {
 	keys         []float32
 	labels       []int
 	probs        []float32
+	sources      []int  // position of each key's image in the pass
+	flips        []bool // whether each key is of a mirrored image
 }
 
 func (q *queries) Len() int { return len(q.labels) }
@@ -294,6 +296,14 @@ func (q *queries) add(it item) {
 	q.keys = append(q.keys, it.Key...)
 	q.labels = append(q.labels, it.Label)
 	q.probs = append(q.probs, it.Probs...)
+	q.sources = append(q.sources, it.Source)
+	q.flips = append(q.flips, it.Flip)
+}
+
+// item returns query i as an item (slices into q).
+func (q *queries) item(i int) item {
+	return item{Key: q.keys[i*q.dim : (i+1)*q.dim], Label: q.labels[i], Probs: q.probs[i*q.classes : (i+1)*q.classes],
+		Flip: q.flips[i], Source: q.sources[i]}
 }
 
 // collect runs a pass and keeps every key as a query.

@@ -142,8 +142,9 @@ type tuneInput struct {
 	noRefine                   bool
 }
 
-// tuned is the outcome of tune: the tuning cache, the validation queries
-// (both kept so that callers can extend the cache with them) and the result.
+// tuned is the outcome of tune: the tuning cache, every validation image's
+// key (val, with flips if the cache has them, so that callers can extend
+// the cache with them) and the result.
 type tuned struct {
 	c      *cache.Cache
 	val    *queries
@@ -166,19 +167,41 @@ func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
 	if in.limit > 0 {
 		fidx, vidx = spread(fit.Len(), in.limit), spread(val.Len(), max(1, in.limit/9))
 	}
-	if in.valLimit > 0 && in.valLimit < len(vidx) {
-		vidx = spread(val.Len(), in.valLimit)
-	}
 	c, err := cache.New(spec, k.net.Classes)
 	if err != nil {
 		return nil, err
 	}
+	// Room for the validation items too: `cache table` adds them afterwards,
+	// and growing a 2 GB cache would hold two copies at once.
+	per := 1
+	if in.flip {
+		per = 2
+	}
+	c.Grow(per * (len(fidx) + len(vidx)))
 	if err := k.fill(c, fit, fidx, in.flip, "tune: cache from "+in.cacheSplit, logTo); err != nil {
 		return nil, err
 	}
-	q, err := k.collect(val, vidx, in.queryFlip, spec, "tune: queries from "+in.valSplit, logTo)
+	// Every validation image (and its flip, as the cache holds them) is
+	// kept for the full cache; the queries are all or some of them.
+	all, err := k.collect(val, vidx, in.flip, spec, "tune: queries from "+in.valSplit, logTo)
 	if err != nil {
 		return nil, err
+	}
+	pick := map[int]bool{}
+	for _, i := range vidx {
+		pick[i] = true
+	}
+	if in.valLimit > 0 && in.valLimit < len(vidx) {
+		pick = map[int]bool{}
+		for _, i := range spread(val.Len(), in.valLimit) {
+			pick[i] = true
+		}
+	}
+	q := &queries{dim: all.dim, classes: all.classes}
+	for i := 0; i < all.Len(); i++ {
+		if pick[vidx[all.sources[i]]] && (in.queryFlip || !all.flips[i]) {
+			q.add(all.item(i))
+		}
 	}
 	start := time.Now()
 	last := time.Now()
@@ -198,5 +221,5 @@ func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
 		ValAcc: res.Acc, ValCacheOnly: res.CacheOnlyAcc, ValBaseline: res.BaselineAcc,
 		Seconds: time.Since(start).Seconds(),
 	}
-	return &tuned{c: c, val: q, res: res, params: p}, nil
+	return &tuned{c: c, val: all, res: res, params: p}, nil
 }
