@@ -54,10 +54,11 @@ func runDemo(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "\n== %s\n$ edgecache %s\n", title, shellJoin(args))
 		var buf bytes.Buffer
 		w := io.MultiWriter(stdout, &buf)
-		cmd, ok := commands[args[0]]
-		rest := args[1:]
-		if !ok {
-			cmd, rest = commands[args[0]+" "+args[1]], args[2:]
+		cmd, rest := commands[args[0]], args[1:]
+		if len(args) > 1 {
+			if c, ok := commands[args[0]+" "+args[1]]; ok {
+				cmd, rest = c, args[2:]
+			}
 		}
 		t := time.Now()
 		err := cmd.run(rest, w)
