@@ -26,6 +26,8 @@ type Runner struct {
 type blockRun struct {
 	conv1, conv2, short convolver
 	name, relu          string // tap names, formatted once
+	conv2Tap, shortTap  string
+	unfused             bool // the conv2 tap is kept: add the residual separately
 }
 
 // NewRunner prepares a runner for batches of up to batch images that keeps the
@@ -52,7 +54,8 @@ func (n *Net) NewRunner(batch int, taps ...string) (*Runner, error) {
 			blk := &n.Stages[s][b]
 			name := fmt.Sprintf("layer%d.%d", s+1, b)
 			br := blockRun{conv1: newConvolverShared(&blk.Conv1, scratch), conv2: newConvolverShared(&blk.Conv2, scratch),
-				name: name, relu: name + ".relu"}
+				name: name, relu: name + ".relu", conv2Tap: name + ".conv2", shortTap: name + ".shortcut"}
+			_, br.unfused = r.taps[br.conv2Tap]
 			if blk.Shortcut != nil {
 				br.short = newConvolverShared(blk.Shortcut, scratch)
 			}
@@ -111,12 +114,19 @@ func (r *Runner) Run(pixels []float32, count int) ([]float32, error) {
 			switch {
 			case br.short != nil:
 				br.short.apply(r.proj, x, count, size, size, nil, false)
+				r.keep(br.shortTap, r.proj, blk.Conv1.Out*oh*ow)
 				residual = r.proj
 			case blk.Conv1.Stride != 1 || in != blk.Conv1.Out:
 				shortcutA(r.proj, x, count, in, size, blk.Conv1.Out, blk.Conv1.Stride)
 				residual = r.proj
 			}
-			br.conv2.apply(out, mid, count, oh, ow, residual, true)
+			if br.unfused {
+				br.conv2.apply(out, mid, count, oh, ow, nil, false)
+				r.keep(br.conv2Tap, out, blk.Conv2.Out*oh*ow)
+				addReLU(out[:count*blk.Conv2.Out*oh*ow], residual)
+			} else {
+				br.conv2.apply(out, mid, count, oh, ow, residual, true)
+			}
 			r.keep(br.name, out, blk.Conv2.Out*oh*ow)
 			x, out = out, x
 			size, in = oh, blk.Conv2.Out
@@ -176,6 +186,14 @@ func shortcutA(dst, src []float32, batch, in, size, out, stride int) {
 				}
 			}
 		}
+	}
+}
+
+// addReLU is dst = max(dst + residual, 0), the residual add done apart
+// from the convolution (float32 adds: the same result as the fused epilogue).
+func addReLU(dst, residual []float32) {
+	for i, v := range dst {
+		dst[i] = max(v+residual[i], 0)
 	}
 }
 

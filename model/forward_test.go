@@ -136,3 +136,42 @@ func TestRunRejectsBadInput(t *testing.T) {
 		t.Error("batch over capacity accepted")
 	}
 }
+
+// Keeping a block's pre-add tensors runs its residual add apart from the
+// convolution; the output must not change, and the tensors must add up.
+func TestInnerTaps(t *testing.T) {
+	n, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm}, modeltest.RandomWeights(20, 10, true, 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Taps()) != 1+2*9+2 {
+		t.Errorf("Taps lists %d, want the 21 network outputs only", len(n.Taps()))
+	}
+	x := randomPixels(2, 11)
+	fused, _ := n.NewRunner(2)
+	want, _ := fused.Run(x, 2)
+	want = append([]float32(nil), want...)
+	r, err := n.NewRunner(2, "layer1.1", "layer1.2.conv2", "layer1.2", "layer2.0.conv2", "layer2.0.shortcut", "layer2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := r.Run(x, 2)
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("logit %d: unfused %v, fused %v", i, got[i], want[i])
+		}
+	}
+	check := func(block, conv2, residual []float32) {
+		t.Helper()
+		for i, v := range block {
+			if w := max(conv2[i]+residual[i], 0); v != w {
+				t.Fatalf("value %d: block %v, relu(conv2 + residual) %v", i, v, w)
+			}
+		}
+	}
+	check(r.Tap("layer1.2"), r.Tap("layer1.2.conv2"), r.Tap("layer1.1"))
+	check(r.Tap("layer2.0"), r.Tap("layer2.0.conv2"), r.Tap("layer2.0.shortcut"))
+	if _, err := n.NewRunner(1, "layer1.0.shortcut"); err == nil {
+		t.Error("a shortcut tap on an identity block was accepted")
+	}
+}

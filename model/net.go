@@ -147,6 +147,7 @@ type Net struct {
 	// scale and offset implement Norm as x*scale + offset over InputLen values.
 	scale, offset []float32
 	taps          []TapInfo
+	inner         []TapInfo // see Tap
 }
 
 // Widths are the channel counts of the three stages.
@@ -168,11 +169,17 @@ func (t TapInfo) Len() int { return t.C * t.H * t.W }
 // Taps lists every readable layer in forward order.
 func (n *Net) Taps() []TapInfo { return n.taps }
 
-// Tap looks a tap up by name.
+// Tap looks a tap up by name. Besides Taps it knows two tensors per block
+// that exist only inside the residual add: "layerS.B.conv2", the second
+// convolution (with batch norm) before the add, and "layerS.B.shortcut", the
+// projection shortcut (kind B, shape-changing blocks). Quantization calibrates
+// their ranges; a runner keeping them computes that add unfused.
 func (n *Net) Tap(name string) (TapInfo, error) {
-	for _, t := range n.taps {
-		if t.Name == name {
-			return t, nil
+	for _, list := range [][]TapInfo{n.taps, n.inner} {
+		for _, t := range list {
+			if t.Name == name {
+				return t, nil
+			}
 		}
 	}
 	return TapInfo{}, fmt.Errorf("model: %v has no tap %q (blocks per stage: %d; names look like conv1, layer3.0, layer3.0.relu, pool, fc)",
@@ -182,12 +189,17 @@ func (n *Net) Tap(name string) (TapInfo, error) {
 func (n *Net) listTaps() {
 	size := InputSize
 	n.taps = append(n.taps[:0], TapInfo{"conv1", Widths[0], size, size})
+	n.inner = n.inner[:0]
 	for s, stage := range n.Stages {
 		for b := range stage {
 			oh, _ := stage[b].Conv1.OutSize(size, size)
 			size = oh
 			name := fmt.Sprintf("layer%d.%d", s+1, b)
 			n.taps = append(n.taps, TapInfo{name + ".relu", Widths[s], size, size}, TapInfo{name, Widths[s], size, size})
+			n.inner = append(n.inner, TapInfo{name + ".conv2", Widths[s], size, size})
+			if stage[b].Shortcut != nil {
+				n.inner = append(n.inner, TapInfo{name + ".shortcut", Widths[s], size, size})
+			}
 		}
 	}
 	n.taps = append(n.taps, TapInfo{"pool", Widths[2], 1, 1}, TapInfo{"fc", n.Classes, 1, 1})
