@@ -45,10 +45,7 @@ func im2col(col, src []uint8, h, w, c, k, stride, top, left, ow, p0, p1 int, zp 
 			for x := xs; x < x0; x++ {
 				edge(x)
 			}
-			for x := x0; x < x1; x++ {
-				s := (x*stride - left) * c
-				copyRun(col[off+x*depth:][:run], srow[s:s+run])
-			}
+			interior(col, off, srow, x0, x1, depth, stride*c, (x0*stride-left)*c, run)
 			for x := x1; x < xe; x++ {
 				edge(x)
 			}
@@ -63,18 +60,27 @@ func fill(b []uint8, v uint8) {
 	}
 }
 
-// copyRun is copy for the patch runs of CIFAR ResNets (3x3 over 16, 32 and
-// 64 channels), as fixed-size array moves that compile inline instead of
+// interior copies the run of pixels x0 <= x < x1, at col[off+x*depth] from
+// srow[s0 + (x-x0)*sstep], as fixed-size array moves for the runs of CIFAR
+// ResNets (3x3 over 16, 32 and 64 channels), which compile inline instead of
 // calling memmove for 48 to 192 bytes.
-func copyRun(dst, src []uint8) {
-	switch len(dst) {
+func interior(col []uint8, off int, srow []uint8, x0, x1, depth, sstep, s0, run int) {
+	switch run {
 	case 48:
-		*(*[48]uint8)(dst) = *(*[48]uint8)(src)
+		for x, s := x0, s0; x < x1; x, s = x+1, s+sstep {
+			*(*[48]uint8)(col[off+x*depth:]) = *(*[48]uint8)(srow[s:])
+		}
 	case 96:
-		*(*[96]uint8)(dst) = *(*[96]uint8)(src)
+		for x, s := x0, s0; x < x1; x, s = x+1, s+sstep {
+			*(*[96]uint8)(col[off+x*depth:]) = *(*[96]uint8)(srow[s:])
+		}
 	case 192:
-		*(*[192]uint8)(dst) = *(*[192]uint8)(src)
+		for x, s := x0, s0; x < x1; x, s = x+1, s+sstep {
+			*(*[192]uint8)(col[off+x*depth:]) = *(*[192]uint8)(srow[s:])
+		}
 	default:
-		copy(dst, src)
+		for x, s := x0, s0; x < x1; x, s = x+1, s+sstep {
+			copy(col[off+x*depth:][:run], srow[s:s+run])
+		}
 	}
 }
