@@ -168,7 +168,7 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask)
+				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, 1, 0)
 		}
 	}
 	j := groups * cols
@@ -191,10 +191,84 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 	for p := range npanel {
 		mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 		runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask)
+			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask, 1, 0)
 		width := min(w.M-p*rows, rows)
 		for t := range nc {
 			copy(dst[(j+t)*ldd+p*rows:][:width], tile[t*rows:][:width])
 		}
+	}
+}
+
+// GemmRequantSegments is GemmRequant for pixels whose Depth values are not
+// contiguous but segs runs of Depth/segs bytes: pixel j's run s is
+// b[j*ldb+s*segStride:][:Depth/segs]. With ldb the channel count and
+// segStride one row of a padded HWC image, the runs are the rows of a
+// stride-1 convolution's patches, read in place instead of copied by
+// im2col. Only those bytes of b are read.
+func (w *Weights) GemmRequantSegments(n int, b []uint8, ldb, segs, segStride int, dst []uint8, ldd int, rq *Requant) {
+	if n <= 0 {
+		return
+	}
+	if segs < 1 || w.Depth%segs != 0 {
+		panic(fmt.Sprintf("kernel: depth %d in %d segments", w.Depth, segs))
+	}
+	seg := w.Depth / segs
+	// Strides past len(b) cannot be valid; checking them first keeps the
+	// products below from overflowing.
+	if ldb < 0 || segStride < 0 || ldb > len(b) || (segs > 1 && segStride > len(b)) || n > len(b)+1 ||
+		(n-1)*ldb+(segs-1)*segStride+seg > len(b) {
+		panic(fmt.Sprintf("kernel: b holds %d bytes, not %d pixels %d apart of %d runs of %d bytes %d apart", len(b), n, ldb, segs, seg, segStride))
+	}
+	if rq.m != w.M {
+		panic(fmt.Sprintf("kernel: requantization for %d channels, weights have %d", rq.m, w.M))
+	}
+	if len(dst) < w.M || (n > 1 && (ldd < w.M || ldd > (len(dst)-w.M)/(n-1))) {
+		panic(fmt.Sprintf("kernel: dst holds %d bytes, not %d rows of %d bytes %d apart", len(dst), n, w.M, ldd))
+	}
+	k := w.kern
+	if k.asm == 0 || k.rqAsm == 0 || seg%k.block != 0 || n < k.cols {
+		w.gemmRequantGather(n, b, ldb, segs, segStride, dst, ldd, rq)
+		return
+	}
+	rows, cols := k.rows, k.cols
+	npanel := (w.M + rows - 1) / rows
+	panelBytes := len(w.panels) / npanel
+	groups := n / cols
+	step := max(1, chunkBytes/(cols*w.Depth))
+	run := func(j, nq int) {
+		for p := range npanel {
+			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
+			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], seg/k.block, 0,
+				&b[j*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[j*ldd+p*rows], ldd, mask, segs, segStride)
+		}
+	}
+	for q := 0; q < groups; q += step {
+		run(q*cols, min(step, groups-q))
+	}
+	if n%cols != 0 {
+		// The last cols pixels as one more group: the pixels it shares with
+		// the previous group are written again with the same bytes.
+		run(n-cols, 1)
+	}
+}
+
+// gemmRequantGather is GemmRequantSegments by copying a few pixels' runs
+// at a time into a buffer on the stack, for GemmRequant.
+func (w *Weights) gemmRequantGather(n int, b []uint8, ldb, segs, segStride int, dst []uint8, ldd int, rq *Requant) {
+	var buf [8192]uint8
+	rowsBuf := buf[:]
+	if w.Depth > len(buf) {
+		rowsBuf = make([]uint8, w.Depth)
+	}
+	seg := w.Depth / segs
+	step := len(rowsBuf) / w.Depth
+	for j := 0; j < n; j += step {
+		nc := min(step, n-j)
+		for t := range nc {
+			for s := range segs {
+				copy(rowsBuf[t*w.Depth+s*seg:][:seg], b[(j+t)*ldb+s*segStride:][:seg])
+			}
+		}
+		w.GemmRequant(nc, rowsBuf, w.Depth, dst[j*ldd:], ldd, rq)
 	}
 }

@@ -182,3 +182,54 @@ func TestGemmRequant(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmRequantSegments compares GemmRequantSegments with GemmRequant on
+// the same runs gathered, for every kernel, 3x3-like and odd shapes, with
+// guard bytes around dst's rows.
+func TestGemmRequantSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, k := range kernels(t) {
+		for trial := range 120 {
+			m := []int{1, 5, 16, 17, 32, 64}[r.IntN(6)]
+			segs := 1 + r.IntN(3)
+			c := []int{1, 3, 4, 8, 16, 32, 64}[r.IntN(7)]
+			seg := c * (1 + r.IntN(3))
+			depth := segs * seg
+			n := []int{1, 3, 15, 16, 17, 31, 32, 33, 78, 100}[r.IntN(10)]
+			ldb := c
+			segStride := (n + 2 + r.IntN(3)) * c
+			b := make([]uint8, (n-1)*ldb+(segs-1)*segStride+seg)
+			for i := range b {
+				b[i] = uint8(r.Uint32())
+			}
+			a := make([]int8, m*depth)
+			for i := range a {
+				a[i] = int8(r.IntN(255) - 127)
+			}
+			w, err := packWeights(k, m, depth, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gathered := make([]uint8, n*depth)
+			for j := range n {
+				for s := range segs {
+					copy(gathered[j*depth+s*seg:][:seg], b[j*ldb+s*segStride:])
+				}
+			}
+			rq := randRequant(t, r, m)
+			ldd := m + r.IntN(3)
+			want := make([]uint8, (n-1)*ldd+m+5)
+			got := make([]uint8, len(want))
+			for i := range got {
+				got[i], want[i] = 0xA5, 0xA5
+			}
+			w.GemmRequant(n, gathered, depth, want, ldd, rq)
+			w.GemmRequantSegments(n, b, ldb, segs, segStride, got, ldd, rq)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("kernel %s trial %d m=%d segs=%d seg=%d n=%d ldd=%d: dst[%d] = %d, want %d", k.name, trial, m, segs, seg, n, ldd, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

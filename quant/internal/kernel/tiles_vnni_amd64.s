@@ -275,10 +275,12 @@ store:
 	VPMOVDB Z26, K4, (R11) \
 	ADDQ R10, R11
 
-// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32)
+// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int)
 // The tiles of tilesVNNI, requantized into bytes instead of transposed:
-// pixel p of a group writes its panel's channels at dst + p*ldd.
-TEXT ·tilesVNNIRq(SB), NOSPLIT, $0-76
+// pixel p of a group writes its panel's channels at dst + p*ldd. A pixel's
+// depth is segs segments of blocks*4 bytes, segStride apart (then rem
+// bytes after the last): the three rows of a 3x3 patch read in place.
+TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-96
 	MOVQ rem+16(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
@@ -306,11 +308,16 @@ TEXT ·tilesVNNIRq(SB), NOSPLIT, $0-76
 rqgroup:
 	ZERO
 	MOVQ a+0(FP), SI
-	MOVQ R8, AX
-	LEAQ (R8)(BX*8), DX
+	MOVQ R8, R11
+	MOVQ segs+80(FP), CX
+	MOVQ CX, left-8(SP)
+
+rqseg:
+	MOVQ R11, AX
+	LEAQ (R11)(BX*8), DX
 	MOVQ blocks+8(FP), CX
 	TESTQ CX, CX
-	JEQ rqtail
+	JEQ rqsegend
 
 rqstep:
 	STEP
@@ -319,6 +326,11 @@ rqstep:
 	ADDQ $4, DX
 	DECQ CX
 	JNZ rqstep
+
+rqsegend:
+	ADDQ segStride+88(FP), R11
+	DECQ left-8(SP)
+	JNZ rqseg
 
 rqtail:
 	CMPQ rem+16(FP), $0
