@@ -2,14 +2,15 @@ package cache
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
 )
 
-// maxPCADim bounds the keys PCA takes: it forms the dim x dim second-moment
-// matrix and its eigendecomposition (O(dim^3)), meant for pooled keys of a
-// few hundred values, not 12,288-value whole-tap keys.
+// maxPCADim bounds the matrices PCA decomposes (O(size^3)): the dim x dim
+// second moment for short keys, else the n x n Gram matrix of the sample,
+// so long keys (12,288-value whole taps) need a sample of at most this many.
 const maxPCADim = 4096
 
 // PCA returns the d leading principal directions of n vectors of dim values
@@ -19,16 +20,19 @@ const maxPCADim = 4096
 // and Spec.Key's final normalisation makes the projection of an unnormalised
 // raw key equal to that of its normalised version.
 func PCA(x []float32, dim, d int) (*Projection, error) {
-	if dim < 1 || dim > maxPCADim {
-		return nil, fmt.Errorf("cache: PCA of %d-value vectors (1 to %d)", dim, maxPCADim)
-	}
-	if len(x)%dim != 0 || len(x) == 0 {
+	if dim < 1 || len(x)%dim != 0 || len(x) == 0 {
 		return nil, fmt.Errorf("cache: PCA of %d values, not a whole number of %d-value vectors", len(x), dim)
 	}
+	n := len(x) / dim
 	if d < 1 || d > dim {
 		return nil, fmt.Errorf("cache: PCA to %d of %d dimensions", d, dim)
 	}
-	n := len(x) / dim
+	if dim > maxPCADim {
+		if n > maxPCADim || d > n {
+			return nil, fmt.Errorf("cache: PCA of %d-value vectors needs a sample of %d to %d, got %d", dim, d, maxPCADim, n)
+		}
+		return pcaGram(x, dim, n, d)
+	}
 	m := make([]float64, dim*dim)
 	row := make([]float64, dim)
 	for i := 0; i < n; i++ {
@@ -68,6 +72,60 @@ func PCA(x []float32, dim, d int) (*Projection, error) {
 	for r := 0; r < d; r++ {
 		for c := 0; c < dim; c++ {
 			p.W[r*dim+c] = float32(vecs.At(c, order[r]))
+		}
+	}
+	return p, nil
+}
+
+// pcaGram finds the leading directions of n long vectors from their n x n
+// Gram matrix G = X X^T: if G u = s u, then X^T u / sqrt(s) is a unit
+// eigenvector of X^T X with the same eigenvalue.
+func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
+	g := make([]float64, n*n)
+	for a := 0; a < n; a++ {
+		xa := x[a*dim : (a+1)*dim]
+		for b := 0; b <= a; b++ {
+			xb := x[b*dim : (b+1)*dim]
+			var s float64
+			for j, v := range xa {
+				s += float64(v) * float64(xb[j])
+			}
+			g[a*n+b], g[b*n+a] = s, s
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(n, g), true) {
+		return nil, fmt.Errorf("cache: PCA eigendecomposition did not converge")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return vals[order[a]] > vals[order[b]] })
+	p := &Projection{Rows: d, Cols: dim, W: make([]float32, d*dim)}
+	row := make([]float64, dim)
+	for r := 0; r < d; r++ {
+		k := order[r]
+		if !(vals[k] > 0) {
+			return nil, fmt.Errorf("cache: PCA sample spans only %d dimensions, %d asked", r, d)
+		}
+		clear(row)
+		for i := 0; i < n; i++ {
+			u := vecs.At(i, k)
+			for j, v := range x[i*dim : (i+1)*dim] {
+				row[j] += u * float64(v)
+			}
+		}
+		var ss float64
+		for _, v := range row {
+			ss += v * v
+		}
+		inv := 1 / math.Sqrt(ss)
+		for j, v := range row {
+			p.W[r*dim+j] = float32(v * inv)
 		}
 	}
 	return p, nil

@@ -103,7 +103,22 @@ func TestPCA(t *testing.T) {
 	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][3]int{{dim, 0, n}, {dim, dim + 1, n}, {0, 1, n}, {maxPCADim + 1, 1, 1}} {
+	// Long vectors go through the Gram matrix: the same directions.
+	const long = maxPCADim + 4
+	xl := make([]float32, 50*long)
+	for i := 0; i < 50; i++ {
+		xl[i*long+1] = float32(5 * r.NormFloat64())
+		xl[i*long+long-2] = float32(2 * r.NormFloat64())
+		xl[i*long+7] = float32(0.01 * r.NormFloat64())
+	}
+	pl, err := PCA(xl, long, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(pl.W[1])) < 0.99 || math.Abs(float64(pl.W[long+long-2])) < 0.99 {
+		t.Fatalf("Gram PCA components miss the wide directions")
+	}
+	for _, bad := range [][3]int{{dim, 0, n}, {dim, dim + 1, n}, {0, 1, n}, {maxPCADim + 1, 1, maxPCADim + 1}, {maxPCADim + 1, 3, 2}} {
 		if _, err := PCA(make([]float32, bad[0]*bad[2]), bad[0], bad[1]); err == nil {
 			t.Errorf("PCA(dim %d, d %d) accepted", bad[0], bad[1])
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
@@ -67,6 +68,8 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	budget := fs.String("budget", "4MiB", "memory budget of the cache to write (KiB, MiB, GiB, kB, MB, GB or bytes)")
 	budgets := fs.String("budgets", strings.Join(defaultBudgets, ","), "budgets of the Pareto table")
 	dims := fs.String("pca", "8,16,32,64,128", "PCA dimensions to try for the pooled keys")
+	wdims := fs.String("pca-whole", "16,32,64", "PCA dimensions to try for the whole-tap keys (the projection counts against the budget)")
+	sample := fs.Int("pca-sample", 2000, "fit items (spread over the classes) the whole-key PCA is fitted to")
 	valLimit := fs.Int("val-limit", 2500, "validation images that score the candidates (0: all 5,000)")
 	testLimit := fs.Int("test-limit", 0, "score only N images of each test set (0: all)")
 	iters := fs.Int("kmeans-iters", 6, "k-means rounds")
@@ -105,6 +108,10 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	}
 	sort.Slice(bl, func(a, b int) bool { return bl[a] < bl[b] })
 	pdims, err := parseInts(*dims)
+	if err != nil {
+		return err
+	}
+	pwdims, err := parseInts(*wdims)
 	if err != nil {
 		return err
 	}
@@ -174,7 +181,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		tests, testNames = append(tests, q), append(testNames, dir)
 	}
 
-	forms, err := fitForms(full, nFit, whole, pdims, val, tests, *seed)
+	forms, err := fitForms(full, nFit, whole, pdims, pwdims, *sample, val, tests)
 	if err != nil {
 		return err
 	}
@@ -347,7 +354,7 @@ func reduceQueries(spec, whole cache.Spec, q *queries) (*queries, error) {
 
 // fitForms makes the key reductions: whole keys as they are, per-tap average
 // pooling, and PCA of the pooled keys to each of dims.
-func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims []int, val *queries, tests []*queries, seed uint64) ([]*fitForm, error) {
+func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims []int, nSample int, val *queries, tests []*queries) ([]*fitForm, error) {
 	var pooled cache.Spec
 	for _, t := range whole.Taps {
 		t.Pool = cache.PoolAvg
@@ -376,10 +383,32 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims []int, val *qu
 		s.Proj = p
 		specs = append(specs, s)
 	}
+	if len(wdims) > 0 {
+		var x []float32
+		for _, i := range spread(nFit, min(nSample, nFit)) {
+			wk = full.Key(wk, i)
+			x = append(x, wk...)
+		}
+		for _, d := range wdims {
+			if d > len(x)/whole.Dim() {
+				continue
+			}
+			p, err := cache.PCA(x, whole.Dim(), d)
+			if err != nil {
+				return nil, err
+			}
+			s := whole
+			s.Proj = p
+			specs = append(specs, s)
+			fmt.Fprintf(logTo, "fit: PCA of whole keys to %d dimensions\n", d)
+		}
+	}
 	var forms []*fitForm
 	for _, s := range specs {
 		f := &fitForm{spec: s}
 		switch {
+		case s.Proj != nil && s.Taps[0].Pool == cache.PoolNone:
+			f.name = fmt.Sprintf("whole+pca%d", s.Dim())
 		case s.Proj != nil:
 			f.name = fmt.Sprintf("avg+pca%d", s.Dim())
 		case s.Taps[0].Pool == cache.PoolAvg:
@@ -401,9 +430,15 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims []int, val *qu
 		if f.name != "whole" {
 			// Items reduce from their pooled keys (pooling commutes with the
 			// global scale of the normalised whole key).
-			if s.Proj == nil {
+			switch {
+			case s.Taps[0].Pool == cache.PoolNone:
+				// Projected whole keys: from the stored whole keys.
+				if f.full, err = reduceCache(s, whole, full); err != nil {
+					return nil, err
+				}
+			case s.Proj == nil:
 				f.full = avgAll
-			} else {
+			default:
 				pooledOnly := cache.Spec{Taps: []cache.TapSpec{{Name: "pooled", C: pooled.Dim(), H: 1, W: 1}}, Proj: s.Proj}
 				if f.full, err = reduce(pooledOnly, noProj(pooledOnly), avgAll); err != nil {
 					return nil, err
@@ -561,4 +596,35 @@ func fitMarkdown(modelPath string, k *keyNet, budgets []int64, best map[int64]fi
 	}
 	fmt.Fprintf(&b, "\n(%.0f s)\n", el.Seconds())
 	return b.String()
+}
+
+// reduceCache remakes every key of c with spec (from its per-tap segments),
+// on all cores.
+func reduceCache(spec, whole cache.Spec, c *cache.Cache) ([]float32, error) {
+	d, n := spec.Dim(), c.Len()
+	out := make([]float32, n*d)
+	workers := defaultThreads()
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var key []float32
+			for i := w; i < n; i += workers {
+				key = c.Key(key, i)
+				if err := spec.Key(out[i*d:(i+1)*d], segments(whole, key)); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

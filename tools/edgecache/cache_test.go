@@ -192,11 +192,11 @@ func TestCacheFitForms(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	forms, err := fitForms(full, nFit, spec, []int{8}, tu.val, []*queries{tu.val}, 1)
+	forms, err := fitForms(full, nFit, spec, []int{8}, []int{4}, 20, tu.val, []*queries{tu.val})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(forms) != 3 || forms[1].name != "avg" || forms[2].name != "avg+pca8" {
+	if len(forms) != 4 || forms[1].name != "avg" || forms[2].name != "avg+pca8" || forms[3].name != "whole+pca4" {
 		t.Fatalf("forms %v", forms)
 	}
 	// Pooling the stored whole key equals pooling the raw taps: compare with
