@@ -1,18 +1,37 @@
 package quant
 
-// convFast is the convolution the Runner uses: im2col into col, then the
-// int8 GEMM of quant/internal/kernel with the same requantization as
-// convRef fused in (GemmRequant writes the HWC bytes). The GEMM multiplies raw bytes, so the zero point's share,
-// Input.Zero * sum of the weight row, is taken out of the bias beforehand
-// (zpBias); padding bytes equal the zero point, so they contribute exactly
-// what convRef's real zeros do.
 // colChunk is the im2col chunk of convFast: half of a 32 KiB L1 data cache.
 const colChunk = 16 << 10
 
-func convFast(c *Conv, dst, src []uint8, h, w int, col []uint8) {
-	top, left, _, _ := c.geometry().Pads(h, w)
+// convFast is the convolution the Runner uses: the int8 GEMM of
+// quant/internal/kernel with the same requantization as convRef fused in
+// (GemmRequant writes the HWC bytes). The GEMM multiplies raw bytes, so the
+// zero point's share, Input.Zero * sum of the weight row, is taken out of
+// the bias beforehand (zpBias); padding bytes equal the zero point, so they
+// contribute exactly what convRef's real zeros do.
+//
+// Stride-1 convolutions whose kernel reads patches in place (the 3x3
+// convolutions of every stage) skip im2col: the image is copied once into
+// pad with its zero-point border, and each output pixel's k patch rows are
+// k runs of k*In bytes in it, one padded row apart, for
+// GemmRequantSegments. Computed over the padded width, consecutive output
+// pixels are In bytes apart; the k-1 extra columns per row land in wide and
+// are dropped when its rows are copied to dst. Otherwise im2col writes the
+// patches into col, an L1-sized chunk of pixels at a time.
+func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
+	top, left, bottom, right := c.geometry().Pads(h, w)
 	oh, ow := c.outSize(h, w)
 	n, depth := oh*ow, c.In*c.K*c.K
+	if c.Stride == 1 && c.K > 1 && c.packed.InPlace(c.K*c.In) {
+		ph, pw := h+top+bottom, w+left+right
+		padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
+		nw := (oh-1)*pw + ow
+		c.packed.GemmRequantSegments(nw, pad[:ph*pw*c.In], c.In, c.K, pw*c.In, wide, c.Out, c.rq)
+		for y := range oh {
+			copy(dst[y*ow*c.Out:(y+1)*ow*c.Out], wide[y*pw*c.Out:])
+		}
+		return
+	}
 	// Pixels in chunks whose patches fit in about colChunk bytes, a
 	// multiple of 16 pixels (the VNNI tile): each chunk's patches are
 	// written and multiplied while they are still in the L1 cache.
@@ -22,4 +41,18 @@ func convFast(c *Conv, dst, src []uint8, h, w int, col []uint8) {
 		im2col(col, src, h, w, c.In, c.K, c.Stride, top, left, ow, p, e, c.Input.Zero)
 		c.packed.GemmRequant(e-p, col, depth, dst[p*c.Out:], c.Out, c.rq)
 	}
+}
+
+// padImage copies the h x w x ch image src into pad with top, left, bottom
+// and right border pixels of value zp: (h+top+bottom) x (w+left+right) x ch.
+func padImage(pad, src []uint8, h, w, ch, top, left, bottom, right int, zp uint8) {
+	pw := (w + left + right) * ch
+	fill(pad[:top*pw], zp)
+	for y := range h {
+		row := pad[(top+y)*pw : (top+y+1)*pw]
+		fill(row[:left*ch], zp)
+		copy(row[left*ch:], src[y*w*ch:(y+1)*w*ch])
+		fill(row[(left+w)*ch:], zp)
+	}
+	fill(pad[(top+h)*pw:(top+h+bottom)*pw], zp)
 }

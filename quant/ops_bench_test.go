@@ -38,7 +38,8 @@ func BenchmarkConvParts(b *testing.B) {
 	})
 	b.Run("gemm", func(b *testing.B) { per(b, func() { c.packed.Gemm(h*h, col, 144, acc, h*h) }) })
 	b.Run("gemm+requant", func(b *testing.B) { per(b, func() { c.packed.GemmRequant(h*h, col, 144, dst, 16, c.rq) }) })
-	b.Run("conv", func(b *testing.B) { per(b, func() { convFast(c, dst, src, h, h, col) }) })
+	pad, wide := make([]uint8, (h+2)*(h+2)*16), make([]uint8, h*(h+2)*16)
+	b.Run("conv", func(b *testing.B) { per(b, func() { convFast(c, dst, src, h, h, col, pad, wide) }) })
 	b.Run("add-ref", func(b *testing.B) { per(b, func() { addRef(a, dst, src, src) }) })
 	fast, err := a.fastAdd()
 	if err != nil {

@@ -45,6 +45,10 @@ func TestConvFastMatchesRef(t *testing.T) {
 		stride := 1 + rng.IntN(2)
 		pad := []model.Padding{model.PadSymmetric, model.PadKerasSame}[rng.IntN(2)]
 		out, in := 1+rng.IntN(9), 1+rng.IntN(7)
+		if trial%3 == 0 {
+			// Channel counts the in-place 3x3 path takes.
+			out, in = []int{4, 16, 17, 33}[rng.IntN(4)], []int{4, 8, 16}[rng.IntN(3)]
+		}
 		h, w := 1+rng.IntN(9), 1+rng.IntN(9)
 		if trial == 0 {
 			out, in, h, w, k, stride = 64, 64, 8, 8, 3, 1
@@ -69,7 +73,22 @@ func TestConvFastMatchesRef(t *testing.T) {
 		for i := range col {
 			col[i] = guard
 		}
-		convFast(c, got, src, h, w, col[:oh*ow*in*k*k])
+		top, left, bottom, right := c.geometry().Pads(h, w)
+		npad := (h + top + bottom) * (w + left + right) * in
+		nwide := oh * (w + left + right) * out
+		padBuf, wideBuf := make([]uint8, npad+16), make([]uint8, nwide+16)
+		for i := range padBuf {
+			padBuf[i] = guard
+		}
+		for i := range wideBuf {
+			wideBuf[i] = guard
+		}
+		convFast(c, got, src, h, w, col[:oh*ow*in*k*k], padBuf[:npad], wideBuf[:nwide])
+		for _, g := range append(padBuf[npad:], wideBuf[nwide:]...) {
+			if g != guard {
+				t.Fatalf("%s: wrote past the padded buffers", name)
+			}
+		}
 		for i := range got {
 			if got[i] != want[i] {
 				t.Fatalf("%s: byte %d of %d: fast %d, reference %d", name, i, n, got[i], want[i])

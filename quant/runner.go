@@ -18,6 +18,7 @@ type Runner struct {
 	x, mid, c2, res, out []uint8 // one image's activations, HWC
 	in                   []uint8
 	col                  []uint8 // im2col patches
+	pad, wide            []uint8 // padded input and padded-width output of in-place convolutions
 	acc                  []int32 // GEMM output
 	pool                 []uint8 // batch x 64
 	logits               []float32
@@ -48,13 +49,18 @@ func (m *Model) newRunner(batch int, ref bool, taps ...string) (*Runner, error) 
 		*p = make([]uint8, largest)
 	}
 	r.in = make([]uint8, model.InputLen)
-	cols, accs := 0, batch*m.Classes
+	cols, accs, pads, wides := 0, batch*m.Classes, 0, 0
 	m.eachConv(func(c *Conv, h, w int) {
 		oh, ow := c.outSize(h, w)
 		cols = max(cols, oh*ow*c.In*c.K*c.K)
 		accs = max(accs, oh*ow*c.Out)
+		top, left, bottom, right := c.geometry().Pads(h, w)
+		pads = max(pads, (h+top+bottom)*(w+left+right)*c.In)
+		wides = max(wides, oh*(w+left+right)*c.Out)
 	})
 	r.col = make([]uint8, cols)
+	r.pad = make([]uint8, pads)
+	r.wide = make([]uint8, wides)
 	r.acc = make([]int32, accs)
 	r.pool = make([]uint8, batch*model.Widths[2])
 	r.logits = make([]float32, batch*m.Classes)
@@ -165,7 +171,7 @@ func (r *Runner) conv(c *Conv, dst, src []uint8, h, w int) {
 	if r.ref {
 		convRef(c, dst, src, h, w)
 	} else {
-		convFast(c, dst, src, h, w, r.col)
+		convFast(c, dst, src, h, w, r.col, r.pad, r.wide)
 	}
 }
 

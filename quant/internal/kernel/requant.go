@@ -272,3 +272,10 @@ func (w *Weights) gemmRequantGather(n int, b []uint8, ldb, segs, segStride int, 
 		w.GemmRequant(nc, rowsBuf, w.Depth, dst[j*ldd:], ldd, rq)
 	}
 }
+
+// InPlace reports whether GemmRequantSegments runs in assembly for runs of
+// seg bytes (at least 16 pixels), rather than gathering them as im2col
+// would: callers keep im2col and GemmRequant otherwise.
+func (w *Weights) InPlace(seg int) bool {
+	return w.kern.asm != 0 && w.kern.rqAsm != 0 && seg > 0 && seg%w.kern.block == 0 && w.Depth%seg == 0
+}
