@@ -83,3 +83,36 @@ func TestGemmRequantTouchesOnlyBAndDst(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmRequantSegmentsTouchesOnlyBAndDst fences the padded image and dst
+// of GemmRequantSegments: the in-place kernel, including its overlapping
+// last group, must stay inside both.
+func TestGemmRequantSegmentsTouchesOnlyBAndDst(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, k := range kernels(t) {
+		for _, c := range []int{4, 16, 64} {
+			for _, n := range []int{1, 15, 16, 17, 78, 100} {
+				for _, atStart := range []bool{true, false} {
+					m := []int{1, 16, 17, 32}[r.IntN(4)]
+					segs, seg := 3, 3*c
+					segStride := (n + 2) * c
+					b := fenced(t, (n-1)*c+(segs-1)*segStride+seg, atStart)
+					for i := range b {
+						b[i] = uint8(r.Uint32())
+					}
+					a := make([]int8, m*segs*seg)
+					for i := range a {
+						a[i] = int8(r.IntN(255) - 127)
+					}
+					w, err := packWeights(k, m, segs*seg, a)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rq := randRequant(t, r, m)
+					dst := fenced(t, (n-1)*m+m, !atStart)
+					w.GemmRequantSegments(n, b, c, segs, segStride, dst, m, rq)
+				}
+			}
+		}
+	}
+}

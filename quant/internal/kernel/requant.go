@@ -213,10 +213,19 @@ func (w *Weights) GemmRequantSegments(n int, b []uint8, ldb, segs, segStride int
 		panic(fmt.Sprintf("kernel: depth %d in %d segments", w.Depth, segs))
 	}
 	seg := w.Depth / segs
-	// Strides past len(b) cannot be valid; checking them first keeps the
-	// products below from overflowing.
-	if ldb < 0 || segStride < 0 || ldb > len(b) || (segs > 1 && segStride > len(b)) || n > len(b)+1 ||
-		(n-1)*ldb+(segs-1)*segStride+seg > len(b) {
+	// The last byte read is (n-1)*ldb + (segs-1)*segStride + seg; checked
+	// by divisions so that huge strides cannot overflow (int is 32 bits on
+	// GOARCH=arm).
+	room := len(b) - seg
+	bad := ldb < 0 || segStride < 0 || room < 0
+	if !bad && segs > 1 {
+		bad = segStride > room/(segs-1)
+		room -= (segs - 1) * segStride
+	}
+	if !bad && n > 1 {
+		bad = ldb > room/(n-1)
+	}
+	if bad {
 		panic(fmt.Sprintf("kernel: b holds %d bytes, not %d pixels %d apart of %d runs of %d bytes %d apart", len(b), n, ldb, segs, seg, segStride))
 	}
 	if rq.m != w.M {
