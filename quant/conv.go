@@ -25,8 +25,16 @@ func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
 	if c.Stride == 1 && c.K > 1 && c.packed.InPlace(c.K*c.In) {
 		ph, pw := h+top+bottom, w+left+right
 		padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
+		pad = pad[:ph*pw*c.In]
+		if ow%16 == 0 {
+			// Whole VNNI tiles per output row: straight into dst.
+			for y := range oh {
+				c.packed.GemmRequantSegments(ow, pad[y*pw*c.In:], c.In, c.K, pw*c.In, dst[y*ow*c.Out:], c.Out, c.rq)
+			}
+			return
+		}
 		nw := (oh-1)*pw + ow
-		c.packed.GemmRequantSegments(nw, pad[:ph*pw*c.In], c.In, c.K, pw*c.In, wide, c.Out, c.rq)
+		c.packed.GemmRequantSegments(nw, pad, c.In, c.K, pw*c.In, wide, c.Out, c.rq)
 		for y := range oh {
 			copy(dst[y*ow*c.Out:(y+1)*ow*c.Out], wide[y*pw*c.Out:])
 		}
@@ -47,12 +55,17 @@ func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
 // and right border pixels of value zp: (h+top+bottom) x (w+left+right) x ch.
 func padImage(pad, src []uint8, h, w, ch, top, left, bottom, right int, zp uint8) {
 	pw := (w + left + right) * ch
-	fill(pad[:top*pw], zp)
+	// The right border of one row and the left border of the next are
+	// adjacent: one fill each, between the rows' copies.
+	fill(pad[:top*pw+left*ch], zp)
 	for y := range h {
-		row := pad[(top+y)*pw : (top+y+1)*pw]
-		fill(row[:left*ch], zp)
-		copy(row[left*ch:], src[y*w*ch:(y+1)*w*ch])
-		fill(row[(left+w)*ch:], zp)
+		at := (top+y)*pw + left*ch
+		copy(pad[at:at+w*ch], src[y*w*ch:(y+1)*w*ch])
+		end := (top + y + 1) * pw
+		if y < h-1 {
+			end += left * ch
+		}
+		fill(pad[at+w*ch:end], zp)
 	}
 	fill(pad[(top+h)*pw:(top+h+bottom)*pw], zp)
 }

@@ -1,5 +1,7 @@
 package quant
 
+import "encoding/binary"
+
 // im2col writes one row of depth = k*k*c bytes per output pixel of a
 // convolution on an HWC image: the patch in (ky, kx, channel) order, the
 // order of Conv's packed weight rows, with zp where the patch leaves the
@@ -54,7 +56,14 @@ func im2col(col, src []uint8, h, w, c, k, stride, top, left, ow, p0, p1 int, zp 
 	}
 }
 
+// fill sets b to v eight bytes per store: padding runs are 3 to 192 bytes,
+// where a byte loop costs more than the copies around it.
 func fill(b []uint8, v uint8) {
+	v8 := uint64(v) * 0x0101010101010101
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, v8)
+		b = b[8:]
+	}
 	for i := range b {
 		b[i] = v
 	}

@@ -50,8 +50,12 @@ func TestConvFastMatchesRef(t *testing.T) {
 			out, in = []int{4, 16, 17, 33}[rng.IntN(4)], []int{4, 8, 16}[rng.IntN(3)]
 		}
 		h, w := 1+rng.IntN(9), 1+rng.IntN(9)
-		if trial == 0 {
+		switch trial {
+		case 0:
 			out, in, h, w, k, stride = 64, 64, 8, 8, 3, 1
+		case 1, 2:
+			// Rows of whole VNNI tiles: the in-place path's row by row case.
+			out, in, h, w, k, stride = 17, 16, 5, 16*trial, 3, 1
 		}
 		c := randomConv(t, rng, out, in, k, stride, pad, rng.IntN(2) == 0)
 		name := fmt.Sprintf("trial %d: %dx%dx%d stride %d %v, %dx%d input", trial, out, in, k, stride, pad, h, w)
