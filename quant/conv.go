@@ -16,25 +16,34 @@ const colChunk = 16 << 10
 // k runs of k*In bytes in it, one padded row apart, for
 // GemmRequantSegments. Computed over the padded width, consecutive output
 // pixels are In bytes apart; the k-1 extra columns per row land in wide and
-// are dropped when its rows are copied to dst. Otherwise im2col writes the
+// are dropped when its rows are copied to dst. The stem's 3 channels are
+// widened to 4 for it (Conv.packedPad). Otherwise im2col writes the
 // patches into col, an L1-sized chunk of pixels at a time.
 func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
 	top, left, bottom, right := c.geometry().Pads(h, w)
 	oh, ow := c.outSize(h, w)
 	n, depth := oh*ow, c.In*c.K*c.K
-	if c.Stride == 1 && c.K > 1 && c.packed.InPlace(c.K*c.In) {
+	packed, in := c.packed, c.In
+	if c.packedPad != nil {
+		packed, in = c.packedPad, c.inPad
+	}
+	if c.Stride == 1 && c.K > 1 && packed.InPlace(c.K*in) {
 		ph, pw := h+top+bottom, w+left+right
-		padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
-		pad = pad[:ph*pw*c.In]
+		if in == c.In {
+			padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
+		} else {
+			padImageWiden(pad, src, h, w, c.In, in, top, left, bottom, right, c.Input.Zero)
+		}
+		pad = pad[:ph*pw*in]
 		if ow%16 == 0 {
 			// Whole VNNI tiles per output row: straight into dst.
 			for y := range oh {
-				c.packed.GemmRequantSegments(ow, pad[y*pw*c.In:], c.In, c.K, pw*c.In, dst[y*ow*c.Out:], c.Out, c.rq)
+				packed.GemmRequantSegments(ow, pad[y*pw*in:], in, c.K, pw*in, dst[y*ow*c.Out:], c.Out, c.rq)
 			}
 			return
 		}
 		nw := (oh-1)*pw + ow
-		c.packed.GemmRequantSegments(nw, pad, c.In, c.K, pw*c.In, wide, c.Out, c.rq)
+		packed.GemmRequantSegments(nw, pad, in, c.K, pw*in, wide, c.Out, c.rq)
 		for y := range oh {
 			copy(dst[y*ow*c.Out:(y+1)*ow*c.Out], wide[y*pw*c.Out:])
 		}
@@ -68,4 +77,18 @@ func padImage(pad, src []uint8, h, w, ch, top, left, bottom, right int, zp uint8
 		fill(pad[at+w*ch:end], zp)
 	}
 	fill(pad[(top+h)*pw:(top+h+bottom)*pw], zp)
+}
+
+// padImageWiden is padImage for an image of ch channels widened to chPad,
+// the extra channels zp (their weights are zero, so any value would do).
+func padImageWiden(pad, src []uint8, h, w, ch, chPad, top, left, bottom, right int, zp uint8) {
+	pw := (w + left + right) * chPad
+	fill(pad[:(top+h+bottom)*pw], zp)
+	for y := range h {
+		row := pad[(top+y)*pw+left*chPad : (top+y)*pw+(left+w)*chPad]
+		srow := src[y*w*ch : (y+1)*w*ch]
+		for x := range w {
+			copy(row[x*chPad:x*chPad+ch], srow[x*ch:(x+1)*ch])
+		}
+	}
 }

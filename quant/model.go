@@ -48,6 +48,13 @@ type Conv struct {
 	packed *kernel.Weights // Weight as (ky, kx, in)-ordered rows for the GEMM
 	zpBias []int32         // Bias - Input.Zero * sum of the row: the GEMM sees raw bytes
 	rq     *kernel.Requant // zpBias, Mult, Shift, Output.Zero and the ReLU clamp, for GemmRequant
+
+	// Stride-1 convolutions whose patch rows (K*In bytes) the kernel cannot
+	// read in place, the 3-channel stem, read a copy of the image widened
+	// to inPad channels instead: packedPad holds the rows for it, zero
+	// weights on the extra channels. inPad is 0 where unused.
+	packedPad *kernel.Weights
+	inPad     int
 }
 
 // Add is TFLite's quantized ADD of a block's second convolution (A) and its
@@ -327,6 +334,19 @@ func (c *Conv) prepare(name string) error {
 	var err error
 	if c.packed, err = kernel.PackWeights(c.Out, per, rows); err != nil {
 		return fmt.Errorf("quant: %s: %w", name, err)
+	}
+	if in4 := (c.In + 3) &^ 3; c.Stride == 1 && c.K > 1 && !c.packed.InPlace(c.K*c.In) {
+		wide := make([]int8, c.Out*c.K*c.K*in4)
+		for o := range c.Out {
+			for t := range c.K * c.K {
+				copy(wide[(o*c.K*c.K+t)*in4:][:c.In], rows[o*per+t*c.In:][:c.In])
+			}
+		}
+		if pw, err := kernel.PackWeights(c.Out, c.K*c.K*in4, wide); err != nil {
+			return fmt.Errorf("quant: %s: %w", name, err)
+		} else if pw.InPlace(c.K * in4) {
+			c.packedPad, c.inPad = pw, in4
+		}
 	}
 	lo := uint8(0)
 	if c.ReLU {

@@ -78,7 +78,7 @@ func TestConvFastMatchesRef(t *testing.T) {
 			col[i] = guard
 		}
 		top, left, bottom, right := c.geometry().Pads(h, w)
-		npad := (h + top + bottom) * (w + left + right) * in
+		npad := (h + top + bottom) * (w + left + right) * max(in, c.inPad)
 		nwide := oh * (w + left + right) * out
 		padBuf, wideBuf := make([]uint8, npad+16), make([]uint8, nwide+16)
 		for i := range padBuf {
