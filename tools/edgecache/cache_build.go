@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("cache", "the cache memory: build, tune, table, depth, fit (edgecache cache -h)", runCacheHelp)
+	register("cache", "the cache memory: build, tune, table, size, depth, fit (edgecache cache -h)", runCacheHelp)
 	register("cache build", "build a cache file from a model's taps on a data set", runCacheBuild)
 }
 
@@ -30,9 +30,11 @@ intermediate layers, p = (1 - lambda) p_net + lambda p_cache. The paper's flow i
   edgecache cache table -model M -data DIR -test-data DIR2 -paper T,L,CT
       all of the above in one process (each image through the network once) plus the paper's
       theta/lambda and the cache-size curve (-sizes)
+  edgecache cache size -model M -data DIR -from FULL.cache -sizes 10000,20000,50000
+      the cache-size curve: class-balanced random subsets of a built cache
   edgecache cache depth -model M -data DIR -taps LIST
       the layer-depth study: one tap at a time, theta 80, lambda 0.5
-  edgecache cache fit -model M -data DIR -budget 4MiB -o small.cache
+  edgecache cache fit -model M -data DIR -from FULL.cache -budget 4MiB -o small.cache
       the best cache (validation accuracy) that fits a board's memory, and the Pareto table
 `
 
