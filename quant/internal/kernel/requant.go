@@ -16,6 +16,7 @@ type Requant struct {
 	shift []int8
 	zero  uint8
 	lo    uint8
+	left  bool // some channel shifts left
 
 	// vec is the assembly epilogue's layout: per panel of 16 channels,
 	// rqVecs vectors of 16 int32 (see rqBias and the following constants).
@@ -35,7 +36,8 @@ const (
 	rqMask           // 2^right - 1
 	rqThr            // (2^right - 1) >> 1: the rounding threshold for v >= 0
 	rqZero           // output zero point
-	rqMin            // lower clamp
+	rqMin            // lower clamp minus the zero point
+	rqMax            // 255 minus the zero point
 	rqVecs
 )
 
@@ -77,7 +79,11 @@ func NewRequant(m int, bias, mult []int32, shift []int8, zero, lo uint8) (*Requa
 		set(rqMask, int32(int64(1)<<right-1))
 		set(rqThr, int32(int64(1)<<right-1)>>1)
 		set(rqZero, int32(zero))
-		set(rqMin, int32(lo))
+		set(rqMin, int32(lo)-int32(zero))
+		set(rqMax, 255-int32(zero))
+		if left > 0 {
+			r.left = true
+		}
 		if l%2 == 1 {
 			v[rqMultOdd*16+l-1] = mu
 		}
@@ -168,7 +174,7 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, 1, 0)
+				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, 1, 0, rq.left)
 		}
 	}
 	j := groups * cols
@@ -191,7 +197,7 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 	for p := range npanel {
 		mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 		runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask, 1, 0)
+			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask, 1, 0, rq.left)
 		width := min(w.M-p*rows, rows)
 		for t := range nc {
 			copy(dst[(j+t)*ldd+p*rows:][:width], tile[t*rows:][:width])
@@ -248,7 +254,7 @@ func (w *Weights) GemmRequantSegments(n int, b []uint8, ldb, segs, segStride int
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], seg/k.block, 0,
-				&b[j*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[j*ldd+p*rows], ldd, mask, segs, segStride)
+				&b[j*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[j*ldd+p*rows], ldd, mask, segs, segStride, rq.left)
 		}
 	}
 	for q := 0; q < groups; q += step {

@@ -99,6 +99,8 @@ func TestNewRequantRejects(t *testing.T) {
 // biases so large that sums wrap, every shift, extreme multipliers.
 func randRequant(t testing.TB, r *rand.Rand, m int) *Requant {
 	bias, mult, shift := make([]int32, m), make([]int32, m), make([]int8, m)
+	// Half the time no channel shifts left: the kernel's other epilogue.
+	noLeft := r.IntN(2) == 0
 	for i := range m {
 		switch r.IntN(4) {
 		case 0:
@@ -116,6 +118,9 @@ func randRequant(t testing.TB, r *rand.Rand, m int) *Requant {
 		switch r.IntN(3) {
 		case 0:
 			shift[i] = int8(r.IntN(62) - 31)
+			if noLeft {
+				shift[i] = int8(-r.IntN(32))
+			}
 		default:
 			shift[i] = int8(-r.IntN(12))
 		}

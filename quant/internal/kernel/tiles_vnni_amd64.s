@@ -232,28 +232,31 @@ store:
 	RET
 
 // The fused epilogue of tilesVNNIRq: accumulator acc (one pixel, lane =
-// channel) requantized as TFLite's MultiplyByQuantizedMultiplier and stored
-// as 16 bytes (masked by K4) at R11, then R11 += ldd. CX points at the
-// panel's constants (requant.go, rqBias... at 64 bytes each); Z29 = 1,
-// Z30 = 2^30 per qword, Z31 = 255; K2 = 0xAAAA (odd lanes).
-//   - The saturating left shift: clamp to [MinInt32>>left, MaxInt32>>left],
-//     then shift. It differs from saturation only when the sum saturates,
-//     and then both results clamp to the same byte (multipliers are 0 or at
-//     least 2^30 and left <= 30, so a positive saturated sum gives at least
-//     2^29 before the zero point).
+// channel, started at the bias) requantized as TFLite's
+// MultiplyByQuantizedMultiplier and stored as 16 bytes (masked by K4) at
+// R11, then R11 += ldd. CX points at the panel's constants (requant.go,
+// rqBias... at 64 bytes each); Z29 = 1, Z30 = 2^30 per qword; K2 = 0xAAAA
+// (odd lanes).
+//   - The saturating left shift (LEFT, only when some channel has one):
+//     clamp to [MinInt32>>left, MaxInt32>>left], then shift. It differs
+//     from saturation only when the sum saturates, and then both results
+//     clamp to the same byte (multipliers are 0 or at least 2^30 and left
+//     <= 30, so a positive saturated sum gives at least 2^29 before the
+//     zero point).
 //   - SaturatingRoundingDoublingHighMul with a non-negative multiplier:
 //     (x*mult + 2^30) >> 31, which fits in int32, in 64-bit lanes: VPMULDQ
 //     on the even channels and on the odd ones shifted down; the result's
 //     bits 31..62 are moved into the dword of its channel.
 //   - RoundingDivideByPOT as gemmlowp: (v >> right) + 1 when
 //     v & mask > (mask >> 1) + (v < 0), tested as remainder + (v >> 31) > thr.
-//   - The zero point is added after clamping at 255, where it cannot
-//     overflow int32.
-#define RQ(acc) \
-	VPADDD 0(CX), acc, acc \
+//   - The clamp to [lo, 255] after adding the zero point is done before
+//     adding it, to [lo-zero, 255-zero], where the sum cannot overflow.
+#define LEFT(acc) \
 	VPMINSD 192(CX), acc, acc \
 	VPMAXSD 256(CX), acc, acc \
-	VPSLLVD 320(CX), acc, acc \
+	VPSLLVD 320(CX), acc, acc
+
+#define RQ(acc) \
 	VPSRLQ $32, acc, Z27 \
 	VPMULDQ 64(CX), acc, Z26 \
 	VPMULDQ 128(CX), Z27, Z27 \
@@ -268,19 +271,36 @@ store:
 	VPCMPGTD 512(CX), Z27, K3 \
 	VPSRAVD 384(CX), Z26, Z26 \
 	VPADDD Z29, Z26, K3, Z26 \
-	VPMINSD Z31, Z26, Z26 \
-	VPADDD 576(CX), Z26, Z26 \
 	VPMAXSD 640(CX), Z26, Z26 \
-	VPMINSD Z31, Z26, Z26 \
+	VPMINSD 704(CX), Z26, Z26 \
+	VPADDD 576(CX), Z26, Z26 \
 	VPMOVDB Z26, K4, (R11) \
 	ADDQ R10, R11
 
-// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int)
+#define BIAS \
+	VMOVDQA32 Z31, Z0 \
+	VMOVDQA32 Z31, Z1 \
+	VMOVDQA32 Z31, Z2 \
+	VMOVDQA32 Z31, Z3 \
+	VMOVDQA32 Z31, Z4 \
+	VMOVDQA32 Z31, Z5 \
+	VMOVDQA32 Z31, Z6 \
+	VMOVDQA32 Z31, Z7 \
+	VMOVDQA32 Z31, Z8 \
+	VMOVDQA32 Z31, Z9 \
+	VMOVDQA32 Z31, Z10 \
+	VMOVDQA32 Z31, Z11 \
+	VMOVDQA32 Z31, Z12 \
+	VMOVDQA32 Z31, Z13 \
+	VMOVDQA32 Z31, Z14 \
+	VMOVDQA32 Z31, Z15
+
+// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool)
 // The tiles of tilesVNNI, requantized into bytes instead of transposed:
 // pixel p of a group writes its panel's channels at dst + p*ldd. A pixel's
 // depth is segs segments of blocks*4 bytes, segStride apart (then rem
 // bytes after the last): the three rows of a 3x3 patch read in place.
-TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-96
+TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-97
 	MOVQ rem+16(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
@@ -294,8 +314,8 @@ TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-96
 	VPBROADCASTD DX, Z29
 	MOVQ $0x40000000, DX
 	VPBROADCASTQ DX, Z30
-	MOVL $255, DX
-	VPBROADCASTD DX, Z31
+	MOVQ rq+48(FP), DX
+	VMOVDQU32 (DX), Z31 // the bias, where the sums start
 	MOVQ b+24(FP), R8
 	MOVQ ldb+32(FP), BX
 	LEAQ (BX)(BX*2), R13
@@ -306,7 +326,7 @@ TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-96
 	MOVQ ldd+64(FP), R10
 
 rqgroup:
-	ZERO
+	BIAS
 	MOVQ a+0(FP), SI
 	MOVQ R8, R11
 	MOVQ segs+80(FP), CX
@@ -340,6 +360,26 @@ rqtail:
 rqstore:
 	MOVQ rq+48(FP), CX
 	MOVQ DI, R11
+	CMPB left+96(FP), $0
+	JEQ rqnoleft
+	LEFT(Z0)
+	LEFT(Z1)
+	LEFT(Z2)
+	LEFT(Z3)
+	LEFT(Z4)
+	LEFT(Z5)
+	LEFT(Z6)
+	LEFT(Z7)
+	LEFT(Z8)
+	LEFT(Z9)
+	LEFT(Z10)
+	LEFT(Z11)
+	LEFT(Z12)
+	LEFT(Z13)
+	LEFT(Z14)
+	LEFT(Z15)
+
+rqnoleft:
 	RQ(Z0)
 	RQ(Z1)
 	RQ(Z2)
