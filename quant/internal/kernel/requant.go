@@ -112,6 +112,32 @@ func (r *Requant) requantGo(acc int32, i int) uint8 {
 	return uint8(min(max(v>>right+int64(r.zero), int64(r.lo)), 255))
 }
 
+// requantRow is requantGo over a row of channel i's sums, written ldd
+// apart, with the channel's constants hoisted out of the loop.
+func (r *Requant) requantRow(dst []uint8, ldd int, acc []int32, i int) {
+	bias, mult := r.bias[i], int64(r.mult[i])
+	left, right := uint(0), uint(0)
+	if s := int(r.shift[i]); s > 0 {
+		left = uint(s)
+	} else {
+		right = uint(-s)
+	}
+	half, neg := int64(0), int64(0)
+	if right > 0 {
+		half, neg = 1<<(right-1), 1
+	}
+	zero, lo := int64(r.zero), int64(r.lo)
+	for t, a := range acc {
+		x := int64(a + bias)
+		if left > 0 {
+			x = min(max(x<<left, math.MinInt32), math.MaxInt32)
+		}
+		v := (x*mult + 1<<30) >> 31
+		v = (v + half - (v>>63)&neg) >> right
+		dst[t*ldd] = uint8(min(max(v+zero, lo), 255))
+	}
+}
+
 // GemmRequant computes the product of Gemm and requantizes it straight into
 // bytes, transposed: dst[j*ldd+i] = rq(sum_k W[i][k] * b[j*ldb+k]) for
 // output channel i < M and pixel j < n, so pixel j's M channels land
@@ -151,9 +177,7 @@ func (w *Weights) gemmRequantGo(n int, b []uint8, ldb int, dst []uint8, ldd int,
 		nc := min(step, n-j)
 		w.Gemm(nc, b[j*ldb:], ldb, acc, nc)
 		for i := range w.M {
-			for t, a := range acc[i*nc : (i+1)*nc] {
-				dst[(j+t)*ldd+i] = rq.requantGo(a, i)
-			}
+			rq.requantRow(dst[j*ldd+i:], ldd, acc[i*nc:(i+1)*nc], i)
 		}
 	}
 }

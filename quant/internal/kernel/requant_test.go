@@ -238,3 +238,23 @@ func TestGemmRequantSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestRequantRowMatchesRequantGo checks the hoisted loop of the Go path
+// against requantGo over every shift and edge sum.
+func TestRequantRowMatchesRequantGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	sums := append([]int32(nil), edgeSums...)
+	for range 500 {
+		sums = append(sums, int32(r.Uint32()), int32(r.IntN(1<<20)-1<<19))
+	}
+	got := make([]uint8, len(sums)*3)
+	for trial := range 300 {
+		rq := randRequant(t, r, 1)
+		rq.requantRow(got, 3, sums, 0)
+		for j, s := range sums {
+			if want := rq.requantGo(s, 0); got[j*3] != want {
+				t.Fatalf("trial %d: sum %d mult %d shift %d: %d, want %d", trial, s, rq.mult[0], rq.shift[0], got[j*3], want)
+			}
+		}
+	}
+}
