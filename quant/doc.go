@@ -30,11 +30,12 @@
 // are returned dequantized in the CHW order model.Runner uses.
 //
 // Files named *_ref.go hold one reference op each, the specification, in
-// plain loops. The Runner's fast path is conv.go and dense.go (im2col.go in
-// L1-sized chunks, then quant/internal/kernel's GemmRequant, the GEMM with
-// the requantization fused in) and add.go (kernel.Add); tests prove it equal
-// to the reference ops bit for bit, on single ops over odd shapes and on
-// whole networks.
+// plain loops. The Runner's fast path is conv.go and dense.go
+// (quant/internal/kernel's GemmRequant, the GEMM with the requantization
+// fused in: 3x3 stride-1 convolutions read their patches in place from a
+// padded copy of the image, the others go through im2col.go in L1-sized
+// chunks) and add.go (kernel.Add); tests prove it equal to the reference ops
+// bit for bit, on single ops over odd shapes and on whole networks.
 //
 // Building a Model takes two steps: Calibrate runs the float network over
 // training images once and records every quantized tensor's range
