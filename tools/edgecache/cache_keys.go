@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,14 +27,7 @@ type netFlags struct {
 	obs         string
 }
 
-func addNetFlags(fs interface {
-	String(string, string, string) *string
-	Bool(string, bool, string) *bool
-	Int(string, int, string) *int
-	IntVar(*int, string, int, string)
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}, f *netFlags) {
+func addNetFlags(fs *flag.FlagSet, f *netFlags) {
 	fs.StringVar(&f.model, "model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras")
 	fs.StringVar(&f.norm, "norm", "", "input normalisation file for Keras models (made by edgecache norm)")
 	fs.BoolVar(&f.int8, "int8", false, "quantize the model to int8 first (calibrated on -data's training images) and take keys from the int8 network")
