@@ -23,6 +23,7 @@ type Runner struct {
 	pool                 []uint8 // batch x 64
 	logits               []float32
 	taps                 map[string][]float32
+	names                [3][][2]string // each block's tap names: its output, its .relu
 	last                 int
 }
 
@@ -49,6 +50,13 @@ func (m *Model) newRunner(batch int, ref bool, taps ...string) (*Runner, error) 
 		*p = make([]uint8, largest)
 	}
 	r.in = make([]uint8, model.InputLen)
+	// Tap names built once: Run allocates nothing.
+	for s := range m.Stages {
+		for b := range m.Stages[s] {
+			p := blockName(s, b)
+			r.names[s] = append(r.names[s], [2]string{p, p + ".relu"})
+		}
+	}
 	cols, accs, pads, wides := 0, batch*m.Classes, 0, 0
 	m.eachConv(func(c *Conv, h, w int) {
 		oh, ow := c.outSize(h, w)
@@ -130,11 +138,11 @@ func (r *Runner) image(i int, pixels []float32) {
 	for s := range m.Stages {
 		for b := range m.Stages[s] {
 			blk := &m.Stages[s][b]
-			p := blockName(s, b)
+			p := r.names[s][b]
 			oh, ow := blk.Conv1.outSize(size, size)
 			out := blk.Conv1.Out
 			r.conv(&blk.Conv1, r.mid, x, size, size)
-			r.keep(p+".relu", i, r.mid, blk.Conv1.Output, out, oh)
+			r.keep(p[1], i, r.mid, blk.Conv1.Output, out, oh)
 			r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
 			res := x
 			switch {
@@ -151,7 +159,7 @@ func (r *Runner) image(i int, pixels []float32) {
 			} else {
 				blk.Add.fast.Run(r.out[:n], r.c2[:n], res[:n])
 			}
-			r.keep(p, i, r.out, blk.Add.Output, out, oh)
+			r.keep(p[0], i, r.out, blk.Add.Output, out, oh)
 			r.x, r.out = r.out, r.x
 			x = r.x
 			size, in = oh, out
