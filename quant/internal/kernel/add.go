@@ -41,6 +41,10 @@ const (
 	addThrO
 	addZO // output zero point
 	addLo // lower clamp
+	addHA // A's multiplier >> 11 and & 2047 (add_amd64.s)
+	addLA
+	addHB // B's
+	addLB
 	addVecs
 )
 
@@ -77,6 +81,10 @@ func NewAdd(za, zb uint8, multA int32, shiftA int8, multB int32, shiftB int8, mu
 		set(addMaskA+4*i, int32(1<<right-1))
 		set(addThrA+4*i, int32(1<<right-1)>>1)
 	}
+	set(addHA, multA>>11)
+	set(addLA, multA&2047)
+	set(addHB, multB>>11)
+	set(addLB, multB&2047)
 	set(addZO, int32(zo))
 	set(addLo, int32(lo))
 	return a, nil
