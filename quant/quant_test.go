@@ -76,44 +76,6 @@ var archs = []struct {
 	{"B-symmetric", 14, true, model.PadSymmetric},
 }
 
-// TestFloatPassMatchesModel checks calibration's float pass (HWC, with the
-// residual add unfused) against model.Runner's taps.
-func TestFloatPassMatchesModel(t *testing.T) {
-	for _, a := range archs {
-		net := testNet(t, a.depth, a.shortcutB, a.pad, 5)
-		names := []string{"conv1", "layer1.0.relu", "layer2.0", "layer3.0.relu", "layer3.0"}
-		r, err := net.NewRunner(1, names...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		px := smoothPixels(1, 9)
-		if _, err := r.Run(px, 1); err != nil {
-			t.Fatal(err)
-		}
-		got := map[string][]float32{}
-		newFloatNet(net).run(px, func(name string, v []float32) {
-			got[name] = append([]float32(nil), v...)
-		})
-		for _, name := range names {
-			info, _ := net.Tap(name)
-			want := r.Tap(name)
-			plane := info.H * info.W
-			var worst, scale float64
-			for c := range info.C {
-				for p := range plane {
-					w := float64(want[c*plane+p])
-					scale = max(scale, math.Abs(w))
-					worst = max(worst, math.Abs(float64(got[name][p*info.C+c])-w))
-				}
-			}
-			// Float32 sums in another order: a few ulps of the largest value.
-			if worst > 1e-4*max(scale, 1) {
-				t.Errorf("%s %s: float pass differs from model.Runner by %g (max %g)", a.name, name, worst, scale)
-			}
-		}
-	}
-}
-
 // TestFastMatchesReference runs whole networks through the GEMM path and the
 // reference ops: logits and every tap must be identical.
 func TestFastMatchesReference(t *testing.T) {
