@@ -39,6 +39,7 @@ var (
 const (
 	asmVNNI = 1 + iota
 	asmAVX2
+	asmMaddubs
 )
 
 // runTiles calls the assembly kernel directly, not through a func value,
@@ -49,6 +50,8 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 		tilesVNNI(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
 	case asmAVX2:
 		tilesAVX2(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
+	case asmMaddubs:
+		tilesMaddubs(a, corr, blocks, rem, shuf, b, ldb, groups, c, ldc)
 	default:
 		panic("kernel: no assembly kernel " + strconv.Itoa(id))
 	}
@@ -74,7 +77,7 @@ func amd64Kernels() []*kernel {
 		ks = append(ks, vnni)
 	}
 	if cpu.X86.HasAVX2 {
-		ks = append(ks, avx2)
+		ks = append(ks, avx2, maddubs) // maddubs measured slower: maddubs_amd64.go
 	}
 	return append(ks, generic)
 }
