@@ -457,7 +457,7 @@ func noProj(s cache.Spec) cache.Spec {
 
 // fitCandidates lists the entry reductions of form f that fit budget b:
 // as many items as the bytes allow, as a class-balanced random subset or as
-// per-class k-means prototypes (when clustering leaves at least three
+// per-class k-means prototypes (when clustering leaves at least two
 // members per prototype), or every item when all fit.
 func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVariant {
 	empty, err := cache.New(f.spec, full.Classes())
@@ -476,7 +476,7 @@ func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVarian
 	}
 	v.Entries, v.Items = "subset", int(n)
 	out := []fitVariant{v}
-	if f.name != "whole" && 3*int(n) <= nFit {
+	if f.name != "whole" && 2*int(n) <= nFit {
 		v.Entries = "kmeans"
 		out = append(out, v)
 	}
