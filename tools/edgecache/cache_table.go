@@ -199,8 +199,10 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			row.PaperCache = 1 - mixAccuracy(q, pc[2], pth[1])
 			row.PaperCacheOnly = 1 - mixAccuracy(q, pc[3], 1)
 		}
-		fmt.Fprintf(logTo, "table: %s: error baseline %.2f%%, cache %.2f%%, CacheOnly %.2f%%, paper params %.2f%% / %.2f%%\n",
-			dir, 100*row.Baseline, 100*row.Cache, 100*row.CacheOnly, 100*row.PaperCache, 100*row.PaperCacheOnly)
+		fmt.Fprintf(logTo, "table: %s: error baseline %.2f%%, cache %.2f%%, CacheOnly %.2f%%\n", dir, 100*row.Baseline, 100*row.Cache, 100*row.CacheOnly)
+		if pth != nil {
+			fmt.Fprintf(logTo, "table: %s: with the paper's parameters: cache %.2f%%, CacheOnly %.2f%%\n", dir, 100*row.PaperCache, 100*row.PaperCacheOnly)
+		}
 		res.Rows = append(res.Rows, row)
 		if n == 0 {
 			sizeQ = q
