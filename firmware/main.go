@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fs.Usage()
 		return errors.New("-model and -replay are required")
 	}
-	m, err := readModel(*modelPath)
+	m, err := quant.ReadFile(*modelPath)
 	if err != nil {
 		return err
 	}
@@ -110,17 +110,4 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	sc.report(stdout, cl, cam, time.Since(start))
 	return nil
-}
-
-func readModel(path string) (*quant.Model, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := quant.Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
 }

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -8,9 +9,24 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"os"
 
 	"github.com/edgecache/edgecache/model"
 )
+
+// ReadFile reads a model file written by WriteTo; errors name the file.
+func ReadFile(path string) (*Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("quant: %w", err)
+	}
+	defer f.Close()
+	m, err := Read(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
 
 // Read reads a model written by WriteTo, consuming exactly its bytes (so it
 // can read a section of a longer stream). A file that is truncated, corrupt,
