@@ -24,7 +24,7 @@ func OpenFiles(pattern string) (*Set, error) {
 	src := &folderSource{}
 	slices.SortFunc(paths, func(a, b string) int { return naturalCompare(filepath.Base(a), filepath.Base(b)) })
 	for _, p := range paths {
-		if !isImageName(p) || isDir(p) {
+		if !isImageName(filepath.Base(p)) || isDir(p) {
 			continue
 		}
 		base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))

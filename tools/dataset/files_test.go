@@ -39,6 +39,19 @@ func TestOpenFilesErrors(t *testing.T) {
 	if _, err := dataset.OpenFiles(filepath.Join(dir, "*.png")); err == nil {
 		t.Error("name without a label accepted")
 	}
+	// A relative pattern through a parent folder ("../") still matches.
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	writeImg := func(path string) {
+		f, _ := os.Create(path)
+		png.Encode(f, image.NewRGBA(image.Rect(0, 0, 32, 32)))
+		f.Close()
+	}
+	writeImg(filepath.Join(dir, "a_3.png"))
+	t.Chdir(sub)
+	if s, err := dataset.OpenFiles("../a_*.png"); err != nil || s.Len() != 1 || s.Label(0) != 3 {
+		t.Errorf("relative pattern: %v", err)
+	}
 	if _, err := dataset.OpenFiles("["); err == nil {
 		t.Error("bad pattern accepted")
 	}

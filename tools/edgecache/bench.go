@@ -365,7 +365,7 @@ func ortThroughput(script, onnxFile string, batch, threads int, o benchOpts) (be
 // or nil when neither is given (float32 figures only).
 func benchQuant(net *model.Net, path string, o quantOpts, obs string, threads int) (*quant.Model, error) {
 	if path != "" {
-		return readQuant(path)
+		return quant.ReadFile(path)
 	}
 	if o.data == "" {
 		return nil, nil

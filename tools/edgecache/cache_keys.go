@@ -63,7 +63,7 @@ func (f *netFlags) open(data string, log io.Writer) (*keyNet, error) {
 	k := &keyNet{net: net, batch: f.batch, threads: f.threads, precision: "float32"}
 	switch {
 	case f.quant != "":
-		if k.q, err = readQuant(f.quant); err != nil {
+		if k.q, err = quant.ReadFile(f.quant); err != nil {
 			return nil, err
 		}
 		if k.q.Classes != net.Classes || k.q.Depth != net.Depth {
@@ -324,16 +324,10 @@ func (k *keyNet) fill(c *cache.Cache, set images, idx []int, flip bool, what str
 	return k.keyPass(set, idx, flip, c.Spec(), what, log, func(it item) error { return c.Add(it.Key, it.Label) })
 }
 
-// openSet opens a split and checks its classes against the network.
+// openSet opens a split (or a glob of labelled files) and checks its
+// classes against the network.
 func (k *keyNet) openSet(dir, split string) (*dataset.Set, error) {
-	set, err := dataset.Open(dir, split)
-	if err != nil {
-		return nil, err
-	}
-	if len(set.Classes()) != k.net.Classes {
-		return nil, fmt.Errorf("%s has %d classes, the model predicts %d", dir, len(set.Classes()), k.net.Classes)
-	}
-	return set, nil
+	return openSet(dir, split, k.net.Classes)
 }
 
 // logTo is where long commands report progress: stderr.

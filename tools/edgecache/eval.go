@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/tools/dataset"
+	"github.com/edgecache/edgecache/quant"
 )
 
 func init() {
@@ -69,12 +69,9 @@ func runEval(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := dataset.Open(*data, *split)
+	set, err := openSet(*data, *split, net.Classes)
 	if err != nil {
 		return err
-	}
-	if len(set.Classes()) != net.Classes {
-		return fmt.Errorf("%s has %d classes, the model predicts %d", *data, len(set.Classes()), net.Classes)
 	}
 	var mem *cache.Cache
 	var coTheta float64
@@ -92,7 +89,7 @@ func runEval(args []string, stdout io.Writer) error {
 	kn := &keyNet{net: net}
 	switch {
 	case *quantPath != "":
-		qm, err := readQuant(*quantPath)
+		qm, err := quant.ReadFile(*quantPath)
 		if err != nil {
 			return err
 		}

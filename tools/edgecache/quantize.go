@@ -168,16 +168,3 @@ func runQuantize(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s: %v\n", *out, m)
 	return nil
 }
-
-func readQuant(path string) (*quant.Model, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := quant.Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
