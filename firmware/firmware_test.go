@@ -132,3 +132,19 @@ func TestRefusesForeignCache(t *testing.T) {
 		t.Error("missing model accepted")
 	}
 }
+
+// A frame the camera cannot deliver (here a corrupt file) is reported and
+// skipped: the board keeps classifying.
+func TestBadFrameSkipped(t *testing.T) {
+	modelPath, _, replayDir := fixture(t, []string{"layer3.0"})
+	if err := os.WriteFile(filepath.Join(replayDir, "cat", "0-corrupt.png"), []byte("\x89PNG\r\n\x1a\nbroken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-model", modelPath, "-replay", replayDir, "-json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"frames":6,`) {
+		t.Errorf("want the 6 good frames classified:\n%s", out.String())
+	}
+}
