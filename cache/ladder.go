@@ -189,7 +189,7 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *Cache, ladders
 					pc[k] = qs[k*nt+t]
 					z += pc[k]
 				}
-				if argmaxF(pc) == y {
+				if argmax(pc) == y {
 					tl.co[t]++
 				}
 				if pNet == nil {
@@ -238,7 +238,7 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *Cache, ladders
 		}
 		right := 0
 		for q, y := range labels {
-			if argmax32(pNet[q*classes:(q+1)*classes]) == y {
+			if argmax(pNet[q*classes:(q+1)*classes]) == y {
 				right++
 			}
 		}
@@ -247,17 +247,8 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *Cache, ladders
 	return ev, nil
 }
 
-func argmaxF(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-func argmax32(v []float32) int {
+// argmax is the index of the largest value (the first on ties).
+func argmax[T float32 | float64](v []T) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {

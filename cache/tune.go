@@ -146,7 +146,7 @@ func Tune(queries []float32, labels []int, pNet []float32, c *Cache, opt TuneOpt
 	res.BaselineAcc = coarse.baseline
 	res.CacheOnly = coarse.cacheOnly
 	res.Grid = coarse.mix
-	tc := argmax1(res.CacheOnly)
+	tc := argmax(res.CacheOnly)
 	res.CacheOnlyTheta, res.CacheOnlyAcc = g.Thetas[tc], res.CacheOnly[tc]
 	tm, lm := 0, 0
 	if pNet != nil {
@@ -185,7 +185,7 @@ func Tune(queries []float32, labels []int, pNet []float32, c *Cache, opt TuneOpt
 	}
 	nco := len(res.FineCacheOnlyThetas)
 	res.FineCacheOnly = refined.cacheOnly[:nco]
-	if t := argmax1(res.FineCacheOnly); res.FineCacheOnly[t] > res.CacheOnlyAcc {
+	if t := argmax(res.FineCacheOnly); res.FineCacheOnly[t] > res.CacheOnlyAcc {
 		res.CacheOnlyTheta, res.CacheOnlyAcc = res.FineCacheOnlyThetas[t], res.FineCacheOnly[t]
 	}
 	if pNet != nil {
@@ -218,16 +218,6 @@ func progression(thetas []float64) (th0, step float64, err error) {
 func mkLadder(thetas []float64) ladder {
 	th0, step, _ := progression(thetas)
 	return ladder{th0, step, len(thetas)}
-}
-
-func argmax1(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 func argmax2(v [][]float64) (int, int) {
