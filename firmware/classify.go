@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/device"
@@ -75,7 +74,7 @@ func (cl *classifier) classify(f device.Frame) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	softmax(cl.pNet, logits)
+	model.Softmax(cl.pNet, logits)
 	p := cl.pNet
 	if cl.mem != nil {
 		for i, t := range cl.mem.Spec().Taps {
@@ -108,21 +107,4 @@ func argmax(p []float32) int {
 		}
 	}
 	return best
-}
-
-// softmax, shifted by the maximum so that no logit overflows exp.
-func softmax(dst, logits []float32) {
-	m := logits[0]
-	for _, v := range logits {
-		m = max(m, v)
-	}
-	var sum float64
-	for i, v := range logits {
-		e := math.Exp(float64(v - m))
-		dst[i] = float32(e)
-		sum += e
-	}
-	for i := range dst {
-		dst[i] = float32(float64(dst[i]) / sum)
-	}
 }

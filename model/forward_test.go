@@ -175,3 +175,11 @@ func TestInnerTaps(t *testing.T) {
 		t.Error("a shortcut tap on an identity block was accepted")
 	}
 }
+
+func TestSoftmax(t *testing.T) {
+	p := make([]float32, 3)
+	model.Softmax(p, []float32{1000, 1000, -1000}) // naive exp overflows
+	if p[0] != 0.5 || p[1] != 0.5 || p[2] != 0 {
+		t.Errorf("softmax = %v, want [0.5 0.5 0]", p)
+	}
+}

@@ -242,7 +242,7 @@ func (k *keyNet) keysPass(set images, idx []int, flip bool, specs []cache.Spec, 
 					return err
 				}
 			}
-			softmaxTo(probs, c.Logits[i*classes:(i+1)*classes])
+			model.Softmax(probs, c.Logits[i*classes:(i+1)*classes])
 			src := c.Start + i%c.Originals
 			if err := sink(item{Label: c.Labels[i], Probs: probs, Flip: i >= c.Originals, Source: src}, keys); err != nil {
 				return err
@@ -264,13 +264,6 @@ func (k *keyNet) keysPass(set images, idx []int, flip bool, specs []cache.Spec, 
 		fmt.Fprintf(log, "%s: %d keys from %d images in %v (%.0f images/s)\n", what, n, len(idx), el.Round(time.Second), float64(len(idx))/el.Seconds())
 	}
 	return err
-}
-
-// softmaxTo writes predict's softmax of logits into dst as float32.
-func softmaxTo(dst, logits []float32) {
-	for i, v := range softmax(logits) {
-		dst[i] = float32(v)
-	}
 }
 
 // queries is a set of query keys with labels and the network's

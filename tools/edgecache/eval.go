@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
 )
 
@@ -147,7 +148,7 @@ func runEval(args []string, stdout io.Writer) error {
 				return err
 			}
 			probs := make([]float32, net.Classes)
-			softmaxTo(probs, c.Logits[i*net.Classes:(i+1)*net.Classes])
+			model.Softmax(probs, c.Logits[i*net.Classes:(i+1)*net.Classes])
 			q.add(item{Key: key, Label: c.Labels[i], Probs: probs})
 		}
 		return nil

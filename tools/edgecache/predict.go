@@ -7,7 +7,6 @@ import (
 	_ "image/jpeg" // decoders for predict's inputs
 	_ "image/png"
 	"io"
-	"math"
 	"os"
 	"sort"
 
@@ -61,14 +60,15 @@ func runPredict(args []string, stdout io.Writer) error {
 			return err
 		}
 		p := prediction{Image: path, Logits: logits}
-		probs := softmax(logits)
+		probs := make([]float32, len(logits))
+		model.Softmax(probs, logits)
 		order := make([]int, len(probs))
 		for i := range order {
 			order[i] = i
 		}
 		sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
 		for _, c := range order[:min(*top, len(order))] {
-			cp := classProb{Class: c, Prob: probs[c]}
+			cp := classProb{Class: c, Prob: float64(probs[c])}
 			if c < len(net.Spec.Labels) {
 				cp.Label = net.Spec.Labels[c]
 			}
@@ -106,22 +106,4 @@ func readImage(path string, dst []float32) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// softmax in float64, shifted by the maximum so large logits cannot overflow.
-func softmax(logits []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range logits {
-		m = math.Max(m, float64(v))
-	}
-	p := make([]float64, len(logits))
-	var sum float64
-	for i, v := range logits {
-		p[i] = math.Exp(float64(v) - m)
-		sum += p[i]
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-	return p
 }
