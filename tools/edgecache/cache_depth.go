@@ -124,13 +124,8 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tidx, qidx := indices(train.Len(), 0), indices(test.Len(), 0)
-	if *limit > 0 {
-		tidx = spread(train.Len(), *limit)
-	}
-	if *testLimit > 0 {
-		qidx = spread(test.Len(), *testLimit)
-	}
+	// spread takes every image when its limit is 0 or over the set.
+	tidx, qidx := spread(train.Len(), *limit), spread(test.Len(), *testLimit)
 	caches := make([]*cache.Cache, len(specs))
 	for i, s := range specs {
 		if caches[i], err = cache.New(s, k.net.Classes); err != nil {

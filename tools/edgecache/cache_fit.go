@@ -170,10 +170,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		idx := indices(set.Len(), 0)
-		if *testLimit > 0 && *testLimit < len(idx) {
-			idx = spread(set.Len(), *testLimit)
-		}
+		idx := spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
 		q, err := k.collect(set, idx, false, whole, "fit: test queries from "+dir, logTo)
 		if err != nil {
 			return err

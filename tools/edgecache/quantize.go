@@ -59,8 +59,9 @@ func parseObservers(s string) ([]quant.Observer, error) {
 	return out, nil
 }
 
-// spread picks n indices evenly over 0..total-1: data sets on disk are often
-// sorted by class, and calibration must see every class.
+// spread picks n indices evenly over 0..total-1 (all of them when n is 0 or
+// over total): data sets on disk are often sorted by class, and a subset
+// must see every class.
 func spread(total, n int) []int {
 	if n <= 0 || n > total {
 		n = total
