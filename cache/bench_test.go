@@ -155,7 +155,7 @@ func BenchmarkLadder(b *testing.B) {
 	defer runtime.UnlockOSThread()
 	t0 := cpuTime(rusageThread)
 	for b.Loop() {
-		st.add(0, sims, labels)
+		st.add(0, sims, labels, nil)
 	}
 	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(sims)), "ns/sim")
 	if cpu := cpuTime(rusageThread) - t0; cpu > 0 {

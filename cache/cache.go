@@ -18,6 +18,10 @@ type Cache struct {
 	classes int
 	keys    []uint16 // Len x dim fp16 bit patterns, row-major
 	labels  []uint16
+	// weights, when not nil, holds each item's multiplicity: an item of
+	// weight w counts as w items with its key in p_cache's sums (a k-means
+	// prototype standing for the w keys of its cluster). nil: all 1.
+	weights []uint16
 
 	// The host scan's copy of the keys in panels (gemm.go), dropped by Add.
 	mu       sync.Mutex
@@ -26,8 +30,10 @@ type Cache struct {
 
 	// Theta and Lambda are the mixture's settings, kept in the file: theta
 	// the inverse temperature of p_cache, lambda the weight of p_cache in the
-	// mixture (1 = CacheOnly). Zero until tuned or set.
-	Theta, Lambda float32
+	// mixture (1 = CacheOnly). CacheOnlyTheta is the theta tuned for the
+	// cache alone (lambda 1), which is lower than the mixture's. Zero until
+	// tuned or set.
+	Theta, Lambda, CacheOnlyTheta float32
 }
 
 // New returns an empty cache for keys made with spec and labels 0..classes-1.
@@ -65,12 +71,29 @@ func (c *Cache) Grow(n int) {
 		labels := make([]uint16, len(c.labels), len(c.labels)+n)
 		copy(labels, c.labels)
 		c.labels = labels
+		if c.weights != nil {
+			weights := make([]uint16, len(c.weights), len(c.weights)+n)
+			copy(weights, c.weights)
+			c.weights = weights
+		}
 	}
 }
+
+// MaxWeight is the largest item weight: weights are stored as uint16.
+const MaxWeight = 1<<16 - 1
 
 // Add appends one item: a key of Dim values (normally unit length, from
 // Spec.Key), rounded to fp16, and its label. Amortised O(Dim).
 func (c *Cache) Add(key []float32, label int) error {
+	return c.AddWeighted(key, label, 1)
+}
+
+// AddWeighted is Add for an item that counts as weight items (1 to
+// MaxWeight), e.g. a prototype standing for its cluster's members.
+func (c *Cache) AddWeighted(key []float32, label, weight int) error {
+	if weight < 1 || weight > MaxWeight {
+		return fmt.Errorf("cache: item weight %d outside 1..%d", weight, MaxWeight)
+	}
 	if len(key) != c.dim {
 		return fmt.Errorf("cache: key of %d values, want %d", len(key), c.dim)
 	}
@@ -89,9 +112,29 @@ func (c *Cache) Add(key []float32, label int) error {
 	c.mu.Lock()
 	c.panels = nil
 	c.mu.Unlock()
+	if c.weights == nil && weight != 1 {
+		c.weights = make([]uint16, len(c.labels), cap(c.labels))
+		for i := range c.weights {
+			c.weights[i] = 1
+		}
+	}
+	if c.weights != nil {
+		c.weights = append(c.weights, uint16(weight))
+	}
 	c.labels = append(c.labels, uint16(label))
 	return nil
 }
+
+// Weight is item i's multiplicity (1 unless added with AddWeighted).
+func (c *Cache) Weight(i int) int {
+	if c.weights == nil {
+		return 1
+	}
+	return int(c.weights[i])
+}
+
+// Weighted reports whether any item has a weight other than 1 stored.
+func (c *Cache) Weighted() bool { return c.weights != nil }
 
 // Key returns item i's key as float32 (exactly its stored fp16 values),
 // appended to dst[:0].
@@ -109,18 +152,22 @@ func (c *Cache) Label(i int) int { return int(c.labels[i]) }
 
 // Bytes counts every byte a board holds to run lookups with this cache; see
 // Footprint.
-func (c *Cache) Bytes() int { return Footprint(c.spec, c.classes, c.Len()) }
+func (c *Cache) Bytes() int { return Footprint(c.spec, c.classes, c.Len(), c.weights != nil) }
 
 // Footprint is the board memory of a cache of items keys made with spec: the
-// fp16 keys, the uint16 labels, the projection (float32 matrix and mean, and
-// the raw key it projects from) and the fixed lookup scratch (one block of
+// fp16 keys, the uint16 labels, the projection (fp16 matrix, float32 mean,
+// and the float32 raw key it projects from) and the fixed lookup scratch (one block of
 // similarities, the per-class sums and one query key). The file's header and
-// checksum stay on disk. A fit can size variants with it before building them.
-func Footprint(spec Spec, classes, items int) int {
+// checksum stay on disk. Weighted caches hold a uint16 weight per item too. A
+// fit can size variants with it before building them.
+func Footprint(spec Spec, classes, items int, weighted bool) int {
 	dim := spec.Dim()
 	n := 2*items*dim + 2*items
+	if weighted {
+		n += 2 * items
+	}
 	if p := spec.Proj; p != nil {
-		n += 4 * (len(p.W) + len(p.Mean) + p.Cols)
+		n += 2*len(p.W) + 4*(len(p.Mean)+p.Cols)
 	}
 	return n + lookupScratch(classes, dim)
 }

@@ -286,9 +286,10 @@ func TestKey(t *testing.T) {
 		}
 	}
 	// Projection: W (x - mean), then normalised.
-	spec.Proj = &Projection{Rows: 2, Cols: 6,
-		W:    []float32{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1},
-		Mean: []float32{0, 0, 0, 0, 1, 0}}
+	var err error
+	if spec.Proj, err = NewProjection(2, 6, []float32{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, []float32{0, 0, 0, 0, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
 	if err := spec.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -363,5 +364,79 @@ func TestHostProbs(t *testing.T) {
 	}
 	if _, err := c.HostProbs(qs, []float64{-1}, SimOptions{}); err == nil {
 		t.Fatal("negative theta accepted")
+	}
+}
+
+// A projected key through the lookup kernel matches the float64 product of
+// the fp16 matrix, for a PCA-sized projection (rows not a multiple of the
+// kernel's blocks, columns with a tail) and with KeyWith's scratch.
+func TestKeyProjectionLarge(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const rows, c, h, w = 19, 3, 7, 7 // 147 columns: 18 blocks of 8 and a tail of 3
+	cols := c * h * w
+	wm := make([]float32, rows*cols)
+	for i := range wm {
+		wm[i] = float32(r.NormFloat64())
+	}
+	p, err := NewProjection(rows, cols, wm, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Taps: []TapSpec{{Name: "t", C: c, H: h, W: w}}, Proj: p}
+	x := make([]float32, cols)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	key := make([]float32, rows)
+	if err := spec.KeyWith(key, make([]float32, cols), [][]float32{x}); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, rows)
+	var ss float64
+	for i := range want {
+		for j, v := range x {
+			want[i] += float64(h2f(p.W[i*cols+j])) * float64(v)
+		}
+		ss += want[i] * want[i]
+	}
+	for i, v := range key {
+		if d := math.Abs(float64(v) - want[i]/math.Sqrt(ss)); d > 1e-5 {
+			t.Fatalf("key[%d] = %v, want %v", i, v, want[i]/math.Sqrt(ss))
+		}
+	}
+	if err := spec.KeyWith(key, make([]float32, cols-1), [][]float32{x}); err == nil {
+		t.Fatal("short raw scratch accepted")
+	}
+	if _, err := NewProjection(2, 2, []float32{1, 2, 3, 1e6}, nil); err == nil {
+		t.Fatal("projection value past fp16's range accepted")
+	}
+}
+
+// PoolAvg2 averages 2 x 2 windows, with partial windows at odd edges.
+func TestPoolAvg2(t *testing.T) {
+	tap := TapSpec{Name: "t", C: 2, H: 3, W: 3, Pool: PoolAvg2}
+	if tap.Len() != 2*2*2 {
+		t.Fatalf("Len = %d, want 8", tap.Len())
+	}
+	x := make([]float32, 18)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	got := make([]float32, tap.Len())
+	if n := poolAvg2(got, x, tap); n != 8 {
+		t.Fatalf("wrote %d values", n)
+	}
+	// Channel 0 is 0..8 in a 3x3 plane: windows {0,1,3,4}, {2,5}, {6,7}, {8}.
+	want := []float32{2, 3.5, 6.5, 8, 11, 12.5, 15.5, 17}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pooled = %v, want %v", got, want)
+		}
+	}
+	if p, err := ParsePool("avg2"); err != nil || p != PoolAvg2 || p.String() != "avg2" {
+		t.Fatalf("ParsePool(avg2) = %v, %v", p, err)
+	}
+	if err := (Spec{Taps: []TapSpec{{Name: "t", C: 1, H: 1, W: 1, Pool: PoolAvg2 + 1}}}).Validate(); err == nil {
+		t.Fatal("unknown pool accepted")
 	}
 }

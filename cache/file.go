@@ -22,19 +22,25 @@ import (
 //	dim      uint32  key length (must equal the spec's Dim)
 //	theta    float32
 //	lambda   float32
+//	cotheta  float32 CacheOnly theta (version 2 on)
 //	ntaps    uint32
 //	ntaps x { nameLen uint16, name, C uint32, H uint32, W uint32, pool uint8 }
 //	proj     uint8   0: none, 1: projection follows
-//	[rows uint32, cols uint32, hasMean uint8, W rows*cols float32, mean cols float32 if hasMean]
+//	[rows uint32, cols uint32, hasMean uint8, W rows*cols uint16 (fp16; version 1: float32),
+//	 mean cols float32 if hasMean]
 //	keys     count*dim uint16 (fp16 bit patterns, item-major)
 //	labels   count uint16
+//	weighted uint8   0: every item counts once, 1: weights follow (version 2 on)
+//	[weights count uint16, each 1 to MaxWeight]
 //	crc      uint32 CRC-32C (Castagnoli) of every byte before it
 //
-// Read consumes exactly these bytes, so a cache can sit inside a larger
-// stream.
+// Version 1 files (no CacheOnly theta, a float32 projection) still read: the
+// CacheOnly theta is then the mixture's theta and the projection is rounded
+// to fp16. Read consumes exactly these bytes, so a cache can sit inside a
+// larger stream.
 const (
 	fileMagic   = "EDGECACH"
-	fileVersion = 1
+	fileVersion = 2
 	maxItems    = 1 << 32
 )
 
@@ -55,6 +61,7 @@ func (c *Cache) Write(w io.Writer) error {
 	b = binary.LittleEndian.AppendUint32(b, uint32(c.dim))
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(c.Theta))
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(c.Lambda))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(c.CacheOnlyTheta))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.spec.Taps)))
 	for _, t := range c.spec.Taps {
 		b = binary.LittleEndian.AppendUint16(b, uint16(len(t.Name)))
@@ -76,7 +83,7 @@ func (c *Cache) Write(w io.Writer) error {
 			b = append(b, 0)
 		}
 		for _, v := range p.W {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+			b = binary.LittleEndian.AppendUint16(b, v)
 		}
 		for _, v := range p.Mean {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
@@ -85,24 +92,43 @@ func (c *Cache) Write(w io.Writer) error {
 	if _, err := bw.Write(b); err != nil {
 		return fmt.Errorf("cache: write: %w", err)
 	}
-	for _, a := range [][]uint16{c.keys, c.labels} {
-		for len(a) > 0 {
-			n := min(len(a), 1<<15)
-			b = b[:0]
-			for _, v := range a[:n] {
-				b = binary.LittleEndian.AppendUint16(b, v)
-			}
-			if _, err := bw.Write(b); err != nil {
-				return fmt.Errorf("cache: write: %w", err)
-			}
-			a = a[n:]
-		}
+	if err := writeUint16s(bw, b, c.keys); err != nil {
+		return err
+	}
+	if err := writeUint16s(bw, b, c.labels); err != nil {
+		return err
+	}
+	weighted := byte(0)
+	if c.weights != nil {
+		weighted = 1
+	}
+	if err := bw.WriteByte(weighted); err != nil {
+		return fmt.Errorf("cache: write: %w", err)
+	}
+	if err := writeUint16s(bw, b, c.weights); err != nil {
+		return err
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("cache: write: %w", err)
 	}
 	if _, err := w.Write(binary.LittleEndian.AppendUint32(nil, h.Sum32())); err != nil {
 		return fmt.Errorf("cache: write: %w", err)
+	}
+	return nil
+}
+
+// writeUint16s writes a little-endian, in chunks through buf.
+func writeUint16s(w io.Writer, buf []byte, a []uint16) error {
+	for len(a) > 0 {
+		n := min(len(a), 1<<15)
+		buf = buf[:0]
+		for _, v := range a[:n] {
+			buf = binary.LittleEndian.AppendUint16(buf, v)
+		}
+		if _, err := w.Write(buf); err != nil {
+			return fmt.Errorf("cache: write: %w", err)
+		}
+		a = a[n:]
 	}
 	return nil
 }
@@ -238,14 +264,19 @@ func Read(in io.Reader) (*Cache, error) {
 	if r.read("magic", magic[:]) && string(magic[:]) != fileMagic {
 		return nil, fmt.Errorf("cache: not a cache file (magic %q, want %q)", magic[:], fileMagic)
 	}
-	if v := r.u32("version"); r.err == nil && v != fileVersion {
-		return nil, fmt.Errorf("cache: file version %d, this program reads %d", v, fileVersion)
+	version := r.u32("version")
+	if r.err == nil && (version < 1 || version > fileVersion) {
+		return nil, fmt.Errorf("cache: file version %d, this program reads 1 to %d", version, fileVersion)
 	}
 	classes := int(r.u32("class count"))
 	count := r.u64("item count")
 	dim := r.dim32("key length")
 	theta := math.Float32frombits(r.u32("theta"))
 	lambda := math.Float32frombits(r.u32("lambda"))
+	coTheta := theta
+	if version >= 2 {
+		coTheta = math.Float32frombits(r.u32("CacheOnly theta"))
+	}
 	ntaps := r.u32("tap count")
 	if r.err != nil {
 		return nil, r.err
@@ -285,7 +316,17 @@ func Read(in io.Reader) (*Cache, error) {
 		if p.Rows < 1 || p.Rows > p.Cols || uint64(p.Rows)*uint64(p.Cols) > maxTapLen*64 {
 			return nil, fmt.Errorf("cache: projection of %dx%d", p.Rows, p.Cols)
 		}
-		p.W = r.floats("projection matrix", p.Rows*p.Cols)
+		if version == 1 {
+			w := r.floats("projection matrix", p.Rows*p.Cols)
+			for i, v := range w {
+				if !finite(v) || math.Abs(float64(v)) > 65504 {
+					return nil, fmt.Errorf("cache: projection value %d is %v (fp16 cannot hold it)", i, v)
+				}
+				p.W = append(p.W, f2h(v))
+			}
+		} else {
+			p.W = r.uint16s("projection matrix", uint64(p.Rows*p.Cols))
+		}
 		if hasMean == 1 {
 			p.Mean = r.floats("projection mean", p.Cols)
 		}
@@ -308,6 +349,16 @@ func Read(in io.Reader) (*Cache, error) {
 	}
 	keys := r.uint16s("keys", count*uint64(dim))
 	labels := r.uint16s("labels", count)
+	var weights []uint16
+	if version >= 2 {
+		switch w := r.u8("weighted flag"); {
+		case r.err != nil:
+		case w > 1:
+			return nil, fmt.Errorf("cache: weighted flag %d (want 0 or 1)", w)
+		case w == 1:
+			weights = r.uint16s("weights", count)
+		}
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -323,6 +374,9 @@ func Read(in io.Reader) (*Cache, error) {
 	if !finite(theta) || theta < 0 {
 		return nil, fmt.Errorf("cache: theta %v in file", theta)
 	}
+	if !finite(coTheta) || coTheta < 0 {
+		return nil, fmt.Errorf("cache: CacheOnly theta %v in file", coTheta)
+	}
 	if !(lambda >= 0 && lambda <= 1) {
 		return nil, fmt.Errorf("cache: lambda %v in file", lambda)
 	}
@@ -331,10 +385,16 @@ func Read(in io.Reader) (*Cache, error) {
 			return nil, fmt.Errorf("cache: item %d has label %d of %d classes", i, y, classes)
 		}
 	}
+	for i, w := range weights {
+		if w == 0 {
+			return nil, fmt.Errorf("cache: item %d has weight 0", i)
+		}
+	}
 	for i, h := range keys {
 		if h&0x7c00 == 0x7c00 { // exponent all ones: Inf or NaN (IEEE 754 binary16)
 			return nil, fmt.Errorf("cache: item %d key value %d is not finite", i/dim, i%dim)
 		}
 	}
-	return &Cache{spec: spec, dim: dim, classes: classes, keys: keys, labels: labels, Theta: theta, Lambda: lambda}, nil
+	return &Cache{spec: spec, dim: dim, classes: classes, keys: keys, labels: labels, weights: weights,
+		Theta: theta, Lambda: lambda, CacheOnlyTheta: coTheta}, nil
 }

@@ -2,7 +2,10 @@ package cache
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -15,17 +18,21 @@ func sampleCache(t testing.TB, proj bool) *Cache {
 	r := rand.New(rand.NewPCG(7, 8))
 	spec := Spec{Taps: []TapSpec{{Name: "layer3.0", C: 4, H: 2, W: 2}, {Name: "layer3.2.relu", C: 4, H: 2, W: 2, Pool: PoolAvg}}}
 	if proj {
-		p := &Projection{Rows: 5, Cols: spec.RawDim(), W: make([]float32, 5*spec.RawDim()), Mean: make([]float32, spec.RawDim())}
-		for i := range p.W {
-			p.W[i] = float32(r.NormFloat64())
+		w, mean := make([]float32, 5*spec.RawDim()), make([]float32, spec.RawDim())
+		for i := range w {
+			w[i] = float32(r.NormFloat64())
 		}
-		for i := range p.Mean {
-			p.Mean[i] = float32(r.Float64())
+		for i := range mean {
+			mean[i] = float32(r.Float64())
+		}
+		p, err := NewProjection(5, spec.RawDim(), w, mean)
+		if err != nil {
+			t.Fatal(err)
 		}
 		spec.Proj = p
 	}
 	c, _ := randCache(t, r, spec, 10, 37)
-	c.Theta, c.Lambda = 85.5556, 0.5111
+	c.Theta, c.Lambda, c.CacheOnlyTheta = 85.5556, 0.5111, 72.2222
 	return c
 }
 
@@ -41,7 +48,7 @@ func encode(t testing.TB, c *Cache) []byte {
 func sameCache(t testing.TB, a, b *Cache) {
 	t.Helper()
 	if !reflect.DeepEqual(a.spec, b.spec) || a.dim != b.dim || a.classes != b.classes ||
-		a.Theta != b.Theta || a.Lambda != b.Lambda ||
+		a.Theta != b.Theta || a.Lambda != b.Lambda || a.CacheOnlyTheta != b.CacheOnlyTheta ||
 		!reflect.DeepEqual(a.labels, b.labels) || len(a.keys) != len(b.keys) {
 		t.Fatalf("round trip changed the cache:\n%+v\n%+v", a, b)
 	}
@@ -63,7 +70,7 @@ func TestFileRoundTrip(t *testing.T) {
 		sameCache(t, c, got)
 		want := 2*37*c.Dim() + 2*37 + lookupScratch(10, c.Dim())
 		if proj {
-			want += 4 * (5*20 + 20 + 20) // raw keys of 4*2*2 + 4 values
+			want += 2*5*20 + 4*(20+20) // fp16 matrix, float32 mean and raw key of 4*2*2 + 4 values
 		}
 		if got.Bytes() != want {
 			t.Fatalf("Bytes = %d, want %d", got.Bytes(), want)
@@ -115,12 +122,103 @@ func TestFileCorrupt(t *testing.T) {
 		want string
 	}{
 		{[]byte("NOTCACHE0000"), "not a cache file"},
-		{append([]byte(fileMagic), 2, 0, 0, 0), "version 2"},
+		{append([]byte(fileMagic), 3, 0, 0, 0), "version 3"},
+		{append([]byte(fileMagic), 0, 0, 0, 0), "version 0"},
 	} {
 		if _, err := Read(bytes.NewReader(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("%q: %v, want %q", tc.data, err, tc.want)
 		}
 	}
+}
+
+// asVersion1 rewrites a current file of an unweighted cache without a
+// projection in version 1's layout: no CacheOnly theta, no weighted flag, and
+// a checksum over the rest.
+func asVersion1(data []byte) []byte {
+	const coTheta = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
+	old := append(append([]byte(nil), data[:coTheta]...), data[coTheta+4:len(data)-5]...)
+	binary.LittleEndian.PutUint32(old[8:], 1)
+	return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
+}
+
+// Weights survive the file, Subset and lookups: an item of weight w counts
+// as w copies of it.
+func TestFileWeights(t *testing.T) {
+	c := sampleCache(t, false)
+	w, err := New(c.Spec(), c.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies, err := New(c.Spec(), c.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key []float32
+	for i := 0; i < c.Len(); i++ {
+		key = c.Key(key, i)
+		if err := w.AddWeighted(key, c.Label(i), 1+i%3); err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k <= i%3; k++ {
+			copies.Add(key, c.Label(i))
+		}
+	}
+	if !w.Weighted() || w.Weight(4) != 2 || w.Bytes() != c.Bytes()+2*c.Len() {
+		t.Fatalf("weighted cache: %v, weight %d, %d bytes (unweighted %d)", w.Weighted(), w.Weight(4), w.Bytes(), c.Bytes())
+	}
+	got, err := Read(bytes.NewReader(encode(t, w)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.weights, w.weights) {
+		t.Fatal("weights changed in the file")
+	}
+	sub, err := got.Subset([]int{4, 5})
+	if err != nil || sub.Weight(0) != 2 || sub.Weight(1) != 3 {
+		t.Fatalf("subset weights %v, %v", sub.weights, err)
+	}
+	q := key[:c.Dim()]
+	p1, p2 := make([]float32, c.Classes()), make([]float32, c.Classes())
+	if err := got.Probs(p1, q, 40); err != nil {
+		t.Fatal(err)
+	}
+	if err := copies.Probs(p2, q, 40); err != nil {
+		t.Fatal(err)
+	}
+	host, err := got.HostProbs(q, []float64{40}, SimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range p1 {
+		if math.Abs(float64(p1[y]-p2[y])) > 1e-6 || math.Abs(float64(host[0][y]-p2[y])) > 1e-6 {
+			t.Fatalf("weighted p_cache %v, host %v, copies %v", p1, host[0], p2)
+		}
+	}
+	if err := w.AddWeighted(key, 0, 0); err == nil {
+		t.Fatal("weight 0 accepted")
+	}
+	bad := encode(t, w)
+	// The last weight is the two bytes before the checksum: make it 0.
+	bad[len(bad)-6], bad[len(bad)-5] = 0, 0
+	binary.LittleEndian.PutUint32(bad[len(bad)-4:], crc32.Checksum(bad[:len(bad)-4], castagnoli))
+	if _, err := Read(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "weight 0") {
+		t.Fatalf("weight 0 in file: %v", err)
+	}
+}
+
+// Version 1 caches (the mixture's theta doubles as the CacheOnly theta)
+// still read.
+func TestFileVersion1(t *testing.T) {
+	c := sampleCache(t, false)
+	got, err := Read(bytes.NewReader(asVersion1(encode(t, c))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CacheOnlyTheta != c.Theta {
+		t.Fatalf("version 1 CacheOnly theta %v, want the mixture's %v", got.CacheOnlyTheta, c.Theta)
+	}
+	got.CacheOnlyTheta = c.CacheOnlyTheta
+	sameCache(t, c, got)
 }
 
 // A file from another key spec is refused by Spec.Check, naming the tap.
@@ -144,6 +242,7 @@ func FuzzRead(f *testing.F) {
 	small, _ := New(Spec{Taps: []TapSpec{{Name: "t", C: 1, H: 1, W: 1}}}, 2)
 	small.Add([]float32{1}, 1)
 	f.Add(encode(f, small))
+	f.Add(asVersion1(encode(f, small)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Read(bytes.NewReader(data))
 		if err != nil {
@@ -152,9 +251,10 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		// Whatever reads must write back to the same bytes and look up.
+		// Whatever reads must write back to the same bytes (when it is in
+		// the current version) and look up.
 		again := encode(t, c)
-		if !bytes.Equal(again, data[:len(again)]) {
+		if binary.LittleEndian.Uint32(data[8:]) == fileVersion && !bytes.Equal(again, data[:len(again)]) {
 			t.Fatal("re-encoding differs")
 		}
 		if c.Len() > 0 && c.Len()*c.Dim() < 1<<16 {

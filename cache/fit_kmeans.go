@@ -11,22 +11,32 @@ import (
 // largest dot product, then set each centroid to its members' normalised
 // mean), starting from k distinct vectors picked at random from seed, for
 // iters rounds. It returns the k x dim centroids, each of unit length, for
-// use as a class's prototype keys. An empty cluster keeps its centroid.
-func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, error) {
+// use as a class's prototype keys, and how many vectors each stands for (its
+// members in the last assignment: the weight that makes a prototype count as
+// its cluster in p_cache's sums). An empty cluster keeps its centroid and
+// has count 0.
+func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, []int, error) {
 	if dim < 1 || len(x)%dim != 0 {
-		return nil, fmt.Errorf("cache: k-means of %d values, not a whole number of %d-value vectors", len(x), dim)
+		return nil, nil, fmt.Errorf("cache: k-means of %d values, not a whole number of %d-value vectors", len(x), dim)
 	}
 	n := len(x) / dim
 	if k < 1 || k > n {
-		return nil, fmt.Errorf("cache: %d clusters of %d vectors", k, n)
+		return nil, nil, fmt.Errorf("cache: %d clusters of %d vectors", k, n)
+	}
+	if iters < 1 {
+		return nil, nil, fmt.Errorf("cache: %d k-means rounds (at least 1)", iters)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x2545f4914f6cdd1d))
 	cent := make([]float32, k*dim)
 	for c, i := range r.Perm(n)[:k] {
 		copy(cent[c*dim:(c+1)*dim], x[i*dim:(i+1)*dim])
 	}
+	counts := make([]int, k)
 	if k == n {
-		return cent, nil
+		for c := range counts {
+			counts[c] = 1
+		}
+		return cent, counts, nil
 	}
 	assign := make([]int, n)
 	sums := make([]float64, k*dim)
@@ -55,10 +65,12 @@ func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, error) {
 			}
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		clear(sums)
+		clear(counts)
 		for i, c := range assign {
+			counts[c]++
 			s := sums[c*dim : (c+1)*dim]
 			for j, v := range x[i*dim : (i+1)*dim] {
 				s[j] += float64(v)
@@ -79,5 +91,5 @@ func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, error) {
 			}
 		}
 	}
-	return cent, nil
+	return cent, counts, nil
 }

@@ -14,7 +14,7 @@ import (
 const maxPCADim = 4096
 
 // PCA returns the d leading principal directions of n vectors of dim values
-// (x, row-major) as a Projection (W is d x dim, Mean nil). The directions are
+// (x, row-major) as a Projection (W is d x dim rounded to fp16, Mean nil). The directions are
 // eigenvectors of the uncentred second moment sum x x^T / n: without
 // centring, W x is linear in x, so projecting a key and scaling it commute
 // and Spec.Key's final normalisation makes the projection of an unnormalised
@@ -27,7 +27,9 @@ func PCA(x []float32, dim, d int) (*Projection, error) {
 	if d < 1 || d > dim {
 		return nil, fmt.Errorf("cache: PCA to %d of %d dimensions", d, dim)
 	}
-	if dim > maxPCADim {
+	// The Gram matrix is the smaller problem whenever the sample is smaller
+	// than the key.
+	if dim > maxPCADim || n < dim {
 		if n > maxPCADim || d > n {
 			return nil, fmt.Errorf("cache: PCA of %d-value vectors needs a sample of %d to %d, got %d", dim, d, maxPCADim, n)
 		}
@@ -68,13 +70,13 @@ func PCA(x []float32, dim, d int) (*Projection, error) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return vals[order[a]] > vals[order[b]] })
-	p := &Projection{Rows: d, Cols: dim, W: make([]float32, d*dim)}
+	w := make([]float32, d*dim)
 	for r := 0; r < d; r++ {
 		for c := 0; c < dim; c++ {
-			p.W[r*dim+c] = float32(vecs.At(c, order[r]))
+			w[r*dim+c] = float32(vecs.At(c, order[r]))
 		}
 	}
-	return p, nil
+	return NewProjection(d, dim, w, nil)
 }
 
 // pcaGram finds the leading directions of n long vectors from their n x n
@@ -105,7 +107,7 @@ func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return vals[order[a]] > vals[order[b]] })
-	p := &Projection{Rows: d, Cols: dim, W: make([]float32, d*dim)}
+	w := make([]float32, d*dim)
 	row := make([]float64, dim)
 	for r := 0; r < d; r++ {
 		k := order[r]
@@ -125,8 +127,8 @@ func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
 		}
 		inv := 1 / math.Sqrt(ss)
 		for j, v := range row {
-			p.W[r*dim+j] = float32(v * inv)
+			w[r*dim+j] = float32(v * inv)
 		}
 	}
-	return p, nil
+	return NewProjection(d, dim, w, nil)
 }

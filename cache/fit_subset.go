@@ -6,17 +6,24 @@ import (
 )
 
 // Subset returns a new cache holding the given items of c (in that order),
-// with c's spec, classes, theta and lambda. Keys are copied bit for bit.
+// with c's spec, classes, thetas, lambda and weights. Keys are copied bit for
+// bit.
 func (c *Cache) Subset(items []int) (*Cache, error) {
-	s := &Cache{spec: c.spec, dim: c.dim, classes: c.classes, Theta: c.Theta, Lambda: c.Lambda}
+	s := &Cache{spec: c.spec, dim: c.dim, classes: c.classes, Theta: c.Theta, Lambda: c.Lambda, CacheOnlyTheta: c.CacheOnlyTheta}
 	s.keys = make([]uint16, 0, len(items)*c.dim)
 	s.labels = make([]uint16, 0, len(items))
+	if c.weights != nil {
+		s.weights = make([]uint16, 0, len(items))
+	}
 	for _, i := range items {
 		if i < 0 || i >= c.Len() {
 			return nil, fmt.Errorf("cache: subset item %d of %d", i, c.Len())
 		}
 		s.keys = append(s.keys, c.keys[i*c.dim:(i+1)*c.dim]...)
 		s.labels = append(s.labels, c.labels[i])
+		if c.weights != nil {
+			s.weights = append(s.weights, c.weights[i])
+		}
 	}
 	return s, nil
 }

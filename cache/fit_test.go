@@ -141,9 +141,12 @@ func TestKMeans(t *testing.T) {
 		}
 		x = append(x, v...)
 	}
-	cent, err := KMeans(x, dim, 2, 5, 1)
+	cent, counts, err := KMeans(x, dim, 2, 5, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if counts[0] != 30 || counts[1] != 30 {
+		t.Fatalf("cluster sizes %v, want 30 and 30", counts)
 	}
 	hit := [2]bool{}
 	for c := 0; c < 2; c++ {
@@ -165,10 +168,16 @@ func TestKMeans(t *testing.T) {
 	if !hit[0] || !hit[1] {
 		t.Fatalf("centroids %v miss a group", cent)
 	}
-	if _, err := KMeans(x, dim, 61, 1, 1); err == nil {
+	if _, _, err := KMeans(x, dim, 61, 1, 1); err == nil {
 		t.Fatal("more clusters than vectors accepted")
 	}
-	if _, err := KMeans(x[:5], dim, 1, 1, 1); err == nil {
+	if _, _, err := KMeans(x[:5], dim, 1, 1, 1); err == nil {
 		t.Fatal("ragged input accepted")
+	}
+	if _, _, err := KMeans(x, dim, 2, 0, 1); err == nil {
+		t.Fatal("zero rounds accepted")
+	}
+	if _, c, err := KMeans(x, dim, 60, 1, 1); err != nil || c[0] != 1 || c[59] != 1 {
+		t.Fatalf("one cluster per vector: counts %v, %v", c, err)
 	}
 }

@@ -52,7 +52,7 @@ func (c *Cache) HostProbs(queries []float32, thetas []float64, opt SimOptions) (
 			st.reset(b.NQ)
 		}
 		for i := 0; i < b.NQ; i++ {
-			st.add(i, b.Sims[i*b.Stride:i*b.Stride+b.NK], c.labels[b.K0:b.K0+b.NK])
+			st.add(i, b.Sims[i*b.Stride:i*b.Stride+b.NK], c.labels[b.K0:b.K0+b.NK], c.weightsOf(b.K0, b.NK))
 		}
 		if b.K0+b.NK < nk {
 			return

@@ -51,8 +51,8 @@ func (s *thetaSums) reset(queries int) {
 }
 
 // add folds similarities sims (of query i of the chunk with keys of the given
-// labels) into the sums.
-func (s *thetaSums) add(i int, sims []float32, labels []uint16) {
+// labels and weights, nil when all are 1) into the sums.
+func (s *thetaSums) add(i int, sims []float32, labels, weights []uint16) {
 	nt, classes := s.nt, s.classes
 	qs := s.sums[i*classes*nt : (i+1)*classes*nt]
 	bmax := math.Inf(-1)
@@ -79,6 +79,10 @@ func (s *thetaSums) add(i int, sims []float32, labels []uint16) {
 	for j, v := range sims {
 		d := float64(v) - m
 		row := qs[int(labels[j])*nt : (int(labels[j])+1)*nt]
+		w := 1.0
+		if weights != nil {
+			w = float64(weights[j])
+		}
 		for li, l := range s.ladders {
 			r := expNeg0(l.step * d)
 			var e float64
@@ -87,6 +91,7 @@ func (s *thetaSums) add(i int, sims []float32, labels []uint16) {
 			} else {
 				e = expNeg0(l.theta0 * d)
 			}
+			e *= w
 			climb(row[:l.n], e, r)
 			row = row[l.n:]
 		}
@@ -173,7 +178,7 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *Cache, ladders
 			st.reset(b.NQ)
 		}
 		for i := 0; i < b.NQ; i++ {
-			st.add(i, b.Sims[i*b.Stride:i*b.Stride+b.NK], c.labels[b.K0:b.K0+b.NK])
+			st.add(i, b.Sims[i*b.Stride:i*b.Stride+b.NK], c.labels[b.K0:b.K0+b.NK], c.weightsOf(b.K0, b.NK))
 		}
 		if b.K0+b.NK < nk {
 			return

@@ -96,7 +96,7 @@ func (st *lookupState) run(c *Cache, qs []float32, g int, theta float64, dst []f
 			dots(kernels, st.sims[:b], keys, qs)
 		}
 		for j := 0; j < g; j++ {
-			st.fold(j, st.sims[j*lookupBlock:j*lookupBlock+b], c.labels[k0:k0+b], theta)
+			st.fold(j, st.sims[j*lookupBlock:j*lookupBlock+b], c.labels[k0:k0+b], c.weightsOf(k0, b), theta)
 		}
 	}
 	for j := 0; j < g; j++ {
@@ -111,9 +111,10 @@ func (st *lookupState) run(c *Cache, qs []float32, g int, theta float64, dst []f
 	}
 }
 
-// fold adds one block of similarities of query j to its class sums, rescaling
-// the sums when the block raises the running maximum.
-func (st *lookupState) fold(j int, sims []float32, labels []uint16, theta float64) {
+// fold adds one block of similarities of query j to its class sums (each term
+// times its item's weight when weights is not nil), rescaling the sums when
+// the block raises the running maximum.
+func (st *lookupState) fold(j int, sims []float32, labels, weights []uint16, theta float64) {
 	bmax32 := sims[0]
 	for _, s := range sims[1:] {
 		if s > bmax32 {
@@ -130,11 +131,27 @@ func (st *lookupState) fold(j int, sims []float32, labels []uint16, theta float6
 		st.max[j] = bmax
 	}
 	m, sums := st.max[j], st.sums[j]
+	if weights != nil {
+		for i, s := range sims {
+			if d := theta * (float64(s) - m); d > -cutoff {
+				sums[labels[i]] += float64(weights[i]) * expNeg(d)
+			}
+		}
+		return
+	}
 	for i, s := range sims {
 		if d := theta * (float64(s) - m); d > -cutoff {
 			sums[labels[i]] += expNeg(d)
 		}
 	}
+}
+
+// weightsOf is the weights of items k0..k0+n-1, nil when all are 1.
+func (c *Cache) weightsOf(k0, n int) []uint16 {
+	if c.weights == nil {
+		return nil
+	}
+	return c.weights[k0 : k0+n]
 }
 
 // Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into

@@ -16,6 +16,7 @@ type classifier struct {
 	run    *quant.Runner
 	pixels []float32
 	taps   [][]float32
+	raw    []float32 // the raw key a projected cache projects from
 	key    []float32
 	pNet   []float32
 	pCache []float32
@@ -59,6 +60,9 @@ func newClassifier(m *quant.Model, mem *cache.Cache) (*classifier, error) {
 		}
 		cl.taps = make([][]float32, len(names))
 		cl.key = make([]float32, mem.Dim())
+		if mem.Spec().Proj != nil {
+			cl.raw = make([]float32, mem.Spec().RawDim())
+		}
 		cl.pCache = make([]float32, m.Classes)
 	}
 	var err error
@@ -77,13 +81,7 @@ func (cl *classifier) classify(f device.Frame) (result, error) {
 	model.Softmax(cl.pNet, logits)
 	p := cl.pNet
 	if cl.mem != nil {
-		for i, t := range cl.mem.Spec().Taps {
-			cl.taps[i] = cl.run.Tap(t.Name)
-		}
-		if err := cl.mem.Spec().Key(cl.key, cl.taps); err != nil {
-			return result{}, err
-		}
-		if err := cl.mem.Probs(cl.pCache, cl.key, cl.mem.Theta); err != nil {
+		if err := cl.lookup(); err != nil {
 			return result{}, err
 		}
 		if err := cache.Mix(cl.p, cl.pNet, cl.pCache, cl.mem.Lambda); err != nil {
@@ -97,6 +95,17 @@ func (cl *classifier) classify(f device.Frame) (result, error) {
 		r.Label = cl.m.Labels[r.Class]
 	}
 	return r, nil
+}
+
+// lookup makes the key of the frame just run and fills pCache from the cache.
+func (cl *classifier) lookup() error {
+	for i, t := range cl.mem.Spec().Taps {
+		cl.taps[i] = cl.run.Tap(t.Name)
+	}
+	if err := cl.mem.Spec().KeyWith(cl.key, cl.raw, cl.taps); err != nil {
+		return err
+	}
+	return cl.mem.Probs(cl.pCache, cl.key, cl.mem.Theta)
 }
 
 func argmax(p []float32) int {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
 )
@@ -50,7 +51,7 @@ type benchOpts struct {
 }
 
 func runBench(args []string, stdout io.Writer) error {
-	fs := newFlags("bench", "-model FILE [-onnx FILE] [-runs N] [-json]")
+	fs := newFlags("bench", "-model FILE [-onnx FILE] [-quant FILE | -data DIR] [-cache FILE] [-runs N] [-json]")
 	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras")
 	normPath := fs.String("norm", "", "input normalisation file for Keras models (made by edgecache norm)")
 	onnxPath := fs.String("onnx", "", "the same model as ONNX, for ONNX Runtime (default: -model when it is .onnx)")
@@ -61,6 +62,7 @@ func runBench(args []string, stdout io.Writer) error {
 	batch := fs.Int("batch", 32, "batch for the throughput figures")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	quantPath := fs.String("quant", "", "our int8 model (from edgecache quantize); without it, -data quantizes on the fly")
+	cachePath := fs.String("cache", "", "also time the lookup in this cache against the network at batch 1 (queries: -data's test images)")
 	var qo quantOpts
 	var obs string
 	fs.StringVar(&qo.data, "data", "", "training images to calibrate the int8 model on (needed without -quant); empty: float32 only")
@@ -161,9 +163,19 @@ func runBench(args []string, stdout io.Writer) error {
 			rows = append(rows, r)
 		}
 	}
+	var lb *lookupBench
+	if *cachePath != "" {
+		mem, err := cache.ReadFile(*cachePath)
+		if err != nil {
+			return err
+		}
+		if lb, err = benchLookup(net, q, mem, *cachePath, qo.data, o); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(map[string]any{"model": *modelPath, "arch": net.String(), "rows": rows, "ort_note": ortNote,
-			"cpu": runtime.GOARCH, "go": runtime.Version()})
+			"cpu": runtime.GOARCH, "go": runtime.Version(), "lookup": lb})
 	}
 	fmt.Fprintf(stdout, "%v, %d timed runs per figure (median)\n", net, *runs)
 	fmt.Fprintf(stdout, "%-22s %5s %7s %10s %10s %8s %10s %8s %8s\n", "engine", "batch", "threads", "ms/image", "fastest", "cpu", "images/s", "vs ORT", "fastest")
@@ -180,6 +192,9 @@ func runBench(args []string, stdout io.Writer) error {
 	fmt.Fprintln(stdout, "ms/image: median run; fastest: quickest run (steadier on a busy machine); cpu: CPU ms per image; vs ORT: over ONNX Runtime's")
 	if ortNote != "" {
 		fmt.Fprintf(stdout, "ONNX Runtime not measured: %s\n", ortNote)
+	}
+	if lb != nil {
+		lb.print(stdout)
 	}
 	return nil
 }

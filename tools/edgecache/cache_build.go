@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/edgecache/edgecache/cache"
 )
@@ -22,8 +21,8 @@ intermediate layers, p = (1 - lambda) p_net + lambda p_cache. The paper's flow i
       cache of the 45,000 "fit" training images + flips, queried by the 5,000 "val" images + flips,
       theta x lambda grid and local search; never touches test images
   edgecache cache build -model M -data DIR -params params.json -o model.cache
-      the real cache: all 50,000 training images + flips (100,000 items) with the tuned theta and
-      lambda in the file and the CacheOnly theta in model.cache.json
+      the real cache: all 50,000 training images + flips (100,000 items) with the tuned theta,
+      lambda and CacheOnly theta in the file (model.cache.json records where they came from)
   edgecache eval -model M -data DIR -cache model.cache -json
       adds "top1_cache" and "top1_cache_only" to eval's figures
 
@@ -108,7 +107,7 @@ func runCacheBuild(args []string, stdout io.Writer) error {
 	if err := k.fill(c, set, idx, *flip, "cache build", logTo); err != nil {
 		return err
 	}
-	c.Theta, c.Lambda = float32(p.Theta), float32(p.Lambda)
+	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(p.Theta), float32(p.Lambda), float32(p.CacheOnlyTheta)
 	if err := c.WriteFile(*out); err != nil {
 		return err
 	}
@@ -117,25 +116,6 @@ func runCacheBuild(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d items of %d values (%s), %.1f MiB on the board, theta %.4f lambda %.4f, CacheOnly theta %.4f\n",
-		*out, c.Len(), c.Dim(), spec, float64(c.Bytes())/(1<<20), c.Theta, c.Lambda, p.CacheOnlyTheta)
+		*out, c.Len(), c.Dim(), spec, float64(c.Bytes())/(1<<20), c.Theta, c.Lambda, c.CacheOnlyTheta)
 	return nil
-}
-
-// readCacheFile reads a cache and the CacheOnly theta from the JSON that
-// `cache build` writes next to it (FILE.json); without that file CacheOnly
-// uses the cache's own theta.
-func readCacheFile(path string) (*cache.Cache, float64, error) {
-	c, err := cache.ReadFile(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	co := float64(c.Theta)
-	if _, err := os.Stat(paramsPath(path)); err == nil {
-		p, err := readParams(paramsPath(path))
-		if err != nil {
-			return nil, 0, err
-		}
-		co = p.CacheOnlyTheta
-	}
-	return c, co, nil
 }

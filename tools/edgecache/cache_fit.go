@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ type fitForm struct {
 type fitVariant struct {
 	Form      string    `json:"keys"`
 	Dim       int       `json:"dim"`
-	Entries   string    `json:"entries"` // all, subset or kmeans
+	Entries   string    `json:"entries"` // all, subset, kmeans or wkmeans (prototypes weighted by cluster size)
 	Items     int       `json:"items"`   // in the final (full training set) cache
 	Bytes     int       `json:"bytes"`
 	Budget    int64     `json:"budget"`
@@ -69,6 +70,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	budgets := fs.String("budgets", strings.Join(defaultBudgets, ","), "budgets of the Pareto table")
 	dims := fs.String("pca", "8,16,32,64,128", "PCA dimensions to try for the pooled keys")
 	wdims := fs.String("pca-whole", "16,32,64", "PCA dimensions to try for the whole-tap keys (the projection counts against the budget)")
+	a2dims := fs.String("pca-avg2", "64,96,128", "PCA dimensions to try for the 2x2-pooled keys (empty: no 2x2-pooled keys)")
 	sample := fs.Int("pca-sample", 2000, "fit items (spread over the classes) the whole-key PCA is fitted to")
 	valLimit := fs.Int("val-limit", 2500, "validation images that score the candidates (0: all 5,000)")
 	testLimit := fs.Int("test-limit", 0, "score only N images of each test set (0: all)")
@@ -115,12 +117,16 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	pa2dims, err := parseInts(*a2dims)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	k, err := nf.open(*data, logTo)
 	if err != nil {
 		return err
 	}
-	full, _, err := readCacheFile(*from)
+	full, err := cache.ReadFile(*from)
 	if err != nil {
 		return err
 	}
@@ -178,7 +184,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		tests, testNames = append(tests, q), append(testNames, dir)
 	}
 
-	forms, err := fitForms(full, nFit, whole, pdims, pwdims, *sample, val, tests)
+	forms, err := fitForms(full, nFit, whole, pdims, pwdims, pa2dims, *sample, val, tests)
 	if err != nil {
 		return err
 	}
@@ -219,8 +225,8 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		if int64(c.Bytes()) > b {
 			return fmt.Errorf("fit: internal error: %v takes %d bytes, budget %d", v, c.Bytes(), b)
 		}
-		v.Bytes = c.Bytes()
-		c.Theta, c.Lambda = float32(v.Theta), float32(v.Lambda)
+		v.Bytes, v.Items = c.Bytes(), c.Len() // weighted k-means drops empty clusters
+		c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.COTheta)
 		for _, q := range f.test {
 			pc, err := cacheProbs(q, c, []float64{v.Theta, v.COTheta})
 			if err != nil {
@@ -350,8 +356,9 @@ func reduceQueries(spec, whole cache.Spec, q *queries) (*queries, error) {
 }
 
 // fitForms makes the key reductions: whole keys as they are, per-tap average
-// pooling, and PCA of the pooled keys to each of dims.
-func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims []int, nSample int, val *queries, tests []*queries) ([]*fitForm, error) {
+// pooling and PCA of the pooled keys to each of dims, PCA of the whole keys to
+// each of wdims, and 2x2 pooling with PCA to each of a2dims.
+func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims, a2dims []int, nSample int, val *queries, tests []*queries) ([]*fitForm, error) {
 	var pooled cache.Spec
 	for _, t := range whole.Taps {
 		t.Pool = cache.PoolAvg
@@ -367,45 +374,47 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims []int, 
 		}
 	}
 	specs := []cache.Spec{whole, pooled}
-	sample := avgAll[:nFit*pooled.Dim()]
-	for _, d := range dims {
-		if d >= pooled.Dim() {
-			continue
-		}
-		p, err := cache.PCA(sample, pooled.Dim(), d)
-		if err != nil {
-			return nil, err
-		}
-		s := pooled
-		s.Proj = p
-		specs = append(specs, s)
+	ps, err := pcaSpecs(pooled, avgAll[:nFit*pooled.Dim()], dims, "pooled")
+	if err != nil {
+		return nil, err
 	}
-	if len(wdims) > 0 {
-		var x []float32
+	specs = append(specs, ps...)
+	var x []float32 // the PCA sample of whole keys
+	if len(wdims) > 0 || len(a2dims) > 0 {
 		for _, i := range spread(nFit, min(nSample, nFit)) {
 			wk = full.Key(wk, i)
 			x = append(x, wk...)
 		}
-		for _, d := range wdims {
-			if d > len(x)/whole.Dim() {
-				continue
-			}
-			p, err := cache.PCA(x, whole.Dim(), d)
-			if err != nil {
-				return nil, err
-			}
-			s := whole
-			s.Proj = p
-			specs = append(specs, s)
-			fmt.Fprintf(logTo, "fit: PCA of whole keys to %d dimensions\n", d)
-		}
 	}
+	if len(a2dims) > 0 {
+		var a2 cache.Spec
+		for _, t := range whole.Taps {
+			t.Pool = cache.PoolAvg2
+			a2.Taps = append(a2.Taps, t)
+		}
+		xa, err := reduce(a2, whole, x)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := pcaSpecs(a2, xa, a2dims, "2x2-pooled")
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, ps...)
+	}
+	ps, err = pcaSpecs(whole, x, wdims, "whole")
+	if err != nil {
+		return nil, err
+	}
+	specs = append(specs, ps...)
 	var forms []*fitForm
 	for _, s := range specs {
 		f := &fitForm{spec: s}
 		switch {
 		case s.Proj != nil && s.Taps[0].Pool == cache.PoolNone:
 			f.name = fmt.Sprintf("whole+pca%d", s.Dim())
+		case s.Proj != nil && s.Taps[0].Pool == cache.PoolAvg2:
+			f.name = fmt.Sprintf("avg2+pca%d", s.Dim())
 		case s.Proj != nil:
 			f.name = fmt.Sprintf("avg+pca%d", s.Dim())
 		case s.Taps[0].Pool == cache.PoolAvg:
@@ -428,8 +437,8 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims []int, 
 			// Items reduce from their pooled keys (pooling commutes with the
 			// global scale of the normalised whole key).
 			switch {
-			case s.Taps[0].Pool == cache.PoolNone:
-				// Projected whole keys: from the stored whole keys.
+			case s.Taps[0].Pool == cache.PoolNone || s.Taps[0].Pool == cache.PoolAvg2:
+				// Projected whole or 2x2-pooled keys: from the stored whole keys.
 				if f.full, err = reduceCache(s, whole, full); err != nil {
 					return nil, err
 				}
@@ -445,6 +454,37 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims []int, 
 		forms = append(forms, f)
 	}
 	return forms, nil
+}
+
+// pcaSpecs returns base with a PCA projection of the keys x to each of dims
+// that reduces the key and the sample can give (base's own keys, normalised:
+// PCA's uncentred moments are indifferent to each key's scale). One
+// decomposition serves every d: the leading directions come first.
+func pcaSpecs(base cache.Spec, x []float32, dims []int, what string) ([]cache.Spec, error) {
+	n := len(x) / base.Dim()
+	var ok []int
+	for _, d := range dims {
+		if d >= 1 && d < base.Dim() && d <= n {
+			ok = append(ok, d)
+		}
+	}
+	if len(ok) == 0 {
+		return nil, nil
+	}
+	p, err := cache.PCA(x, base.Dim(), slices.Max(ok))
+	if err != nil {
+		return nil, err
+	}
+	var out []cache.Spec
+	for _, d := range ok {
+		s := base
+		if s.Proj, err = p.Leading(d); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+		fmt.Fprintf(logTo, "fit: PCA of %s keys to %d dimensions\n", what, d)
+	}
+	return out, nil
 }
 
 func noProj(s cache.Spec) cache.Spec {
@@ -476,6 +516,12 @@ func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVarian
 	if f.name != "whole" && 2*int(n) <= nFit {
 		v.Entries = "kmeans"
 		out = append(out, v)
+		// Weighted prototypes: each counts as its cluster's members, at a
+		// uint16 more per item.
+		if nw := int((b - int64(empty.Bytes())) / (per + 2)); nw >= full.Classes() && 2*nw <= nFit {
+			v.Entries, v.Items = "wkmeans", nw
+			out = append(out, v)
+		}
 	}
 	return out
 }
@@ -493,7 +539,7 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 	}
 	n := min(v.Items, pool)
 	if f.name == "whole" {
-		if v.Entries == "kmeans" {
+		if v.Entries != "subset" && v.Entries != "all" {
 			return nil, fmt.Errorf("fit: k-means of whole-tap keys is not supported")
 		}
 		idx := cache.BalancedIndices(labels, classes, n, seed)
@@ -506,7 +552,7 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 	}
 	c.Grow(n)
 	idx := cache.BalancedIndices(labels, classes, n, seed)
-	if v.Entries != "kmeans" {
+	if v.Entries == "subset" || v.Entries == "all" {
 		for _, i := range idx {
 			if err := c.Add(f.full[i*d:(i+1)*d], labels[i]); err != nil {
 				return nil, err
@@ -527,12 +573,19 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 		if quota[y] == 0 {
 			continue
 		}
-		cent, err := cache.KMeans(members[y], d, quota[y], iters, seed+uint64(y))
+		cent, counts, err := cache.KMeans(members[y], d, quota[y], iters, seed+uint64(y))
 		if err != nil {
 			return nil, err
 		}
 		for j := 0; j < quota[y]; j++ {
-			if err := c.Add(cent[j*d:(j+1)*d], y); err != nil {
+			w := 1
+			if v.Entries == "wkmeans" {
+				if counts[j] == 0 {
+					continue // an empty cluster stands for nothing
+				}
+				w = min(counts[j], cache.MaxWeight)
+			}
+			if err := c.AddWeighted(cent[j*d:(j+1)*d], y, w); err != nil {
 				return nil, err
 			}
 		}

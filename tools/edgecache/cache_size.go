@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/edgecache/edgecache/cache"
 )
 
 func init() {
@@ -47,7 +49,7 @@ func runCacheSize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, coTheta, err := readCacheFile(*from)
+	c, err := cache.ReadFile(*from)
 	if err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func runCacheSize(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		pc, err := cacheProbs(q, sub, []float64{float64(c.Theta), coTheta})
+		pc, err := cacheProbs(q, sub, []float64{float64(c.Theta), float64(c.CacheOnlyTheta)})
 		if err != nil {
 			return err
 		}
@@ -93,7 +95,7 @@ func runCacheSize(args []string, stdout io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n### Cache size: %s (%v)\n\n", nf.model, k)
 	fmt.Fprintf(&b, "Class-balanced random subsets of %s (theta %.4g, lambda %.4g, CacheOnly theta %.4g); test error (%%) on %d test images of %s; network alone %.2f%%.\n\n",
-		*from, c.Theta, c.Lambda, coTheta, q.Len(), *data, 100*base)
+		*from, c.Theta, c.Lambda, c.CacheOnlyTheta, q.Len(), *data, 100*base)
 	b.WriteString("| items | Cache3 | CacheOnly |\n| ---: | ---: | ---: |\n")
 	for _, p := range pts {
 		fmt.Fprintf(&b, "| %d | %s | %s |\n", p.Items, pct(p.Cache), pct(p.CacheOnly))

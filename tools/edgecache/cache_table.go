@@ -149,7 +149,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 		}
 	}
 	t.val = nil
-	c.Theta, c.Lambda = float32(p.Theta), float32(p.Lambda)
+	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(p.Theta), float32(p.Lambda), float32(p.CacheOnlyTheta)
 	if *oCache != "" {
 		if err := c.WriteFile(*oCache); err != nil {
 			return err

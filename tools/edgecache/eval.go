@@ -75,10 +75,9 @@ func runEval(args []string, stdout io.Writer) error {
 		return err
 	}
 	var mem *cache.Cache
-	var coTheta float64
 	var tapNames []string
 	if *cachePath != "" {
-		if mem, coTheta, err = readCacheFile(*cachePath); err != nil {
+		if mem, err = cache.ReadFile(*cachePath); err != nil {
 			return err
 		}
 		for _, t := range mem.Spec().Taps {
@@ -163,13 +162,13 @@ func runEval(args []string, stdout io.Writer) error {
 		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads, Precision: precision,
 	}
 	if q != nil {
-		pc, err := cacheProbs(q, mem, []float64{float64(mem.Theta), coTheta})
+		pc, err := cacheProbs(q, mem, []float64{float64(mem.Theta), float64(mem.CacheOnlyTheta)})
 		if err != nil {
 			return err
 		}
 		a, b := mixAccuracy(q, pc[0], float64(mem.Lambda)), mixAccuracy(q, pc[1], 1)
 		res.Cache, res.Top1Cache, res.Top1CacheOnly = *cachePath, &a, &b
-		res.Theta, res.Lambda, res.CacheOnlyTh = float64(mem.Theta), float64(mem.Lambda), coTheta
+		res.Theta, res.Lambda, res.CacheOnlyTh = float64(mem.Theta), float64(mem.Lambda), float64(mem.CacheOnlyTheta)
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
