@@ -9,14 +9,15 @@
 //
 //	p = (1 - lambda) * p_net + lambda * p_cache     (lambda = 1: "CacheOnly").
 //
-// A Spec says how a key is made from taps (flattened whole or globally
-// average-pooled, concatenated, optionally projected, L2-normalised). A Cache
-// stores keys as IEEE fp16 (github.com/x448/float16 for single values, SIMD
-// kernels for bulk conversion) and labels as uint16. Lookups on the board run
-// fp16-key x fp32-query dot products with fp32 accumulation (kernels for amd64
-// F16C/AVX2/FMA and AVX-512, arm64 FCVTL/FMLA, and a pure-Go twin). The host
-// side computes query x key similarities as a blocked matrix product
-// (Similarities) and tunes theta and lambda from one pass over them (Tune).
+// A Spec says how a key is made from taps (flattened whole, globally or 2 x 2
+// average-pooled, concatenated, optionally projected by an fp16 matrix such
+// as a PCA basis, L2-normalised). A Cache stores keys as IEEE fp16
+// (github.com/x448/float16 for single values, SIMD kernels for bulk
+// conversion), labels as uint16 and, for prototypes that stand for several
+// items, a uint16 weight per item. Lookups on the board run fp16-key x
+// fp32-query dot products with fp32 accumulation (kernels for amd64
+// F16C/AVX2/FMA and AVX-512, arm64 FCVTL/FMLA, and a pure-Go twin); the
+// projection of a query runs on the same kernels.
 //
 // On the host, Similarities computes every query x key dot product as a
 // blocked matrix product (fp16 key panels converted inside AVX-512/AVX2 FMA
@@ -25,8 +26,10 @@
 // second one. Tune must be given validation images, never test images.
 //
 // Files (Write, Read, WriteFile, ReadFile) are versioned and CRC-32C
-// checksummed and carry the key spec, so Spec.Check refuses a cache made for
-// another model's taps.
+// checksummed and carry the key spec, theta, lambda and the CacheOnly theta,
+// so a cache is deployable alone and Spec.Check refuses one made for another
+// model's taps. A Cache grows at run time (Add), e.g. from examples taught on
+// the board.
 //
 // The package takes vectors, not networks: it imports none of the project's
 // other packages.

@@ -17,6 +17,7 @@ type kernelSet struct {
 	dotsBody    func(dst *float32, keys *uint16, q *float32, n, dim, body int)
 	dots4Body   func(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int)
 	f16to32Body func(dst *float32, src *uint16, n int)
+	expsBody    func(dst, src *float32, n int, theta, m float32) // see exps.go
 }
 
 // kernels is the set chosen at start-up for this CPU (see dot_amd64.go,

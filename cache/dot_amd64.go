@@ -16,14 +16,17 @@ func dots4AVX2(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int
 func f16to32AVX2(dst *float32, src *uint16, n int)
 
 //go:noescape
+func expsAVX2(dst, src *float32, n int, theta, m float32)
+
+//go:noescape
 func dotsAVX512(dst *float32, keys *uint16, q *float32, n, dim, body int)
 
 //go:noescape
 func dots4AVX512(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int)
 
 var (
-	avx2Kernels   = &kernelSet{name: "avx2", dotsBody: dotsAVX2, dots4Body: dots4AVX2, f16to32Body: f16to32AVX2}
-	avx512Kernels = &kernelSet{name: "avx512", dotsBody: dotsAVX512, dots4Body: dots4AVX512, f16to32Body: f16to32AVX2}
+	avx2Kernels   = &kernelSet{name: "avx2", dotsBody: dotsAVX2, dots4Body: dots4AVX2, f16to32Body: f16to32AVX2, expsBody: expsAVX2}
+	avx512Kernels = &kernelSet{name: "avx512", dotsBody: dotsAVX512, dots4Body: dots4AVX512, f16to32Body: f16to32AVX2, expsBody: expsAVX2}
 )
 
 // hasAVX2 needs F16C for VCVTPH2PS and FMA for VFMADD231PS besides AVX2

@@ -14,7 +14,10 @@ func dots4NEON(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int
 //go:noescape
 func f16to32NEON(dst *float32, src *uint16, n int)
 
-var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON}
+//go:noescape
+func expsNEON(dst, src *float32, n int, theta, m float32)
+
+var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON, expsBody: expsNEON}
 
 func pickKernels() *kernelSet { return neonKernels }
 

@@ -3,8 +3,9 @@ package cache
 import "math"
 
 // expNeg is exp(x) for -cutoff-1 <= x <= 0 to within 1e-8 relative, without
-// math.Exp's range reduction and special cases: a lookup computes one per
-// item, and on a Pi that exp is most of the lookup's time.
+// math.Exp's range reduction and special cases: the host's tuning ladders
+// (ladder.go) compute a few per query and item. Board lookups use the vector
+// kernels of exps.go instead.
 //
 // exp(x) = 2^t with t = x*log2(e) = i + f, i = round(t), |f| <= 1/2; 2^f is
 // the Taylor series of exp(f*ln 2) to degree 8 (the remainder is below

@@ -243,6 +243,8 @@ func FuzzRead(f *testing.F) {
 	small.Add([]float32{1}, 1)
 	f.Add(encode(f, small))
 	f.Add(asVersion1(encode(f, small)))
+	small.AddWeighted([]float32{-1}, 0, 3)
+	f.Add(encode(f, small))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Read(bytes.NewReader(data))
 		if err != nil {

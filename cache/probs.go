@@ -24,8 +24,9 @@ const cutoff = 40
 // are fp32 dot products of q with the fp16 keys; the sums are float64. The
 // keys are scanned in blocks with a running maximum, so a lookup needs no
 // per-item scratch. theta must be finite and non-negative. The exponentials
-// come from expNeg (1e-9 relative error), each term is at most 1, and the sums
-// are float64.
+// come from the exps kernels (float32, 3e-7 relative error: far below the
+// fp16 keys' effect on theta * s), each term is at most 1 (times its item's
+// weight), and the sums are float64.
 func (c *Cache) Probs(dst []float32, q []float32, theta float32) error {
 	return c.ProbsBatch(dst, q, theta)
 }
@@ -130,19 +131,17 @@ func (st *lookupState) fold(j int, sims []float32, labels, weights []uint16, the
 		}
 		st.max[j] = bmax
 	}
-	m, sums := st.max[j], st.sums[j]
+	// The terms, in place: exp(theta (s - max)), 0 past the cutoff.
+	exps(kernels, sims, sims, float32(theta), float32(st.max[j]))
+	sums := st.sums[j]
 	if weights != nil {
-		for i, s := range sims {
-			if d := theta * (float64(s) - m); d > -cutoff {
-				sums[labels[i]] += float64(weights[i]) * expNeg(d)
-			}
+		for i, e := range sims {
+			sums[labels[i]] += float64(weights[i]) * float64(e)
 		}
 		return
 	}
-	for i, s := range sims {
-		if d := theta * (float64(s) - m); d > -cutoff {
-			sums[labels[i]] += expNeg(d)
-		}
+	for i, e := range sims {
+		sums[labels[i]] += float64(e)
 	}
 }
 
