@@ -54,11 +54,12 @@ var defaultBudgets = []string{"256KiB", "1MiB", "4MiB", "16MiB", "64MiB"}
 func runCacheFit(args []string, stdout io.Writer) error {
 	fs := newFlags("cache fit", "-model FILE -data DIR -from FULL.cache -budget 4MiB [-o FILE] [-test-data DIR2] [-md FILE]\n\n"+
 		"Searches smaller caches made from a full cache of whole-tap keys (from `cache table -o-cache`, whose first items\n"+
-		"are the fit split's and the rest the val split's): key reductions (per-tap global average pooling, PCA of\n"+
-		"the pooled keys to d dimensions, fp16 always) and entry reductions (class-balanced random subsets,\n"+
-		"per-class spherical k-means prototypes). Each candidate is built from the fit items, tuned on validation\n"+
-		"images (paper grid) and scored by validation accuracy; the best that fits each budget, counting every\n"+
-		"byte the board holds (cache.Cache.Bytes: keys, labels, projection, lookup scratch), is rebuilt from all\n"+
+		"are the fit split's and the rest the val split's): key reductions (per-tap global or 2x2 average pooling,\n"+
+		"PCA of the pooled or whole keys to d dimensions with an fp16 projection, fp16 keys always) and entry\n"+
+		"reductions (class-balanced random subsets, per-class spherical k-means prototypes, unweighted or weighted\n"+
+		"by cluster size). Each candidate is built from the fit items, tuned on validation images (paper grid) and\n"+
+		"scored by validation accuracy; the best that fits each budget, counting every byte the board holds\n"+
+		"(cache.Cache.Bytes: keys, labels, weights, projection, lookup scratch), is rebuilt from all\n"+
 		"training items and scored on the test sets. Prints the Pareto table for 256KiB,1MiB,4MiB,16MiB,64MiB and\n"+
 		"-budget, and writes the cache chosen for -budget to -o.")
 	var nf netFlags
