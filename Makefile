@@ -46,8 +46,12 @@ lint:
 	GOARCH=arm GOARM=6 $(GO) vet ./...
 
 # Benchmarks: ours and ONNX Runtime's in the same run (see README, "Speed").
+# The network against ONNX Runtime, then the board's per-frame split (int8
+# network against the lookup in a 4 MiB cache) and the lookup kernels.
 bench: build tools/ort/node_modules
 	$(BIN)/edgecache bench -model $(DATA)/models/ace-compiler/resnet32_cifar10_pre.onnx
+	$(GO) test -run '^$$' -bench 'Frame' ./firmware
+	$(GO) test -run '^$$' -bench 'Dots|Probs|Exps' ./cache
 
 tools/ort/node_modules:
 	cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
