@@ -81,6 +81,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	md := fs.String("md", "", "append the Pareto table as markdown to this file")
 	jsonOut := fs.String("json", "", "write every candidate as JSON here")
 	fitItems := fs.Int("fit-items", 0, "how many of -from's first items are the fit split's (default: from FILE.json or the file's size)")
+	testAll := fs.Bool("test-all", false, "score every candidate on the test sets too (slow; the choice still goes by validation)")
 	ref := fs.String("ref", "", "JSON from `cache table` on the same test images, for the full cache's error (else the table omits it)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -207,6 +208,13 @@ func runCacheFit(args []string, stdout io.Writer) error {
 				v.Theta, v.Lambda, v.ValErr = res.Theta, res.Lambda, 1-res.Acc
 				v.COTheta, v.ValCOErr = res.CacheOnlyTheta, 1-res.CacheOnlyAcc
 				fmt.Fprintf(logTo, "fit: budget %s: %v: val error %.2f%% (theta %.4g lambda %.4g)\n", formatBytes(b), v, 100*v.ValErr, v.Theta, v.Lambda)
+				if *testAll {
+					// For the report only: the choice stays with validation.
+					if _, err := v.final(f, full, nFit, *iters, *seed); err != nil {
+						return err
+					}
+					fmt.Fprintf(logTo, "fit: budget %s: %v: test error %v\n", formatBytes(b), v, v.TestErr)
+				}
 				all = append(all, v)
 				if cur, ok := best[b]; !found || (ok && v.ValErr < cur.ValErr) {
 					best[b], found = v, true
@@ -219,22 +227,9 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		}
 		v := best[b]
 		f := formByName(forms, v.Form)
-		c, err := v.build(f, full.Classes(), true, *iters, *seed, full, nFit)
+		c, err := v.final(f, full, nFit, *iters, *seed)
 		if err != nil {
 			return err
-		}
-		if int64(c.Bytes()) > b {
-			return fmt.Errorf("fit: internal error: %v takes %d bytes, budget %d", v, c.Bytes(), b)
-		}
-		v.Bytes, v.Items = c.Bytes(), c.Len() // weighted k-means drops empty clusters
-		c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.COTheta)
-		for _, q := range f.test {
-			pc, err := cacheProbs(q, c, []float64{v.Theta, v.COTheta})
-			if err != nil {
-				return err
-			}
-			v.TestErr = append(v.TestErr, 1-mixAccuracy(q, pc[0], v.Lambda))
-			v.TestCOErr = append(v.TestCOErr, 1-mixAccuracy(q, pc[1], 1))
 		}
 		best[b] = v
 		fmt.Fprintf(logTo, "fit: budget %s: chose %v, %s, val error %.2f%%, test error %v\n", formatBytes(b), v, formatBytes(int64(v.Bytes)), 100*v.ValErr, v.TestErr)
@@ -590,6 +585,31 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 				return nil, err
 			}
 		}
+	}
+	return c, nil
+}
+
+// final rebuilds the variant from every item of full, sets its tuned
+// parameters and scores it on f's test sets, recording bytes, items and test
+// errors in v.
+func (v *fitVariant) final(f *fitForm, full *cache.Cache, nFit, iters int, seed uint64) (*cache.Cache, error) {
+	c, err := v.build(f, full.Classes(), true, iters, seed, full, nFit)
+	if err != nil {
+		return nil, err
+	}
+	if int64(c.Bytes()) > v.Budget {
+		return nil, fmt.Errorf("fit: internal error: %v takes %d bytes, budget %d", v, c.Bytes(), v.Budget)
+	}
+	v.Bytes, v.Items = c.Bytes(), c.Len() // weighted k-means drops empty clusters
+	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.COTheta)
+	v.TestErr, v.TestCOErr = nil, nil
+	for _, q := range f.test {
+		pc, err := cacheProbs(q, c, []float64{v.Theta, v.COTheta})
+		if err != nil {
+			return nil, err
+		}
+		v.TestErr = append(v.TestErr, 1-mixAccuracy(q, pc[0], v.Lambda))
+		v.TestCOErr = append(v.TestCOErr, 1-mixAccuracy(q, pc[1], 1))
 	}
 	return c, nil
 }
