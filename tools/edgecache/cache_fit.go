@@ -73,7 +73,8 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	wdims := fs.String("pca-whole", "16,32,64", "PCA dimensions to try for the whole-tap keys (the projection counts against the budget)")
 	a2dims := fs.String("pca-avg2", "64,96,128", "PCA dimensions to try for the 2x2-pooled keys (empty: no 2x2-pooled keys)")
 	sample := fs.Int("pca-sample", 2000, "fit items (spread over the classes) the whole-key PCA is fitted to")
-	valLimit := fs.Int("val-limit", 2500, "validation images that score the candidates (0: all 5,000)")
+	valLimit := fs.Int("val-limit", 0, "validation images that score the candidates (0: all 5,000)")
+	queryFlip := fs.Bool("query-flip", true, "validation images and their flips as queries (the paper's tuning protocol; twice the queries steady the choice)")
 	testLimit := fs.Int("test-limit", 0, "score only N images of each test set (0: all)")
 	iters := fs.Int("kmeans-iters", 6, "k-means rounds")
 	seed := fs.Uint64("seed", 1, "random seed for subsets and k-means")
@@ -164,7 +165,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	if *valLimit > 0 && *valLimit < len(vidx) {
 		vidx = spread(valSet.Len(), *valLimit)
 	}
-	val, err := k.collect(valSet, vidx, false, whole, "fit: validation queries", logTo)
+	val, err := k.collect(valSet, vidx, *queryFlip, whole, "fit: validation queries", logTo)
 	if err != nil {
 		return err
 	}
