@@ -19,8 +19,14 @@ import (
 )
 
 // fixture writes a random int8 ResNet-8, a replay tree of 2 classes x 3
-// images, and a cache holding exactly those images' keys.
+// images, and a cache holding exactly those images' keys (globally pooled).
 func fixture(t *testing.T, taps []string) (modelPath, cachePath, replayDir string) {
+	return fixtureWith(t, taps, false)
+}
+
+// fixtureWith is fixture; projected makes the cache of the shape `cache fit`
+// writes: 2x2-pooled taps, an 8-row fp16 projection and weighted items.
+func fixtureWith(t *testing.T, taps []string, projected bool) (modelPath, cachePath, replayDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	spec := model.Spec{Norm: modeltest.CIFARNorm, Labels: []string{"cat", "dog"}}
@@ -67,7 +73,20 @@ func fixture(t *testing.T, taps []string) (modelPath, cachePath, replayDir strin
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs.Taps = append(cs.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg})
+		pool := cache.PoolAvg
+		if projected {
+			pool = cache.PoolAvg2
+		}
+		cs.Taps = append(cs.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: pool})
+	}
+	if projected {
+		w := make([]float32, 8*cs.RawDim())
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		if cs.Proj, err = cache.NewProjection(8, cs.RawDim(), w, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mem, err := cache.New(cs, 2)
 	if err != nil {
@@ -83,8 +102,12 @@ func fixture(t *testing.T, taps []string) (modelPath, cachePath, replayDir strin
 		for _, name := range taps {
 			tv = append(tv, r.Tap(name))
 		}
-		cs.Key(key, tv)
-		mem.Add(key, i%2)
+		if err := cs.Key(key, tv); err != nil {
+			t.Fatal(err)
+		}
+		if err := mem.AddWeighted(key, i%2, 1+i%3); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mem.Theta, mem.Lambda = 90, 1 // CacheOnly: each image finds itself
 	cachePath = filepath.Join(dir, "mem.ec")
@@ -108,6 +131,19 @@ func TestReplayWithCache(t *testing.T) {
 	// CacheOnly at theta 90 picks the nearest: all must be right.
 	if !strings.Contains(s, `"top1_cache":1,`) {
 		t.Errorf("cache did not recall its own images:\n%s", s)
+	}
+}
+
+// A cache of the shape `cache fit` writes (projected keys, weighted items)
+// runs on the board as the plain one does.
+func TestReplayWithProjectedCache(t *testing.T) {
+	modelPath, cachePath, replayDir := fixtureWith(t, []string{"layer3.0", "layer2.0.relu"}, true)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-model", modelPath, "-cache", cachePath, "-replay", replayDir, "-json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, `"top1_cache":1,`) {
+		t.Errorf("projected cache did not recall its own images:\n%s", s)
 	}
 }
 
