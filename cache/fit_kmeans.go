@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // KMeans clusters n unit vectors of dim values (x, row-major) into k
 // centroids by spherical k-means (assign each vector to the centroid of
 // largest dot product, then set each centroid to its members' normalised
 // mean), starting from k distinct vectors picked at random from seed, for
-// iters rounds. It returns the k x dim centroids, each of unit length, for
+// at most iters rounds (fewer once no assignment changes). It returns the k x dim centroids, each of unit length, for
 // use as a class's prototype keys, and how many vectors each stands for (its
 // members in the last assignment: the weight that makes a prototype count as
 // its cluster in p_cache's sums). An empty cluster keeps its centroid and
@@ -42,7 +43,9 @@ func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, []int, erro
 	sums := make([]float64, k*dim)
 	spec := Spec{Taps: []TapSpec{{Name: "kmeans", C: dim, H: 1, W: 1}}}
 	best := make([]float32, n)
+	prev := make([]int, n)
 	for it := 0; it < iters; it++ {
+		copy(prev, assign)
 		// Assignment as one similarity scan (the host's blocked kernels)
 		// of the vectors against the centroids held as a cache.
 		cc := &Cache{spec: spec, dim: dim, classes: 1, labels: make([]uint16, k)}
@@ -66,6 +69,9 @@ func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, []int, erro
 		})
 		if err != nil {
 			return nil, nil, err
+		}
+		if it > 0 && slices.Equal(prev, assign) {
+			break // converged: the centroids would not move
 		}
 		clear(sums)
 		clear(counts)

@@ -76,7 +76,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	valLimit := fs.Int("val-limit", 0, "validation images that score the candidates (0: all 5,000)")
 	queryFlip := fs.Bool("query-flip", true, "validation images and their flips as queries (the paper's tuning protocol; twice the queries steady the choice)")
 	testLimit := fs.Int("test-limit", 0, "score only N images of each test set (0: all)")
-	iters := fs.Int("kmeans-iters", 6, "k-means rounds")
+	iters := fs.Int("kmeans-iters", 20, "k-means rounds at most (fewer once converged)")
 	seed := fs.Uint64("seed", 1, "random seed for subsets and k-means")
 	out := fs.String("o", "", "write the cache chosen for -budget here")
 	md := fs.String("md", "", "append the Pareto table as markdown to this file")
