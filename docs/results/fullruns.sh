@@ -19,7 +19,8 @@ run() {
     >out/cache/full-$name.log 2>&1
   echo "$name: exit $?, $(($(date +%s) - start)) s"
 }
-run akamaster-resnet32 -model $D/models/akamaster/resnet32-d509ac18.th -paper $R32
+# also keeps the full cache (2.3 GB) that `cache fit` starts from
+run akamaster-resnet32 -model $D/models/akamaster/resnet32-d509ac18.th -paper $R32 -o-cache out/cache/akamaster-resnet32.cache
 run onnx-resnet32 -model $D/models/ace-compiler/resnet32_cifar10_pre.onnx -paper $R32
 run keras-resnet32 -model $D/models/simple-cache/cifar10_ResNet32v1_model.150.h5 -norm out/cifar10-jpeg-train.norm -paper $R32
 run keras-resnet20 -model $D/models/simple-cache/cifar10_ResNet20v1_model.178.h5 -norm out/cifar10-jpeg-train.norm -paper $R20
