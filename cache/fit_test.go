@@ -78,53 +78,6 @@ func newRandomCache(t *testing.T, n, dim, classes int) *Cache {
 	return c
 }
 
-func TestPCA(t *testing.T) {
-	// Points along two orthogonal directions with different spreads plus
-	// small noise: the first component is the wide direction.
-	const dim, n = 6, 400
-	r := rand.New(rand.NewPCG(1, 1))
-	x := make([]float32, n*dim)
-	for i := 0; i < n; i++ {
-		a, b := 5*r.NormFloat64(), 2*r.NormFloat64()
-		v := x[i*dim : (i+1)*dim]
-		v[1], v[4] = float32(a), float32(b)
-		for j := range v {
-			v[j] += float32(0.01 * r.NormFloat64())
-		}
-	}
-	p, err := PCA(x, dim, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(float64(p.W[1])) < 0.99 || math.Abs(float64(p.W[dim+4])) < 0.99 {
-		t.Fatalf("components %v", p.W)
-	}
-	spec := Spec{Taps: []TapSpec{{Name: "x", C: dim, H: 1, W: 1}}, Proj: p}
-	if err := spec.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	// Long vectors go through the Gram matrix: the same directions.
-	const long = maxPCADim + 4
-	xl := make([]float32, 50*long)
-	for i := 0; i < 50; i++ {
-		xl[i*long+1] = float32(5 * r.NormFloat64())
-		xl[i*long+long-2] = float32(2 * r.NormFloat64())
-		xl[i*long+7] = float32(0.01 * r.NormFloat64())
-	}
-	pl, err := PCA(xl, long, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(float64(pl.W[1])) < 0.99 || math.Abs(float64(pl.W[long+long-2])) < 0.99 {
-		t.Fatalf("Gram PCA components miss the wide directions")
-	}
-	for _, bad := range [][3]int{{dim, 0, n}, {dim, dim + 1, n}, {0, 1, n}, {maxPCADim + 1, 1, maxPCADim + 1}, {maxPCADim + 1, 3, 2}} {
-		if _, err := PCA(make([]float32, bad[0]*bad[2]), bad[0], bad[1]); err == nil {
-			t.Errorf("PCA(dim %d, d %d) accepted", bad[0], bad[1])
-		}
-	}
-}
-
 func TestKMeans(t *testing.T) {
 	// Two tight groups around orthogonal unit vectors: two centroids find them.
 	const dim = 8

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/pca"
 )
 
 func init() {
@@ -468,7 +469,7 @@ func pcaSpecs(base cache.Spec, x []float32, dims []int, what string) ([]cache.Sp
 	if len(ok) == 0 {
 		return nil, nil
 	}
-	p, err := cache.PCA(x, base.Dim(), slices.Max(ok))
+	p, err := pca.Fit(x, base.Dim(), slices.Max(ok))
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,8 @@
-package cache
+// Package pca fits principal-component projections for cache keys
+// (cache.Projection) on the host. It is apart from package cache so that the
+// board program, which only applies projections, does not link gonum's
+// linear algebra.
+package pca
 
 import (
 	"fmt"
@@ -6,6 +10,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/edgecache/edgecache/cache"
 )
 
 // maxPCADim bounds the matrices PCA decomposes (O(size^3)): the dim x dim
@@ -13,27 +19,28 @@ import (
 // so long keys (12,288-value whole taps) need a sample of at most this many.
 const maxPCADim = 4096
 
-// PCA returns the d leading principal directions of n vectors of dim values
-// (x, row-major) as a Projection (W is d x dim rounded to fp16, Mean nil). The directions are
-// eigenvectors of the uncentred second moment sum x x^T / n: without
-// centring, W x is linear in x, so projecting a key and scaling it commute
-// and Spec.Key's final normalisation makes the projection of an unnormalised
-// raw key equal to that of its normalised version.
-func PCA(x []float32, dim, d int) (*Projection, error) {
+// Fit returns the d leading principal directions of n vectors of dim values
+// (x, row-major) as a cache.Projection (W is d x dim rounded to fp16, Mean
+// nil). The directions are eigenvectors of the uncentred second moment
+// sum x x^T / n: without centring, W x is linear in x, so projecting a key
+// and scaling it commute, and cache.Spec.Key's final normalisation makes the
+// projection of an unnormalised raw key equal to that of its normalised
+// version.
+func Fit(x []float32, dim, d int) (*cache.Projection, error) {
 	if dim < 1 || len(x)%dim != 0 || len(x) == 0 {
-		return nil, fmt.Errorf("cache: PCA of %d values, not a whole number of %d-value vectors", len(x), dim)
+		return nil, fmt.Errorf("pca: %d values are not a whole number of %d-value vectors", len(x), dim)
 	}
 	n := len(x) / dim
 	if d < 1 || d > dim {
-		return nil, fmt.Errorf("cache: PCA to %d of %d dimensions", d, dim)
+		return nil, fmt.Errorf("pca: projection to %d of %d dimensions", d, dim)
 	}
 	// The Gram matrix is the smaller problem whenever the sample is smaller
 	// than the key.
 	if dim > maxPCADim || n < dim {
 		if n > maxPCADim || d > n {
-			return nil, fmt.Errorf("cache: PCA of %d-value vectors needs a sample of %d to %d, got %d", dim, d, maxPCADim, n)
+			return nil, fmt.Errorf("pca: %d-value vectors need a sample of %d to %d, got %d", dim, d, maxPCADim, n)
 		}
-		return pcaGram(x, dim, n, d)
+		return gram(x, dim, n, d)
 	}
 	m := make([]float64, dim*dim)
 	row := make([]float64, dim)
@@ -60,7 +67,7 @@ func PCA(x []float32, dim, d int) (*Projection, error) {
 	}
 	var eig mat.EigenSym
 	if !eig.Factorize(mat.NewSymDense(dim, m), true) {
-		return nil, fmt.Errorf("cache: PCA eigendecomposition did not converge")
+		return nil, fmt.Errorf("pca: eigendecomposition did not converge")
 	}
 	vals := eig.Values(nil)
 	var vecs mat.Dense
@@ -76,13 +83,13 @@ func PCA(x []float32, dim, d int) (*Projection, error) {
 			w[r*dim+c] = float32(vecs.At(c, order[r]))
 		}
 	}
-	return NewProjection(d, dim, w, nil)
+	return cache.NewProjection(d, dim, w, nil)
 }
 
-// pcaGram finds the leading directions of n long vectors from their n x n
+// gram finds the leading directions of n long vectors from their n x n
 // Gram matrix G = X X^T: if G u = s u, then X^T u / sqrt(s) is a unit
 // eigenvector of X^T X with the same eigenvalue.
-func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
+func gram(x []float32, dim, n, d int) (*cache.Projection, error) {
 	g := make([]float64, n*n)
 	for a := 0; a < n; a++ {
 		xa := x[a*dim : (a+1)*dim]
@@ -97,7 +104,7 @@ func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
 	}
 	var eig mat.EigenSym
 	if !eig.Factorize(mat.NewSymDense(n, g), true) {
-		return nil, fmt.Errorf("cache: PCA eigendecomposition did not converge")
+		return nil, fmt.Errorf("pca: eigendecomposition did not converge")
 	}
 	vals := eig.Values(nil)
 	var vecs mat.Dense
@@ -112,7 +119,7 @@ func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
 	for r := 0; r < d; r++ {
 		k := order[r]
 		if !(vals[k] > 0) {
-			return nil, fmt.Errorf("cache: PCA sample spans only %d dimensions, %d asked", r, d)
+			return nil, fmt.Errorf("pca: sample spans only %d dimensions, %d asked", r, d)
 		}
 		clear(row)
 		for i := 0; i < n; i++ {
@@ -130,5 +137,5 @@ func pcaGram(x []float32, dim, n, d int) (*Projection, error) {
 			w[r*dim+j] = float32(v * inv)
 		}
 	}
-	return NewProjection(d, dim, w, nil)
+	return cache.NewProjection(d, dim, w, nil)
 }
