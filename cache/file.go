@@ -318,12 +318,14 @@ func Read(in io.Reader) (*Cache, error) {
 		}
 		if version == 1 {
 			w := r.floats("projection matrix", p.Rows*p.Cols)
-			for i, v := range w {
-				if !finite(v) || math.Abs(float64(v)) > 65504 {
-					return nil, fmt.Errorf("cache: projection value %d is %v (fp16 cannot hold it)", i, v)
-				}
-				p.W = append(p.W, f2h(v))
+			if r.err != nil {
+				break
 			}
+			v1, err := NewProjection(p.Rows, p.Cols, w, nil) // rounds to fp16, refusing what it cannot hold
+			if err != nil {
+				return nil, err
+			}
+			p.W = v1.W
 		} else {
 			p.W = r.uint16s("projection matrix", uint64(p.Rows*p.Cols))
 		}

@@ -141,6 +141,44 @@ func asVersion1(data []byte) []byte {
 	return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
 }
 
+// A version 1 file with a float32 projection reads, rounded to fp16, and
+// one holding a value fp16 cannot is refused by name.
+func TestFileVersion1Projection(t *testing.T) {
+	c := sampleCache(t, true)
+	p := c.Spec().Proj
+	// The version 2 bytes up to the projection matrix, then version 1's
+	// float32 matrix, then the rest without the weighted flag.
+	data := encode(t, c)
+	const coTheta = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
+	head := coTheta + 4 + 4                   // CacheOnly theta, tap count
+	for _, tp := range c.Spec().Taps {
+		head += 2 + len(tp.Name) + 12 + 1
+	}
+	head += 1 + 4 + 4 + 1 // projection flag, rows, cols, mean flag
+	v1 := func(big bool) []byte {
+		old := append(append([]byte(nil), data[:coTheta]...), data[coTheta+4:head]...)
+		for i, h := range p.W {
+			v := h2f(h)
+			if big && i == 3 {
+				v = 1e6
+			}
+			old = binary.LittleEndian.AppendUint32(old, math.Float32bits(v))
+		}
+		old = append(old, data[head+2*len(p.W):len(data)-5]...)
+		binary.LittleEndian.PutUint32(old[8:], 1)
+		return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
+	}
+	got, err := Read(bytes.NewReader(v1(false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.CacheOnlyTheta = c.CacheOnlyTheta
+	sameCache(t, c, got)
+	if _, err := Read(bytes.NewReader(v1(true))); err == nil || !strings.Contains(err.Error(), "projection value 3") {
+		t.Fatalf("projection value past fp16 in a version 1 file: %v", err)
+	}
+}
+
 // Weights survive the file, Subset and lookups: an item of weight w counts
 // as w copies of it.
 func TestFileWeights(t *testing.T) {

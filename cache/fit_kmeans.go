@@ -10,12 +10,12 @@ import (
 // KMeans clusters n unit vectors of dim values (x, row-major) into k
 // centroids by spherical k-means (assign each vector to the centroid of
 // largest dot product, then set each centroid to its members' normalised
-// mean), starting from k distinct vectors picked at random from seed, for
-// at most iters rounds (fewer once no assignment changes). It returns the k x dim centroids, each of unit length, for
-// use as a class's prototype keys, and how many vectors each stands for (its
-// members in the last assignment: the weight that makes a prototype count as
-// its cluster in p_cache's sums). An empty cluster keeps its centroid and
-// has count 0.
+// mean), starting from k distinct vectors picked at random from seed, for at
+// most iters rounds (fewer once no assignment changes). It returns the k x
+// dim centroids, each of unit length, for use as a class's prototype keys,
+// and how many vectors each stands for (its members in the last assignment:
+// the weight that makes a prototype count as its cluster in p_cache's sums).
+// An empty cluster keeps its centroid and has count 0.
 func KMeans(x []float32, dim, k, iters int, seed uint64) ([]float32, []int, error) {
 	if dim < 1 || len(x)%dim != 0 {
 		return nil, nil, fmt.Errorf("cache: k-means of %d values, not a whole number of %d-value vectors", len(x), dim)

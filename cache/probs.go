@@ -153,6 +153,16 @@ func (c *Cache) weightsOf(k0, n int) []uint16 {
 	return c.weights[k0 : k0+n]
 }
 
+// TapProbs is the board's lookup of one image: the key made from its taps
+// (Spec.KeyWith, with the caller's key and raw-key scratch) and p_cache of it
+// at the cache's own theta, written into dst.
+func (c *Cache) TapProbs(dst, key, raw []float32, taps [][]float32) error {
+	if err := c.spec.KeyWith(key, raw, taps); err != nil {
+		return err
+	}
+	return c.Probs(dst, key, c.Theta)
+}
+
 // Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into
 // dst (lambda 0: the network alone; 1: CacheOnly).
 func Mix(dst, pNet, pCache []float32, lambda float32) error {

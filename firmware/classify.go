@@ -102,10 +102,7 @@ func (cl *classifier) lookup() error {
 	for i, t := range cl.mem.Spec().Taps {
 		cl.taps[i] = cl.run.Tap(t.Name)
 	}
-	if err := cl.mem.Spec().KeyWith(cl.key, cl.raw, cl.taps); err != nil {
-		return err
-	}
-	return cl.mem.Probs(cl.pCache, cl.key, cl.mem.Theta)
+	return cl.mem.TapProbs(cl.pCache, cl.key, cl.raw, cl.taps)
 }
 
 func argmax(p []float32) int {

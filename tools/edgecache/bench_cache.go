@@ -99,10 +99,7 @@ func benchLookup(net *model.Net, q *quant.Model, mem *cache.Cache, path, data st
 		for k, name := range names {
 			taps[k] = tapsFrom.Tap(name)
 		}
-		if err := spec.KeyWith(key, raw, taps); err != nil {
-			return nil, err
-		}
-		if err := mem.Probs(p, key, mem.Theta); err != nil {
+		if err := mem.TapProbs(p, key, raw, taps); err != nil {
 			return nil, err
 		}
 		dl := ms(t)

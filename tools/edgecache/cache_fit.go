@@ -537,7 +537,7 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 	}
 	n := min(v.Items, pool)
 	if f.name == "whole" {
-		if v.Entries != "subset" && v.Entries != "all" {
+		if v.clustered() {
 			return nil, fmt.Errorf("fit: k-means of whole-tap keys is not supported")
 		}
 		idx := cache.BalancedIndices(labels, classes, n, seed)
@@ -550,7 +550,7 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 	}
 	c.Grow(n)
 	idx := cache.BalancedIndices(labels, classes, n, seed)
-	if v.Entries == "subset" || v.Entries == "all" {
+	if !v.clustered() {
 		for _, i := range idx {
 			if err := c.Add(f.full[i*d:(i+1)*d], labels[i]); err != nil {
 				return nil, err
@@ -590,6 +590,10 @@ func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed u
 	}
 	return c, nil
 }
+
+// clustered reports whether the variant's items are k-means prototypes
+// (weighted or not) rather than items of the full cache.
+func (v fitVariant) clustered() bool { return v.Entries == "kmeans" || v.Entries == "wkmeans" }
 
 // final rebuilds the variant from every item of full, sets its tuned
 // parameters and scores it on f's test sets, recording bytes, items and test
