@@ -198,3 +198,101 @@ func BenchmarkTune(b *testing.B) {
 	b.ReportMetric(macs/b.Elapsed().Seconds(), "MAC/s")
 	perCPU(b, macs, cpuTime(rusageSelf)-t0, "MAC/cpu-s")
 }
+
+// The projection of one key through a 128 x 12,288 projection (the shape of
+// ResNet32's fitted 4 MiB cache: three 64 x 8 x 8 taps, 3 MiB of fp16), with
+// the taps 37% non-zero as ResNet32's ReLU taps are; and the same key dense,
+// which reads the whole matrix as the row-major layout had to.
+func BenchmarkProject(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const rows, c, h, w = 128, 64, 8, 8
+	spec := Spec{}
+	for _, name := range []string{"a", "b", "c"} {
+		spec.Taps = append(spec.Taps, TapSpec{Name: name, C: c, H: h, W: w})
+	}
+	wm := make([]float32, rows*spec.RawDim())
+	for i := range wm {
+		wm[i] = float32(r.NormFloat64()) * 0.01
+	}
+	var err error
+	if spec.Proj, err = NewProjection(rows, spec.RawDim(), wm, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, density := range []float64{0.37, 1} {
+		taps := make([][]float32, 3)
+		for i := range taps {
+			taps[i] = make([]float32, c*h*w)
+			for j := range taps[i] {
+				if r.Float64() < density {
+					taps[i][j] = float32(r.ExpFloat64())
+				}
+			}
+		}
+		for _, ks := range append([]*kernelSet{generic}, fastKernels()...) {
+			b.Run(fmt.Sprintf("%dx%d/density%.2f/%s", rows, spec.RawDim(), density, ks.name), func(b *testing.B) {
+				sc := spec.newKeyScratch()
+				dst := make([]float32, rows)
+				for b.Loop() {
+					spec.Proj.project(ks, dst, &sc, taps...)
+				}
+			})
+		}
+	}
+}
+
+// The board lookup (TapProbs) in a cache shaped as ResNet32's fitted 4 MiB
+// one (three 64 x 8 x 8 taps 37% non-zero, a 128 x 12,288 projection, 3,867
+// items of 128 values), "cold": before each lookup 4 MiB of other memory is
+// read, as the network's weights and activations pass through the caches
+// between two frames on a board. The network itself is timed against the
+// lookup by `edgecache bench -cache` and firmware's BenchmarkFrame.
+func BenchmarkTapProbs(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const rows, items = 128, 3867
+	spec := Spec{}
+	for _, name := range []string{"a", "b", "c"} {
+		spec.Taps = append(spec.Taps, TapSpec{Name: name, C: 64, H: 8, W: 8})
+	}
+	wm := make([]float32, rows*spec.RawDim())
+	for i := range wm {
+		wm[i] = float32(r.NormFloat64()) * 0.01
+	}
+	var err error
+	if spec.Proj, err = NewProjection(rows, spec.RawDim(), wm, nil); err != nil {
+		b.Fatal(err)
+	}
+	c, _ := randCache(b, r, spec, 10, items)
+	c.Theta = 75
+	taps := make([][]float32, 3)
+	for i := range taps {
+		taps[i] = make([]float32, 64*8*8)
+		for j := range taps[i] {
+			if r.Float64() < 0.37 {
+				taps[i][j] = float32(r.ExpFloat64())
+			}
+		}
+	}
+	other := make([]byte, 4<<20)
+	var sink byte
+	p := make([]float32, 10)
+	sc := c.NewScratch()
+	for _, cold := range []bool{false, true} {
+		b.Run(fmt.Sprintf("%s/cold=%v", Kernel(), cold), func(b *testing.B) {
+			for b.Loop() {
+				if cold {
+					b.StopTimer()
+					for i := 0; i < len(other); i += 64 {
+						other[i]++
+						sink += other[i]
+					}
+					b.StartTimer()
+				}
+				if err := c.TapProbs(p, sc, taps); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.Bytes())/(1<<20), "MiB")
+		})
+	}
+	_ = sink
+}

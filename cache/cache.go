@@ -155,10 +155,10 @@ func (c *Cache) Label(i int) int { return int(c.labels[i]) }
 func (c *Cache) Bytes() int { return Footprint(c.spec, c.classes, c.Len(), c.weights != nil) }
 
 // Footprint is the board memory of a cache of items keys made with spec: the
-// fp16 keys, the uint16 labels, the projection (fp16 matrix, float32 mean,
-// and the float32 raw key it projects from) and the fixed lookup scratch (one block of
-// similarities, the per-class sums and one query key). The file's header and
-// checksum stay on disk. Weighted caches hold a uint16 weight per item too. A
+// fp16 keys, the uint16 labels, the projection (fp16 matrix and float32
+// mean) and a lookup's Scratch (the pooled raw key and the projection's
+// gathered values, one block of similarities, the per-class sums and one
+// query key). The file's header and checksum stay on disk. Weighted caches hold a uint16 weight per item too. A
 // fit can size variants with it before building them.
 func Footprint(spec Spec, classes, items int, weighted bool) int {
 	dim := spec.Dim()
@@ -167,8 +167,9 @@ func Footprint(spec Spec, classes, items int, weighted bool) int {
 		n += 2 * items
 	}
 	if p := spec.Proj; p != nil {
-		n += 2*len(p.W) + 4*(len(p.Mean)+p.Cols)
+		n += 2*len(p.WT) + 4*len(p.Mean)
 	}
+	n += spec.scratchBytes()
 	return n + lookupScratch(classes, dim)
 }
 

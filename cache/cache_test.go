@@ -369,7 +369,7 @@ func TestHostProbs(t *testing.T) {
 
 // A projected key through the lookup kernel matches the float64 product of
 // the fp16 matrix, for a PCA-sized projection (rows not a multiple of the
-// kernel's blocks, columns with a tail) and with KeyWith's scratch.
+// kernel's blocks, columns with a tail).
 func TestKeyProjectionLarge(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	const rows, c, h, w = 19, 3, 7, 7 // 147 columns: 18 blocks of 8 and a tail of 3
@@ -388,14 +388,14 @@ func TestKeyProjectionLarge(t *testing.T) {
 		x[i] = float32(r.NormFloat64())
 	}
 	key := make([]float32, rows)
-	if err := spec.KeyWith(key, make([]float32, cols), [][]float32{x}); err != nil {
+	if err := spec.Key(key, [][]float32{x}); err != nil {
 		t.Fatal(err)
 	}
 	want := make([]float64, rows)
 	var ss float64
 	for i := range want {
 		for j, v := range x {
-			want[i] += float64(h2f(p.W[i*cols+j])) * float64(v)
+			want[i] += float64(p.At(i, j)) * float64(v)
 		}
 		ss += want[i] * want[i]
 	}
@@ -404,7 +404,9 @@ func TestKeyProjectionLarge(t *testing.T) {
 			t.Fatalf("key[%d] = %v, want %v", i, v, want[i]/math.Sqrt(ss))
 		}
 	}
-	if err := spec.KeyWith(key, make([]float32, cols-1), [][]float32{x}); err == nil {
+	p.Mean = make([]float32, cols) // a centred projection needs room for the whole raw key
+	short := keyScratch{raw: make([]float32, cols-1)}
+	if err := spec.key(key, &short, [][]float32{x}); err == nil {
 		t.Fatal("short raw scratch accepted")
 	}
 	if _, err := NewProjection(2, 2, []float32{1, 2, 3, 1e6}, nil); err == nil {

@@ -5,9 +5,12 @@ package cache
 //	dotsBody(dst, keys, q, n, dim, body):   dst[i] = sum over k < body of h(keys[i*dim+k]) * q[k], i < n
 //	dots4Body(dst, ldd, keys, q, n, dim, body): the same for four queries q[j*dim:], results in dst[j*ldd+i]
 //	f16to32Body(dst, src, n):                dst[i] = h(src[i]) exactly, i < n
+//	projectBody(dst, wt, idx, xs, n, rows, body): dst[c] += sum over k < n of xs[k] * h(wt[idx[k]*rows+c]), c < body
+//	gatherBody(idx, xs, room, x, n, base):    gatherGeneric's appends, n a multiple of 8, room >= 8
 //
 // where h is the IEEE fp16 -> fp32 conversion (exact: every fp16 value is a
-// float32) and body is a multiple of 8 (n for f16to32Body). Accumulation is
+// float32) and body is a multiple of 8 (n for f16to32Body; projectBody's n is
+// a multiple of 4, its terms taken four at a time as projectGeneric does). Accumulation is
 // fp32; the summation order is the kernel's own. The wrappers below add the
 // last dim % 8 terms in Go, so callers never see the body.
 
@@ -17,7 +20,9 @@ type kernelSet struct {
 	dotsBody    func(dst *float32, keys *uint16, q *float32, n, dim, body int)
 	dots4Body   func(dst *float32, ldd int, keys *uint16, q *float32, n, dim, body int)
 	f16to32Body func(dst *float32, src *uint16, n int)
-	expsBody    func(dst, src *float32, n int, theta, m float32) // see exps.go
+	expsBody    func(dst, src *float32, n int, theta, m float32)                           // see exps.go
+	projectBody func(dst *float32, wt *uint16, idx *int32, xs *float32, n, rows, body int) // see projection.go
+	gatherBody  func(idx *int32, xs *float32, room int, x *float32, n, base int) (count, used int)
 }
 
 // kernels is the set chosen at start-up for this CPU (see dot_amd64.go,

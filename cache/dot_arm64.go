@@ -17,7 +17,10 @@ func f16to32NEON(dst *float32, src *uint16, n int)
 //go:noescape
 func expsNEON(dst, src *float32, n int, theta, m float32)
 
-var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON, expsBody: expsNEON}
+//go:noescape
+func projectNEON(dst *float32, wt *uint16, idx *int32, xs *float32, n, rows, body int)
+
+var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON, expsBody: expsNEON, projectBody: projectNEON}
 
 func pickKernels() *kernelSet { return neonKernels }
 

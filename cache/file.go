@@ -26,7 +26,8 @@ import (
 //	ntaps    uint32
 //	ntaps x { nameLen uint16, name, C uint32, H uint32, W uint32, pool uint8 }
 //	proj     uint8   0: none, 1: projection follows
-//	[rows uint32, cols uint32, hasMean uint8, W rows*cols uint16 (fp16; version 1: float32),
+//	[rows uint32, cols uint32, hasMean uint8, W rows*cols uint16 (fp16, column-major
+//	 as Projection.WT; versions 1 and 2: row-major, version 1 float32),
 //	 mean cols float32 if hasMean]
 //	keys     count*dim uint16 (fp16 bit patterns, item-major)
 //	labels   count uint16
@@ -36,11 +37,12 @@ import (
 //
 // Version 1 files (no CacheOnly theta, a float32 projection) still read: the
 // CacheOnly theta is then the mixture's theta and the projection is rounded
-// to fp16. Read consumes exactly these bytes, so a cache can sit inside a
+// to fp16. Version 2 files (a row-major projection) read too; their matrix is
+// transposed on reading. Read consumes exactly these bytes, so a cache can sit inside a
 // larger stream.
 const (
 	fileMagic   = "EDGECACH"
-	fileVersion = 2
+	fileVersion = 3
 	maxItems    = 1 << 32
 )
 
@@ -82,7 +84,7 @@ func (c *Cache) Write(w io.Writer) error {
 		} else {
 			b = append(b, 0)
 		}
-		for _, v := range p.W {
+		for _, v := range p.WT {
 			b = binary.LittleEndian.AppendUint16(b, v)
 		}
 		for _, v := range p.Mean {
@@ -325,9 +327,12 @@ func Read(in io.Reader) (*Cache, error) {
 			if err != nil {
 				return nil, err
 			}
-			p.W = v1.W
+			p.WT = v1.WT
 		} else {
-			p.W = r.uint16s("projection matrix", uint64(p.Rows*p.Cols))
+			p.WT = r.uint16s("projection matrix", uint64(p.Rows*p.Cols))
+			if version == 2 && r.err == nil {
+				p.WT = transpose(p.WT, p.Rows, p.Cols)
+			}
 		}
 		if hasMean == 1 {
 			p.Mean = r.floats("projection mean", p.Cols)
@@ -399,4 +404,15 @@ func Read(in io.Reader) (*Cache, error) {
 	}
 	return &Cache{spec: spec, dim: dim, classes: classes, keys: keys, labels: labels, weights: weights,
 		Theta: theta, Lambda: lambda, CacheOnlyTheta: coTheta}, nil
+}
+
+// transpose returns the cols x rows transpose of a rows x cols matrix.
+func transpose(w []uint16, rows, cols int) []uint16 {
+	t := make([]uint16, len(w))
+	for r := 0; r < rows; r++ {
+		for c, v := range w[r*cols : (r+1)*cols] {
+			t[c*rows+r] = v
+		}
+	}
+	return t
 }

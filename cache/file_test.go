@@ -70,7 +70,7 @@ func TestFileRoundTrip(t *testing.T) {
 		sameCache(t, c, got)
 		want := 2*37*c.Dim() + 2*37 + lookupScratch(10, c.Dim())
 		if proj {
-			want += 2*5*20 + 4*(20+20) // fp16 matrix, float32 mean and raw key of 4*2*2 + 4 values
+			want += 2*5*20 + 4*20 + 4*20 + 8*projectChunk // fp16 matrix, mean, the centred raw key of 4*2*2 + 4 values, gathered values
 		}
 		if got.Bytes() != want {
 			t.Fatalf("Bytes = %d, want %d", got.Bytes(), want)
@@ -122,7 +122,7 @@ func TestFileCorrupt(t *testing.T) {
 		want string
 	}{
 		{[]byte("NOTCACHE0000"), "not a cache file"},
-		{append([]byte(fileMagic), 3, 0, 0, 0), "version 3"},
+		{append([]byte(fileMagic), 4, 0, 0, 0), "version 4"},
 		{append([]byte(fileMagic), 0, 0, 0, 0), "version 0"},
 	} {
 		if _, err := Read(bytes.NewReader(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -141,13 +141,13 @@ func asVersion1(data []byte) []byte {
 	return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
 }
 
-// A version 1 file with a float32 projection reads, rounded to fp16, and
-// one holding a value fp16 cannot is refused by name.
-func TestFileVersion1Projection(t *testing.T) {
+// Older files with a projection read: version 1 (a float32 row-major
+// matrix, no CacheOnly theta, no weighted flag) rounded to fp16, with a value
+// fp16 cannot hold refused by name; version 2 (an fp16 row-major matrix)
+// transposed.
+func TestFileOlderProjection(t *testing.T) {
 	c := sampleCache(t, true)
 	p := c.Spec().Proj
-	// The version 2 bytes up to the projection matrix, then version 1's
-	// float32 matrix, then the rest without the weighted flag.
 	data := encode(t, c)
 	const coTheta = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
 	head := coTheta + 4 + 4                   // CacheOnly theta, tap count
@@ -155,26 +155,43 @@ func TestFileVersion1Projection(t *testing.T) {
 		head += 2 + len(tp.Name) + 12 + 1
 	}
 	head += 1 + 4 + 4 + 1 // projection flag, rows, cols, mean flag
-	v1 := func(big bool) []byte {
-		old := append(append([]byte(nil), data[:coTheta]...), data[coTheta+4:head]...)
-		for i, h := range p.W {
-			v := h2f(h)
+	older := func(version int, big bool) []byte {
+		var old []byte
+		if version == 1 {
+			old = append(append(old, data[:coTheta]...), data[coTheta+4:head]...)
+		} else {
+			old = append(old, data[:head]...)
+		}
+		for i := 0; i < p.Rows*p.Cols; i++ { // row-major
+			v := p.At(i/p.Cols, i%p.Cols)
 			if big && i == 3 {
 				v = 1e6
 			}
-			old = binary.LittleEndian.AppendUint32(old, math.Float32bits(v))
+			if version == 1 {
+				old = binary.LittleEndian.AppendUint32(old, math.Float32bits(v))
+			} else {
+				old = binary.LittleEndian.AppendUint16(old, f2h(v))
+			}
 		}
-		old = append(old, data[head+2*len(p.W):len(data)-5]...)
-		binary.LittleEndian.PutUint32(old[8:], 1)
+		if version == 1 {
+			old = append(old, data[head+2*len(p.WT):len(data)-5]...)
+		} else {
+			old = append(old, data[head+2*len(p.WT):len(data)-4]...)
+		}
+		binary.LittleEndian.PutUint32(old[8:], uint32(version))
 		return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
 	}
-	got, err := Read(bytes.NewReader(v1(false)))
-	if err != nil {
-		t.Fatal(err)
+	for _, version := range []int{1, 2} {
+		got, err := Read(bytes.NewReader(older(version, false)))
+		if err != nil {
+			t.Fatalf("version %d: %v", version, err)
+		}
+		if version == 1 {
+			got.CacheOnlyTheta = c.CacheOnlyTheta
+		}
+		sameCache(t, c, got)
 	}
-	got.CacheOnlyTheta = c.CacheOnlyTheta
-	sameCache(t, c, got)
-	if _, err := Read(bytes.NewReader(v1(true))); err == nil || !strings.Contains(err.Error(), "projection value 3") {
+	if _, err := Read(bytes.NewReader(older(1, true))); err == nil || !strings.Contains(err.Error(), "projection value 3") {
 		t.Fatalf("projection value past fp16 in a version 1 file: %v", err)
 	}
 }

@@ -42,6 +42,17 @@ func (c *Cache) ProbsBatch(dst []float32, qs []float32, theta float32) error {
 	if len(dst) != m*c.classes {
 		return fmt.Errorf("cache: %d outputs for %d queries of %d classes", len(dst), m, c.classes)
 	}
+	st := lookupState{sims: make([]float32, 4*lookupBlock)}
+	all := make([]float64, 4*c.classes)
+	for j := range st.sums {
+		st.sums[j] = all[j*c.classes : (j+1)*c.classes]
+	}
+	return c.probs(dst, qs, theta, &st)
+}
+
+// probs is ProbsBatch with the caller's scratch; st takes four queries per
+// pass when it has room for four blocks of similarities, else one.
+func (c *Cache) probs(dst, qs []float32, theta float32, st *lookupState) error {
 	if !finite(theta) || theta < 0 {
 		return fmt.Errorf("cache: theta %v (want finite, >= 0)", theta)
 	}
@@ -53,11 +64,10 @@ func (c *Cache) ProbsBatch(dst []float32, qs []float32, theta float32) error {
 			return fmt.Errorf("cache: query %d holds %v", i/c.dim, v)
 		}
 	}
-	var st lookupState
-	st.init(c.classes)
+	m := len(qs) / c.dim
 	for j := 0; j < m; {
 		g := 1
-		if m-j >= 4 {
+		if m-j >= 4 && len(st.sims) >= 4*lookupBlock {
 			g = 4
 		}
 		st.run(c, qs[j*c.dim:(j+g)*c.dim], g, float64(theta), dst[j*c.classes:(j+g)*c.classes])
@@ -66,18 +76,12 @@ func (c *Cache) ProbsBatch(dst []float32, qs []float32, theta float32) error {
 	return nil
 }
 
-// lookupState is the scratch of one lookup of up to four queries.
+// lookupState is the scratch of one lookup of up to four queries: a block of
+// similarities per query (sims[j*lookupBlock:]) and their class sums.
 type lookupState struct {
-	sims [4 * lookupBlock]float32
+	sims []float32
 	max  [4]float64
 	sums [4][]float64
-}
-
-func (st *lookupState) init(classes int) {
-	all := make([]float64, 4*classes)
-	for j := range st.sums {
-		st.sums[j] = all[j*classes : (j+1)*classes]
-	}
 }
 
 // run scores g (1 or 4) queries against every key and writes their
@@ -92,7 +96,7 @@ func (st *lookupState) run(c *Cache, qs []float32, g int, theta float64, dst []f
 		b := min(lookupBlock, n-k0)
 		keys := c.keys[k0*dim : (k0+b)*dim]
 		if g == 4 {
-			dots4(kernels, st.sims[:], lookupBlock, keys, qs, b, dim)
+			dots4(kernels, st.sims, lookupBlock, keys, qs, b, dim)
 		} else {
 			dots(kernels, st.sims[:b], keys, qs)
 		}
@@ -154,13 +158,22 @@ func (c *Cache) weightsOf(k0, n int) []uint16 {
 }
 
 // TapProbs is the board's lookup of one image: the key made from its taps
-// (Spec.KeyWith, with the caller's key and raw-key scratch) and p_cache of it
-// at the cache's own theta, written into dst.
-func (c *Cache) TapProbs(dst, key, raw []float32, taps [][]float32) error {
-	if err := c.spec.KeyWith(key, raw, taps); err != nil {
+// (given in the order of the spec's taps) and p_cache of it at the cache's
+// theta, written into dst (Classes values). sc is the frame's working memory
+// from NewScratch, so a frame allocates nothing.
+func (c *Cache) TapProbs(dst []float32, sc *Scratch, taps [][]float32) error {
+	if sc == nil || len(sc.key) != c.dim || len(sc.raw) != c.spec.rawScratch() || len(sc.sums) != c.classes {
+		return fmt.Errorf("cache: lookup scratch not made by this cache's NewScratch")
+	}
+	if len(dst) != c.classes {
+		return fmt.Errorf("cache: %d outputs for %d classes", len(dst), c.classes)
+	}
+	if err := c.spec.key(sc.key, &sc.keyScratch, taps); err != nil {
 		return err
 	}
-	return c.Probs(dst, key, c.Theta)
+	st := lookupState{sims: sc.sims}
+	st.sums[0] = sc.sums
+	return c.probs(dst, sc.key, c.Theta, &st)
 }
 
 // Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into

@@ -68,50 +68,6 @@ func (t TapSpec) String() string {
 	return fmt.Sprintf("%s[%dx%dx%d pool=%v]", t.Name, t.C, t.H, t.W, t.Pool)
 }
 
-// Projection maps a raw key x (length Cols) to W (x - Mean) (length Rows)
-// before normalisation, e.g. a PCA basis fitted to reduce keys. W is Rows x
-// Cols, row-major, stored as fp16 bit patterns like the keys: on a board the
-// matrix of a 64 x 12,288 projection is 1.5 MiB in fp16 against 3 MiB in
-// float32, room for 11,500 more 64-value items, and the lookup kernels
-// project a query with the same fp16 x fp32 dot products they scan keys with.
-// Mean is nil (no centring) or Cols float32 values.
-type Projection struct {
-	Rows, Cols int
-	W          []uint16
-	Mean       []float32
-}
-
-// NewProjection rounds a float32 Rows x Cols matrix (row-major) to fp16 for a
-// Projection; mean may be nil.
-func NewProjection(rows, cols int, w, mean []float32) (*Projection, error) {
-	if rows < 1 || cols < 1 || len(w) != rows*cols {
-		return nil, fmt.Errorf("cache: projection matrix of %d values for %dx%d", len(w), rows, cols)
-	}
-	if mean != nil && len(mean) != cols {
-		return nil, fmt.Errorf("cache: projection mean of %d values for %d columns", len(mean), cols)
-	}
-	p := &Projection{Rows: rows, Cols: cols, W: make([]uint16, len(w))}
-	for i, v := range w {
-		if !finite(v) || math.Abs(float64(v)) > 65504 {
-			return nil, fmt.Errorf("cache: projection value %d is %v (fp16 cannot hold it)", i, v)
-		}
-		p.W[i] = f2h(v)
-	}
-	if mean != nil {
-		p.Mean = append([]float32(nil), mean...)
-	}
-	return p, nil
-}
-
-// Leading returns the projection onto the first d of p's rows (for a PCA
-// basis, the d leading directions), sharing p's storage.
-func (p *Projection) Leading(d int) (*Projection, error) {
-	if d < 1 || d > p.Rows {
-		return nil, fmt.Errorf("cache: leading %d of %d projection rows", d, p.Rows)
-	}
-	return &Projection{Rows: d, Cols: p.Cols, W: p.W[: d*p.Cols : d*p.Cols], Mean: p.Mean}, nil
-}
-
 // Spec says how a key is built from one image's taps.
 type Spec struct {
 	Taps []TapSpec
@@ -162,15 +118,15 @@ func (s Spec) Validate() error {
 		if p.Rows < 1 || p.Rows > p.Cols {
 			return fmt.Errorf("cache: projection to %d of %d dimensions", p.Rows, p.Cols)
 		}
-		if len(p.W) != p.Rows*p.Cols {
-			return fmt.Errorf("cache: projection matrix has %d values, want %dx%d", len(p.W), p.Rows, p.Cols)
+		if len(p.WT) != p.Rows*p.Cols {
+			return fmt.Errorf("cache: projection matrix has %d values, want %dx%d", len(p.WT), p.Rows, p.Cols)
 		}
 		if p.Mean != nil && len(p.Mean) != p.Cols {
 			return fmt.Errorf("cache: projection mean has %d values, want %d", len(p.Mean), p.Cols)
 		}
-		for i, h := range p.W {
+		for i, h := range p.WT {
 			if h&0x7c00 == 0x7c00 { // exponent all ones: Inf or NaN (IEEE 754 binary16)
-				return fmt.Errorf("cache: projection value %d is not finite", i)
+				return fmt.Errorf("cache: projection value %d is not finite (row %d, column %d)", i, i%p.Rows, i/p.Rows)
 			}
 		}
 		for _, v := range p.Mean {
@@ -247,18 +203,14 @@ func (s Spec) String() string {
 // order of s.Taps, each C x H x W values in CHW order: pool or flatten each,
 // concatenate, project if s has a projection, then scale to unit L2 norm. A
 // zero vector stays zero (it then matches nothing better than anything else).
-// With a projection Key allocates the raw key; KeyWith does not.
+// Key allocates its working memory; a board's lookup (Cache.TapProbs) reuses
+// a Scratch.
 func (s Spec) Key(dst []float32, taps [][]float32) error {
-	var raw []float32
-	if s.Proj != nil {
-		raw = make([]float32, s.RawDim())
-	}
-	return s.KeyWith(dst, raw, taps)
+	ks := s.newKeyScratch()
+	return s.key(dst, &ks, taps)
 }
 
-// KeyWith is Key with the caller's scratch for the raw key (RawDim values,
-// used only with a projection), so a board's per-frame loop allocates nothing.
-func (s Spec) KeyWith(dst, raw []float32, taps [][]float32) error {
+func (s Spec) key(dst []float32, ks *keyScratch, taps [][]float32) error {
 	if len(taps) != len(s.Taps) {
 		return fmt.Errorf("cache: %d taps for a key spec of %d", len(taps), len(s.Taps))
 	}
@@ -270,30 +222,44 @@ func (s Spec) KeyWith(dst, raw []float32, taps [][]float32) error {
 			return fmt.Errorf("cache: tap %q has %d values, want %dx%dx%d", t.Name, len(taps[i]), t.C, t.H, t.W)
 		}
 	}
-	if s.Proj == nil {
-		raw = dst
-	} else if len(raw) != s.RawDim() {
-		return fmt.Errorf("cache: raw key buffer of %d for raw keys of %d", len(raw), s.RawDim())
+	p := s.Proj
+	if p == nil {
+		o := 0
+		for i, t := range s.Taps {
+			o += pool(dst[o:], taps[i], t)
+		}
+		return normalize(dst)
 	}
+	if len(ks.raw) != s.rawScratch() {
+		return fmt.Errorf("cache: raw key scratch of %d for %d", len(ks.raw), s.rawScratch())
+	}
+	segs := make([][]float32, 0, 4) // on the stack for up to four taps
 	o := 0
 	for i, t := range s.Taps {
-		switch t.Pool {
-		case PoolNone:
-			o += copy(raw[o:], taps[i])
-		case PoolAvg:
-			o += poolAvg(raw[o:], taps[i], t)
-		case PoolAvg2:
-			o += poolAvg2(raw[o:], taps[i], t)
+		if t.Pool == PoolNone && p.Mean == nil {
+			segs = append(segs, taps[i])
+			continue
 		}
+		n := pool(ks.raw[o:], taps[i], t)
+		segs = append(segs, ks.raw[o:o+n])
+		o += n
 	}
-	if p := s.Proj; p != nil {
-		for i, m := range p.Mean {
-			raw[i] -= m
-		}
-		// The projection's rows are fp16 like keys: one similarity scan.
-		dots(kernels, dst, p.W, raw)
+	for i, m := range p.Mean { // raw holds every value here
+		ks.raw[i] -= m
 	}
+	p.project(kernels, dst, ks, segs...)
 	return normalize(dst)
+}
+
+// pool writes tap x's part of the raw key into dst and returns its length.
+func pool(dst, x []float32, t TapSpec) int {
+	switch t.Pool {
+	case PoolAvg:
+		return poolAvg(dst, x, t)
+	case PoolAvg2:
+		return poolAvg2(dst, x, t)
+	}
+	return copy(dst, x)
 }
 
 // poolAvg writes each channel's mean over H x W into dst and returns t.C.

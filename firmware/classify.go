@@ -11,16 +11,15 @@ import (
 
 // classifier runs one frame through the network and the cache.
 type classifier struct {
-	m      *quant.Model
-	mem    *cache.Cache // nil: the network alone
-	run    *quant.Runner
-	pixels []float32
-	taps   [][]float32
-	raw    []float32 // the raw key a projected cache projects from
-	key    []float32
-	pNet   []float32
-	pCache []float32
-	p      []float32
+	m       *quant.Model
+	mem     *cache.Cache // nil: the network alone
+	run     *quant.Runner
+	pixels  []float32
+	taps    [][]float32
+	scratch *cache.Scratch // the lookup's working memory, reused every frame
+	pNet    []float32
+	pCache  []float32
+	p       []float32
 }
 
 // result is what the board reports for one frame.
@@ -59,10 +58,7 @@ func newClassifier(m *quant.Model, mem *cache.Cache) (*classifier, error) {
 			return nil, fmt.Errorf("cache has no tuned theta/lambda (theta %v, lambda %v): run edgecache cache tune", mem.Theta, mem.Lambda)
 		}
 		cl.taps = make([][]float32, len(names))
-		cl.key = make([]float32, mem.Dim())
-		if mem.Spec().Proj != nil {
-			cl.raw = make([]float32, mem.Spec().RawDim())
-		}
+		cl.scratch = mem.NewScratch()
 		cl.pCache = make([]float32, m.Classes)
 	}
 	var err error
@@ -102,7 +98,7 @@ func (cl *classifier) lookup() error {
 	for i, t := range cl.mem.Spec().Taps {
 		cl.taps[i] = cl.run.Tap(t.Name)
 	}
-	return cl.mem.TapProbs(cl.pCache, cl.key, cl.raw, cl.taps)
+	return cl.mem.TapProbs(cl.pCache, cl.scratch, cl.taps)
 }
 
 func argmax(p []float32) int {

@@ -5,13 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/x448/float16"
-
 	"github.com/edgecache/edgecache/cache"
 )
-
-// h is an fp16 projection value as float64.
-func h(v uint16) float64 { return float64(float16.Frombits(v).Float32()) }
 
 func TestFit(t *testing.T) {
 	// Points along two orthogonal directions with different spreads plus
@@ -31,8 +26,8 @@ func TestFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(h(p.W[1])) < 0.99 || math.Abs(h(p.W[dim+4])) < 0.99 {
-		t.Fatalf("components %v", p.W)
+	if math.Abs(float64(p.At(0, 1))) < 0.99 || math.Abs(float64(p.At(1, 4))) < 0.99 {
+		t.Fatalf("components %v", p.WT)
 	}
 	spec := cache.Spec{Taps: []cache.TapSpec{{Name: "x", C: dim, H: 1, W: 1}}, Proj: p}
 	if err := spec.Validate(); err != nil {
@@ -50,7 +45,7 @@ func TestFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(h(pl.W[1])) < 0.99 || math.Abs(h(pl.W[long+long-2])) < 0.99 {
+	if math.Abs(float64(pl.At(0, 1))) < 0.99 || math.Abs(float64(pl.At(1, long-2))) < 0.99 {
 		t.Fatalf("Gram PCA components miss the wide directions")
 	}
 	for _, bad := range [][3]int{{dim, 0, n}, {dim, dim + 1, n}, {0, 1, n}, {maxPCADim + 1, 1, maxPCADim + 1}, {maxPCADim + 1, 3, 2}} {

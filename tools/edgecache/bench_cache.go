@@ -75,7 +75,7 @@ func benchLookup(net *model.Net, q *quant.Model, mem *cache.Cache, path, data st
 		n = set.Len()
 		what = fmt.Sprintf("%d test images of %s", n, data)
 	}
-	key, raw := make([]float32, spec.Dim()), make([]float32, spec.RawDim())
+	sc := mem.NewScratch()
 	taps := make([][]float32, len(names))
 	p := make([]float32, mem.Classes())
 	var tf, ti, tl []float64
@@ -99,7 +99,7 @@ func benchLookup(net *model.Net, q *quant.Model, mem *cache.Cache, path, data st
 		for k, name := range names {
 			taps[k] = tapsFrom.Tap(name)
 		}
-		if err := mem.TapProbs(p, key, raw, taps); err != nil {
+		if err := mem.TapProbs(p, sc, taps); err != nil {
 			return nil, err
 		}
 		dl := ms(t)

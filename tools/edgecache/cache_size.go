@@ -20,7 +20,7 @@ func init() {
 func runCacheSize(args []string, stdout io.Writer) error {
 	fs := newFlags("cache size", "-model FILE -data DIR -from FILE.cache -sizes LIST [-test-limit N] [-ref TABLE.json] [-md FILE] [-plot PNG]\n\n"+
 		"Test error of class-balanced random subsets of a cache (at the file's theta and lambda, CacheOnly at the\n"+
-		"theta of FILE.json), on -data's test split. -ref merges the points of an earlier `cache table -sizes` run\n"+
+		"theta the file holds), on -data's test split. -ref merges the points of an earlier `cache table -sizes` run\n"+
 		"on the same test images.")
 	var nf netFlags
 	addNetFlags(fs, &nf)

@@ -12,8 +12,8 @@ import (
 
 // tuneParams is what `cache tune` finds and `cache build -params` copies
 // into a cache: the mixture's theta and lambda, and the CacheOnly theta
-// (lambda 1). The cache file holds theta and lambda; the CacheOnly theta
-// travels in the JSON written next to it (FILE.json).
+// (lambda 1). The cache file holds all three (version 2 on); the JSON
+// written next to it (FILE.json) keeps them with the tuning's provenance.
 type tuneParams struct {
 	Model      string `json:"model"`
 	Arch       string `json:"arch"`

@@ -29,7 +29,7 @@ type evalResult struct {
 	Threads      int     `json:"threads"`
 	Precision    string  `json:"precision"`
 	// With -cache: top-1 of the mixture at the file's theta and lambda, and
-	// of CacheOnly (lambda 1) at the CacheOnly theta from FILE.json.
+	// of CacheOnly (lambda 1) at the file's CacheOnly theta.
 	Cache         string   `json:"cache,omitempty"`
 	Top1Cache     *float64 `json:"top1_cache,omitempty"`
 	Top1CacheOnly *float64 `json:"top1_cache_only,omitempty"`
@@ -50,7 +50,7 @@ func runEval(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	int8 := fs.Bool("int8", false, "quantize the model to int8 first (calibrated on -data's training images, observer chosen on its validation split) and evaluate that")
 	quantPath := fs.String("quant", "", "evaluate this int8 model file (from edgecache quantize) instead of quantizing")
-	cachePath := fs.String("cache", "", "also score the network with this cache (from edgecache cache build): top1_cache at its theta and lambda, top1_cache_only at lambda 1 and the CacheOnly theta of FILE.json")
+	cachePath := fs.String("cache", "", "also score the network with this cache (from edgecache cache build): top1_cache at its theta and lambda, top1_cache_only at lambda 1 and the file's CacheOnly theta")
 	var qo quantOpts
 	var obs string
 	addQuantFlags(fs, &qo, &obs)
