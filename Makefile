@@ -51,7 +51,7 @@ lint:
 bench: build tools/ort/node_modules
 	$(BIN)/edgecache bench -model $(DATA)/models/ace-compiler/resnet32_cifar10_pre.onnx
 	$(GO) test -run '^$$' -bench 'Frame' ./firmware
-	$(GO) test -run '^$$' -bench 'Dots|Probs|Exps' ./cache
+	$(GO) test -run '^$$' -bench 'Dots|Probs|Exps|Project' ./cache
 
 tools/ort/node_modules:
 	cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

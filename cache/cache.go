@@ -169,11 +169,13 @@ func Footprint(spec Spec, classes, items int, weighted bool) int {
 	if p := spec.Proj; p != nil {
 		n += 2*len(p.WT) + 4*len(p.Mean)
 	}
-	n += spec.scratchBytes()
+	n += spec.rawBytes()
 	return n + lookupScratch(classes, dim)
 }
 
-// lookupScratch is the memory a lookup uses besides the cache itself.
+// lookupScratch is the memory of a lookup's Scratch besides its raw values:
+// the block (similarities, or the projection's gathered terms), the class
+// sums and the key.
 func lookupScratch(classes, dim int) int {
 	return 4*lookupBlock + 8*classes + 4*dim
 }

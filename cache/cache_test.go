@@ -405,7 +405,8 @@ func TestKeyProjectionLarge(t *testing.T) {
 		}
 	}
 	p.Mean = make([]float32, cols) // a centred projection needs room for the whole raw key
-	short := keyScratch{raw: make([]float32, cols-1)}
+	short := spec.newKeyScratch()
+	short.raw = short.raw[:cols-1]
 	if err := spec.key(key, &short, [][]float32{x}); err == nil {
 		t.Fatal("short raw scratch accepted")
 	}

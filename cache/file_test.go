@@ -70,7 +70,7 @@ func TestFileRoundTrip(t *testing.T) {
 		sameCache(t, c, got)
 		want := 2*37*c.Dim() + 2*37 + lookupScratch(10, c.Dim())
 		if proj {
-			want += 2*5*20 + 4*20 + 4*20 + 8*projectChunk // fp16 matrix, mean, the centred raw key of 4*2*2 + 4 values, gathered values
+			want += 2*5*20 + 4*20 + 4*20 // fp16 matrix, mean, the centred raw key of 4*2*2 + 4 values
 		}
 		if got.Bytes() != want {
 			t.Fatalf("Bytes = %d, want %d", got.Bytes(), want)

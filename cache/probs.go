@@ -7,7 +7,9 @@ import (
 
 // lookupBlock is how many similarities a lookup computes before folding them
 // into the class sums: small enough to stay in L1 on a Pi, large enough that
-// the kernel call overhead vanishes.
+// the kernel call overhead vanishes. The block is a lookup's whole fixed
+// scratch besides the class sums and the key: making the key gathers the
+// projection's terms in it first (projectChunk).
 const lookupBlock = 256
 
 // cutoff drops terms with theta*(s - max) below -cutoff: each is below
@@ -171,7 +173,7 @@ func (c *Cache) TapProbs(dst []float32, sc *Scratch, taps [][]float32) error {
 	if err := c.spec.key(sc.key, &sc.keyScratch, taps); err != nil {
 		return err
 	}
-	st := lookupState{sims: sc.sims}
+	st := lookupState{sims: sc.block}
 	st.sums[0] = sc.sums
 	return c.probs(dst, sc.key, c.Theta, &st)
 }

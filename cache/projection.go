@@ -63,9 +63,10 @@ func (p *Projection) Leading(d int) (*Projection, error) {
 }
 
 // projectChunk is how many non-zero raw values project gathers before handing
-// them to the kernel: 1 KiB, in L1 on any board, and enough that the kernel
-// calls cost nothing against the rows they read.
-const projectChunk = 128
+// them to the kernel: half a lookup block (their positions take the other
+// half), in L1 on any board, and enough that the kernel calls cost little
+// against the rows they read.
+const projectChunk = lookupBlock / 2
 
 // project writes W x into dst (Rows values), for the raw key x given as
 // consecutive segments (the taps, or the pooled raw key), reading W's rows
@@ -73,7 +74,7 @@ const projectChunk = 128
 // first makes every value non-zero.
 func (p *Projection) project(ks *kernelSet, dst []float32, sc *keyScratch, segs ...[]float32) {
 	clear(dst)
-	idx, xs := &sc.idx, &sc.xs
+	idx, xs := sc.idx, sc.xs
 	n, col := 0, 0
 	for _, seg := range segs {
 		for j := 0; j < len(seg); {

@@ -130,7 +130,8 @@ func TestProjectSparseKey(t *testing.T) {
 				}
 				got := make([]float32, rows)
 				// Two segments, as two taps give.
-				p.project(ks, got, &keyScratch{}, d[:300], d[300:])
+				ksc := Spec{}.newKeyScratch()
+				p.project(ks, got, &ksc, d[:300], d[300:])
 				for c := range got {
 					var want, abs float64
 					for j, v := range d {
@@ -180,19 +181,19 @@ func TestFootprintProjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec.Proj = p
-	if got, want := Footprint(spec, 10, 0, false), base+4*5+2*100+4*4+8*projectChunk; got != want {
+	if got, want := Footprint(spec, 10, 0, false), base+4*5+2*100+4*4; got != want {
 		t.Fatalf("Footprint = %d, want %d", got, want)
 	}
 	p.Mean = make([]float32, 20)
-	if got, want := Footprint(spec, 10, 0, false), base+4*5+2*100+4*20+4*20+8*projectChunk; got != want {
+	if got, want := Footprint(spec, 10, 0, false), base+4*5+2*100+4*20+4*20; got != want {
 		t.Fatalf("centred: Footprint = %d, want %d", got, want)
 	}
 	c, err := New(spec, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc := c.NewScratch(); len(sc.raw) != 20 || len(sc.key) != 5 || len(sc.sums) != 10 || len(sc.sims) != lookupBlock {
-		t.Fatalf("scratch sizes raw %d key %d sums %d sims %d", len(sc.raw), len(sc.key), len(sc.sums), len(sc.sims))
+	if sc := c.NewScratch(); len(sc.raw) != 20 || len(sc.key) != 5 || len(sc.sums) != 10 || len(sc.block) != lookupBlock {
+		t.Fatalf("scratch sizes raw %d key %d sums %d block %d", len(sc.raw), len(sc.key), len(sc.sums), len(sc.block))
 	}
 }
 

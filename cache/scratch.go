@@ -1,5 +1,7 @@
 package cache
 
+import "unsafe"
+
 // Scratch is the working memory of one board lookup (Cache.TapProbs): the
 // query key, the pooled taps, the projection's gathered non-zero values, and
 // the scan's block of similarities and class sums. A board's loop makes one
@@ -8,7 +10,6 @@ package cache
 type Scratch struct {
 	keyScratch
 	key  []float32
-	sims []float32
 	sums []float64
 }
 
@@ -18,23 +19,33 @@ func (c *Cache) NewScratch() *Scratch {
 	return &Scratch{
 		keyScratch: c.spec.newKeyScratch(),
 		key:        make([]float32, c.dim),
-		sims:       make([]float32, lookupBlock),
 		sums:       make([]float64, c.classes),
 	}
 }
 
 // keyScratch is the working memory of making one key: raw holds the pooled
 // taps (whole taps are read where they are), or with a centred projection the
-// whole raw key minus the mean; idx and xs gather the raw key's non-zero
-// values for the projection.
+// whole raw key minus the mean; xs and idx gather the raw key's non-zero
+// values and their positions for the projection. They share block with the
+// scan's similarities, which are not live while a key is made: a lookup's
+// fixed scratch stays one block.
 type keyScratch struct {
-	raw []float32
-	idx [projectChunk]int32
-	xs  [projectChunk]float32
+	raw   []float32
+	block []float32 // lookupBlock values: xs, then idx; or the similarities
+	xs    []float32
+	idx   []int32
 }
 
 func (s Spec) newKeyScratch() keyScratch {
-	return keyScratch{raw: make([]float32, s.rawScratch())}
+	block := make([]float32, lookupBlock)
+	return keyScratch{
+		raw:   make([]float32, s.rawScratch()),
+		block: block,
+		xs:    block[:projectChunk:projectChunk],
+		// The positions live in the block's second half: an int32 has a
+		// float32's size and alignment, and neither holds pointers.
+		idx: unsafe.Slice((*int32)(unsafe.Pointer(&block[projectChunk])), projectChunk),
+	}
 }
 
 // rawScratch is how many raw values a key needs room for besides its taps:
@@ -56,11 +67,5 @@ func (s Spec) rawScratch() int {
 	return n
 }
 
-// scratchBytes is the board memory of a Scratch for spec (the key and the
-// scan's scratch are lookupScratch's).
-func (s Spec) scratchBytes() int {
-	if s.Proj == nil {
-		return 0
-	}
-	return 4*s.rawScratch() + 8*projectChunk
-}
+// rawBytes is the board memory of a Scratch's raw values for spec.
+func (s Spec) rawBytes() int { return 4 * s.rawScratch() }
