@@ -443,3 +443,48 @@ func TestPoolAvg2(t *testing.T) {
 		t.Fatal("unknown pool accepted")
 	}
 }
+
+// Items stored class by class (as a fit's prototypes are): the fold sums runs
+// of one label and skips whole blocks past the cutoff, and still matches the
+// float64 reference at every theta, with the best match in the first, a
+// middle or the last block.
+func TestProbsClassRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	const classes, per, dim = 5, 301, 16 // runs longer than a block, not aligned to it
+	c, err := New(Spec{Taps: []TapSpec{{Name: "t", C: dim, H: 1, W: 1}}}, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	centres := make([][]float32, classes)
+	for y := range centres {
+		centres[y] = unitVec(r, dim)
+		for i := 0; i < per; i++ {
+			k := make([]float32, dim)
+			for j := range k {
+				k[j] = centres[y][j] + 0.4*float32(r.NormFloat64())/float32(math.Sqrt(dim))
+			}
+			if err := normalize(k); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Add(k, y); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, y := range []int{0, 2, classes - 1} {
+		q := append([]float32(nil), centres[y]...)
+		for _, theta := range []float64{10, 90, 400} {
+			got := make([]float32, classes)
+			if err := c.Probs(got, q, float32(theta)); err != nil {
+				t.Fatal(err)
+			}
+			ref, _ := refProbs(c, q, theta)
+			tol := probTol(c, q, theta)
+			for k, want := range ref {
+				if math.Abs(float64(got[k])-want) > tol(want) {
+					t.Fatalf("query of class %d, theta %v: p[%d] = %v, float64 reference %v", y, theta, k, got[k], want)
+				}
+			}
+		}
+	}
+}

@@ -136,6 +136,10 @@ func (st *lookupState) fold(j int, sims []float32, labels, weights []uint16, the
 			}
 		}
 		st.max[j] = bmax
+	} else if (bmax32-float32(st.max[j]))*float32(theta) < -cutoff {
+		// Every term of the block is past the cutoff, where exps gives 0
+		// (the same float32 test; it is monotone in s): nothing to add.
+		return
 	}
 	// The terms, in place: exp(theta (s - max)), 0 past the cutoff.
 	exps(kernels, sims, sims, float32(theta), float32(st.max[j]))
@@ -146,8 +150,23 @@ func (st *lookupState) fold(j int, sims []float32, labels, weights []uint16, the
 		}
 		return
 	}
-	for i, e := range sims {
-		sums[labels[i]] += float64(e)
+	// Items of a class tend to sit together (a fit's prototypes are made
+	// class by class), so runs of one label are summed in registers; two
+	// partial sums break the chain of float64 adds.
+	for i := 0; i < len(sims); {
+		y := labels[i]
+		var s0, s1 float64
+		k := i
+		for ; k+1 < len(sims) && labels[k] == y && labels[k+1] == y; k += 2 {
+			s0 += float64(sims[k])
+			s1 += float64(sims[k+1])
+		}
+		if k < len(sims) && labels[k] == y {
+			s0 += float64(sims[k])
+			k++
+		}
+		sums[y] += s0 + s1
+		i = k
 	}
 }
 
