@@ -199,35 +199,47 @@ func BenchmarkTune(b *testing.B) {
 	perCPU(b, macs, cpuTime(rusageSelf)-t0, "MAC/cpu-s")
 }
 
-// The projection of one key through a 128 x 12,288 projection (the shape of
-// ResNet32's fitted 4 MiB cache: three 64 x 8 x 8 taps, 3 MiB of fp16), with
-// the taps 37% non-zero as ResNet32's ReLU taps are; and the same key dense,
-// which reads the whole matrix as the row-major layout had to.
-func BenchmarkProject(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	const rows, c, h, w = 128, 64, 8, 8
-	spec := Spec{}
+// fittedSpec is the key spec of ResNet32's fitted 4 MiB cache: three 64 x 8 x
+// 8 taps, whole, projected to 128 values by a 3 MiB fp16 matrix.
+func fittedSpec(b *testing.B, r *rand.Rand) Spec {
+	var spec Spec
 	for _, name := range []string{"a", "b", "c"} {
-		spec.Taps = append(spec.Taps, TapSpec{Name: name, C: c, H: h, W: w})
+		spec.Taps = append(spec.Taps, TapSpec{Name: name, C: 64, H: 8, W: 8})
 	}
-	wm := make([]float32, rows*spec.RawDim())
+	wm := make([]float32, 128*spec.RawDim())
 	for i := range wm {
 		wm[i] = float32(r.NormFloat64()) * 0.01
 	}
 	var err error
-	if spec.Proj, err = NewProjection(rows, spec.RawDim(), wm, nil); err != nil {
+	if spec.Proj, err = NewProjection(128, spec.RawDim(), wm, nil); err != nil {
 		b.Fatal(err)
 	}
-	for _, density := range []float64{0.37, 1} {
-		taps := make([][]float32, 3)
-		for i := range taps {
-			taps[i] = make([]float32, c*h*w)
-			for j := range taps[i] {
-				if r.Float64() < density {
-					taps[i][j] = float32(r.ExpFloat64())
-				}
+	return spec
+}
+
+// reluTaps returns taps for spec with the given share of non-zero values.
+func reluTaps(r *rand.Rand, spec Spec, density float64) [][]float32 {
+	taps := make([][]float32, len(spec.Taps))
+	for i, t := range spec.Taps {
+		taps[i] = make([]float32, t.C*t.H*t.W)
+		for j := range taps[i] {
+			if r.Float64() < density {
+				taps[i][j] = float32(r.ExpFloat64())
 			}
 		}
+	}
+	return taps
+}
+
+// The projection of one key in the fitted shape, with the taps 37% non-zero
+// as ResNet32's ReLU taps are; and the same key dense, which reads the whole
+// matrix as the row-major layout had to.
+func BenchmarkProject(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	spec := fittedSpec(b, r)
+	rows := spec.Dim()
+	for _, density := range []float64{0.37, 1} {
+		taps := reluTaps(r, spec, density)
 		for _, ks := range append([]*kernelSet{generic}, fastKernels()...) {
 			b.Run(fmt.Sprintf("%dx%d/density%.2f/%s", rows, spec.RawDim(), density, ks.name), func(b *testing.B) {
 				sc := spec.newKeyScratch()
@@ -240,38 +252,17 @@ func BenchmarkProject(b *testing.B) {
 	}
 }
 
-// The board lookup (TapProbs) in a cache shaped as ResNet32's fitted 4 MiB
-// one (three 64 x 8 x 8 taps 37% non-zero, a 128 x 12,288 projection, 3,867
-// items of 128 values), "cold": before each lookup 4 MiB of other memory is
-// read, as the network's weights and activations pass through the caches
-// between two frames on a board. The network itself is timed against the
-// lookup by `edgecache bench -cache` and firmware's BenchmarkFrame.
+// The board lookup (TapProbs) in a cache of the fitted shape with 3,867 items
+// (as ResNet32's), taps 37% non-zero, and "cold": before each lookup 4 MiB of
+// other memory is read, as the network's weights and activations pass through
+// the caches between two frames on a board. The network itself is timed
+// against the lookup by `edgecache bench -cache` and firmware's BenchmarkFrame.
 func BenchmarkTapProbs(b *testing.B) {
 	r := rand.New(rand.NewPCG(7, 8))
-	const rows, items = 128, 3867
-	spec := Spec{}
-	for _, name := range []string{"a", "b", "c"} {
-		spec.Taps = append(spec.Taps, TapSpec{Name: name, C: 64, H: 8, W: 8})
-	}
-	wm := make([]float32, rows*spec.RawDim())
-	for i := range wm {
-		wm[i] = float32(r.NormFloat64()) * 0.01
-	}
-	var err error
-	if spec.Proj, err = NewProjection(rows, spec.RawDim(), wm, nil); err != nil {
-		b.Fatal(err)
-	}
-	c, _ := randCache(b, r, spec, 10, items)
+	spec := fittedSpec(b, r)
+	c, _ := randCache(b, r, spec, 10, 3867)
 	c.Theta = 75
-	taps := make([][]float32, 3)
-	for i := range taps {
-		taps[i] = make([]float32, 64*8*8)
-		for j := range taps[i] {
-			if r.Float64() < 0.37 {
-				taps[i][j] = float32(r.ExpFloat64())
-			}
-		}
-	}
+	taps := reluTaps(r, spec, 0.37)
 	other := make([]byte, 4<<20)
 	var sink byte
 	p := make([]float32, 10)

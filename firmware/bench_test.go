@@ -19,10 +19,14 @@ import (
 // "lookup/float-%" for the float32 one). Two cache shapes, both filled to the
 // budget as cache.Cache.Bytes counts it:
 //
-//	avg192: the paper's three taps pooled to 192-value keys (10,800 items);
+//	avg192: the paper's three taps pooled to 192-value keys (10,861 items),
+//	        a lookup that reads every byte;
 //	pca64:  the taps whole (12,288 values) projected to 64 by an fp16
-//	        matrix of 1.5 MiB, the rest items (the shape `cache fit -budget
-//	        4MiB` chooses for the akamaster ResNet32).
+//	        matrix of 1.5 MiB, the rest items (20,154);
+//	pca128: projected to 128 by a 3 MiB matrix, the rest items (about
+//	        4,000): the shape `cache fit -budget 4MiB` chooses for the
+//	        akamaster ResNet32, where the lookup reads the matrix only for
+//	        the taps' non-zero values.
 func BenchmarkFrame(b *testing.B) {
 	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm}, modeltest.RandomWeights(32, 10, true, 1))
 	if err != nil {
@@ -49,7 +53,7 @@ func BenchmarkFrame(b *testing.B) {
 		name string
 		pool cache.Pool
 		proj int
-	}{{"avg192", cache.PoolAvg, 0}, {"pca64", cache.PoolNone, 64}} {
+	}{{"avg192", cache.PoolAvg, 0}, {"pca64", cache.PoolNone, 64}, {"pca128", cache.PoolNone, 128}} {
 		b.Run(shape.name, func(b *testing.B) {
 			var spec cache.Spec
 			for _, name := range taps {
