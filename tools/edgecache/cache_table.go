@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -91,11 +92,18 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	jsonOut := fs.String("json", "", "write all figures as JSON here")
 	heatmap := fs.String("heatmap", "", "draw validation accuracy over the tuning grid as PNG")
 	sizePlot := fs.String("size-plot", "", "draw the size curve as PNG")
+	replot := fs.String("replot", "", "only redraw -heatmap from this -json output of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if *replot != "" {
+		if *heatmap == "" {
+			return usagef("-replot needs -heatmap")
+		}
+		return replotTable(*replot, *heatmap)
 	}
 	if *data == "" {
 		return usagef("-data is required")
@@ -294,4 +302,27 @@ func (r tableResult) markdown(k *keyNet) string {
 	}
 	fmt.Fprintf(&b, "\n(%.0f s)\n", r.Seconds)
 	return b.String()
+}
+
+// replotTable redraws the tuning grid's heatmap from a `cache table -json`
+// file, as the run drew it.
+func replotTable(jsonPath, png string) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var r tableResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("%s: %w", jsonPath, err)
+	}
+	if len(r.Thetas) == 0 || len(r.Lambdas) == 0 || len(r.Grid) != len(r.Thetas) {
+		return fmt.Errorf("%s: no tuning grid (%d thetas, %d lambdas, %d rows)", jsonPath, len(r.Thetas), len(r.Lambdas), len(r.Grid))
+	}
+	for i, row := range r.Grid {
+		if len(row) != len(r.Lambdas) {
+			return fmt.Errorf("%s: grid row %d has %d values for %d lambdas", jsonPath, i, len(row), len(r.Lambdas))
+		}
+	}
+	title := fmt.Sprintf("%s: validation top-1, %d items", r.Params.Arch, r.Params.Items)
+	return writeHeatmap(png, title, accGrid{r.Thetas, r.Lambdas, r.Grid}, r.Params.Theta, r.Params.Lambda)
 }

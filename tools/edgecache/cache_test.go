@@ -295,3 +295,36 @@ func FuzzParseBytes(f *testing.F) {
 		}
 	})
 }
+
+// `cache table -replot` redraws the heatmap from a run's JSON and names what
+// is missing from a file without a grid.
+func TestReplotTable(t *testing.T) {
+	dir := t.TempDir()
+	good := tableResult{Params: tuneParams{Arch: "ResNet32", Items: 90000, Theta: 50, Lambda: 0.5},
+		Thetas: []float64{10, 50, 90}, Lambdas: []float64{0.1, 0.5}, Grid: [][]float64{{0.8, 0.85}, {0.86, 0.9}, {0.84, 0.88}}}
+	path := filepath.Join(dir, "run.json")
+	if err := writeJSON(path, good); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, "grid.png")
+	if err := replotTable(path, png); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() == 0 {
+		t.Fatalf("heatmap not written: %v", err)
+	}
+	bad := good
+	bad.Grid = [][]float64{{0.8, 0.85}, {0.86}, {0.84, 0.88}}
+	if err := writeJSON(path, bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := replotTable(path, png); err == nil || !strings.Contains(err.Error(), "grid row 1") {
+		t.Fatalf("ragged grid: %v", err)
+	}
+	if err := writeJSON(path, tableResult{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := replotTable(path, png); err == nil || !strings.Contains(err.Error(), "no tuning grid") {
+		t.Fatalf("no grid: %v", err)
+	}
+}
