@@ -155,11 +155,12 @@ func (c *Cache) Label(i int) int { return int(c.labels[i]) }
 func (c *Cache) Bytes() int { return Footprint(c.spec, c.classes, c.Len(), c.weights != nil) }
 
 // Footprint is the board memory of a cache of items keys made with spec: the
-// fp16 keys, the uint16 labels, the projection (fp16 matrix and float32
-// mean) and a lookup's Scratch (the pooled raw key and the projection's
-// gathered values, one block of similarities, the per-class sums and one
-// query key). The file's header and checksum stay on disk. Weighted caches hold a uint16 weight per item too. A
-// fit can size variants with it before building them.
+// fp16 keys, the uint16 labels (and a uint16 weight per item when weighted),
+// the projection (fp16 matrix and float32 mean) and a lookup's Scratch (the
+// pooled raw key, one block of similarities that first holds the
+// projection's gathered values, the per-class sums and one query key). The
+// file's header and checksum stay on disk. A fit can size variants with it
+// before building them.
 func Footprint(spec Spec, classes, items int, weighted bool) int {
 	dim := spec.Dim()
 	n := 2*items*dim + 2*items
@@ -169,7 +170,7 @@ func Footprint(spec Spec, classes, items int, weighted bool) int {
 	if p := spec.Proj; p != nil {
 		n += 2*len(p.WT) + 4*len(p.Mean)
 	}
-	n += spec.rawBytes()
+	n += 4 * spec.rawScratch()
 	return n + lookupScratch(classes, dim)
 }
 

@@ -10,8 +10,8 @@ package cache
 //
 // where h is the IEEE fp16 -> fp32 conversion (exact: every fp16 value is a
 // float32) and body is a multiple of 8 (n for f16to32Body; projectBody's n is
-// a multiple of 4, its terms taken four at a time as projectGeneric does). Accumulation is
-// fp32; the summation order is the kernel's own. The wrappers below add the
+// a multiple of 4, its terms taken four at a time as projectGeneric does).
+// Accumulation is fp32; the summation order is the kernel's own. The wrappers below add the
 // last dim % 8 terms in Go, so callers never see the body.
 
 // kernelSet is one implementation of the lookup kernels.

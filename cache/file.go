@@ -38,8 +38,8 @@ import (
 // Version 1 files (no CacheOnly theta, a float32 projection) still read: the
 // CacheOnly theta is then the mixture's theta and the projection is rounded
 // to fp16. Version 2 files (a row-major projection) read too; their matrix is
-// transposed on reading. Read consumes exactly these bytes, so a cache can sit inside a
-// larger stream.
+// transposed on reading. Read consumes exactly these bytes, so a cache can
+// sit inside a larger stream.
 const (
 	fileMagic   = "EDGECACH"
 	fileVersion = 3

@@ -66,6 +66,3 @@ func (s Spec) rawScratch() int {
 	}
 	return n
 }
-
-// rawBytes is the board memory of a Scratch's raw values for spec.
-func (s Spec) rawBytes() int { return 4 * s.rawScratch() }

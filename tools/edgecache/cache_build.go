@@ -100,10 +100,7 @@ func runCacheBuild(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	idx := indices(set.Len(), 0)
-	if *limit > 0 {
-		idx = spread(set.Len(), *limit)
-	}
+	idx := spread(set.Len(), *limit) // all when the limit is 0 or over the set
 	if err := k.fill(c, set, idx, *flip, "cache build", logTo); err != nil {
 		return err
 	}

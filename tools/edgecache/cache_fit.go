@@ -162,10 +162,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s holds %d items; a cache from `cache table` on %s holds %d or %d (with flips)", *from, full.Len(), *data,
 			fitSet.Len()+valSet.Len(), 2*(fitSet.Len()+valSet.Len()))
 	}
-	vidx := indices(valSet.Len(), 0)
-	if *valLimit > 0 && *valLimit < len(vidx) {
-		vidx = spread(valSet.Len(), *valLimit)
-	}
+	vidx := spread(valSet.Len(), *valLimit) // all when the limit is 0 or over the set
 	val, err := k.collect(valSet, vidx, *queryFlip, whole, "fit: validation queries", logTo)
 	if err != nil {
 		return err
