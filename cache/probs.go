@@ -55,6 +55,24 @@ func (c *Cache) ProbsBatch(dst []float32, qs []float32, theta float32) error {
 // probs is ProbsBatch with the caller's scratch; st takes four queries per
 // pass when it has room for four blocks of similarities, else one.
 func (c *Cache) probs(dst, qs []float32, theta float32, st *lookupState) error {
+	if err := c.checkQueries(qs, theta); err != nil {
+		return err
+	}
+	m := len(qs) / c.dim
+	for j := 0; j < m; {
+		g := 1
+		if m-j >= 4 && len(st.sims) >= 4*lookupBlock {
+			g = 4
+		}
+		st.run(c, qs[j*c.dim:(j+g)*c.dim], g, float64(theta), dst[j*c.classes:(j+g)*c.classes])
+		j += g
+	}
+	return nil
+}
+
+// checkQueries refuses what a lookup cannot score: a theta that is not
+// finite and non-negative, an empty cache, a query value that is not finite.
+func (c *Cache) checkQueries(qs []float32, theta float32) error {
 	if !finite(theta) || theta < 0 {
 		return fmt.Errorf("cache: theta %v (want finite, >= 0)", theta)
 	}
@@ -65,15 +83,6 @@ func (c *Cache) probs(dst, qs []float32, theta float32, st *lookupState) error {
 		if !finite(v) {
 			return fmt.Errorf("cache: query %d holds %v", i/c.dim, v)
 		}
-	}
-	m := len(qs) / c.dim
-	for j := 0; j < m; {
-		g := 1
-		if m-j >= 4 && len(st.sims) >= 4*lookupBlock {
-			g = 4
-		}
-		st.run(c, qs[j*c.dim:(j+g)*c.dim], g, float64(theta), dst[j*c.classes:(j+g)*c.classes])
-		j += g
 	}
 	return nil
 }

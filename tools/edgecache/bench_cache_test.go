@@ -55,12 +55,12 @@ func TestBenchLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.FloatMs <= 0 || r.Int8Ms <= 0 || r.LookupMs <= 0 || r.PctFloat <= 0 || r.PctInt8 <= 0 || r.Items != 50 || r.Dim != 8 ||
-		!strings.Contains(r.Queries, "test images") {
+		!strings.Contains(r.Queries, "test images") || r.ContributorsMin < 1 || r.ContributorsMin > r.Contributors || r.Contributors > 50 {
 		t.Fatalf("lookup bench %+v", r)
 	}
 	var b bytes.Buffer
 	r.print(&b)
-	if !strings.Contains(b.String(), "cache lookup") || !strings.Contains(b.String(), "network int8") {
+	if !strings.Contains(b.String(), "cache lookup") || !strings.Contains(b.String(), "network int8") || !strings.Contains(b.String(), "within the cutoff") {
 		t.Fatalf("printed %q", b.String())
 	}
 	other, _ := cache.New(cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.9", C: 64, H: 8, W: 8}}}, 2)
