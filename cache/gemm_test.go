@@ -44,9 +44,7 @@ func TestGemmKernelsEqualTwin(t *testing.T) {
 					for k := 0; k < kc; k++ {
 						abs += math.Abs(float64(a[k*g.mr+i]) * float64(h2f(b[k*g.nr+j])))
 					}
-					u := math.Ldexp(1, -24)
-					n := float64(kc + 2)
-					if d := math.Abs(float64(got - w)); d > 2*n*u/(1-n*u)*(abs+math.Abs(float64(i-j)))+1e-30 {
+					if d := math.Abs(float64(got - w)); d > orderBound(kc+2, abs+math.Abs(float64(i-j))) {
 						t.Fatalf("%s kc %d out[%d][%d] = %v, twin %v", g.name, kc, i, j, got, w)
 					}
 				}

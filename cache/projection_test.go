@@ -25,15 +25,13 @@ func newProjectCase(r *rand.Rand, rows, cols, n int) projectCase {
 }
 
 // bound is the tolerance between two float32 evaluations of dst[c] + the
-// terms in different orders (Higham's gamma, as dotBound).
+// terms in different orders (orderBound).
 func (pc projectCase) bound(start []float32, c int) float64 {
 	abs := math.Abs(float64(start[c]))
 	for k, j := range pc.idx {
 		abs += math.Abs(float64(pc.xs[k]) * float64(h2f(pc.wt[int(j)*pc.rows+c])))
 	}
-	u := math.Ldexp(1, -24)
-	m := float64(len(pc.idx) + 3)
-	return 2*m*u/(1-m*u)*abs + 1e-30
+	return orderBound(len(pc.idx)+3, abs)
 }
 
 // Every fast projectBody equals the Go twin (within rounding), adds to what
