@@ -27,6 +27,10 @@ type Opts struct {
 	// Interval paces frames like a camera running at 1/Interval frames per
 	// second; 0 delivers them as fast as they decode.
 	Interval time.Duration
+	// RawJPEG hands JPEG files over undecoded (Frame.Data, Format
+	// device.JPEG), as a JPEG camera does, so the consumer's decode path
+	// (device/frame) is the board's. Other files are decoded into Image.
+	RawJPEG bool
 }
 
 // DefaultOpts plays every file once, unpaced.
@@ -86,7 +90,8 @@ func (d *Dev) String() string { return fmt.Sprintf("replay(%s, %d files)", d.roo
 // Close does nothing: a replay holds no open files between frames.
 func (d *Dev) Close() error { return nil }
 
-// Next decodes the next file. A file that cannot be read or decoded is an
+// Next reads the next file (and decodes it unless it is a JPEG and
+// Opts.RawJPEG is set). A file that cannot be read or decoded is an
 // error naming it; the replay moves past it, so the caller may go on.
 func (d *Dev) Next(ctx context.Context) (device.Frame, error) {
 	d.mu.Lock()
@@ -117,6 +122,22 @@ func (d *Dev) Next(ctx context.Context) (device.Frame, error) {
 	} else if err := ctx.Err(); err != nil {
 		return device.Frame{}, err
 	}
+	f, err := Load(path, d.opts.RawJPEG)
+	f.Seq = seq
+	return f, err
+}
+
+// Load reads one image file as a frame: a JPEG as its bytes when raw is set
+// (decoded by the consumer, as a camera's), anything else decoded. Time is
+// when it was read; Name is path.
+func Load(path string, raw bool) (device.Frame, error) {
+	if ext := strings.ToLower(filepath.Ext(path)); raw && (ext == ".jpg" || ext == ".jpeg") {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return device.Frame{}, fmt.Errorf("replay: %w", err)
+		}
+		return device.Frame{Data: data, Format: device.JPEG, Time: time.Now(), Name: path}, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return device.Frame{}, fmt.Errorf("replay: %w", err)
@@ -126,7 +147,7 @@ func (d *Dev) Next(ctx context.Context) (device.Frame, error) {
 	if err != nil {
 		return device.Frame{}, fmt.Errorf("replay: %s: %w", path, err)
 	}
-	return device.Frame{Image: img, Seq: seq, Time: time.Now(), Name: path}, nil
+	return device.Frame{Image: img, Time: time.Now(), Name: path}, nil
 }
 
 // natural orders paths with digit runs compared by value.
