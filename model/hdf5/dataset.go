@@ -106,6 +106,11 @@ func (o *object) parseLayout(m message, rank, elem int) (layout, error) {
 		if d.err == nil && n != rank+1 {
 			d.fail("chunk dimensionality %d for a dataset of rank %d", n, rank)
 		}
+		// Chunks tile the dimensions; a scalar (or null) dataspace has none,
+		// so a chunk dimensionality of 1 describes nothing to tile.
+		if d.err == nil && rank == 0 {
+			d.fail("chunked layout for a dataspace of rank 0 (scalar or null): chunks need at least one dimension")
+		}
 		for i := 0; i < n && d.err == nil; i++ {
 			c := d.uint(width)
 			if c == 0 {

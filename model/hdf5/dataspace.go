@@ -1,6 +1,9 @@
 package hdf5
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // parseDataspace reads a dataspace message (section IV.A.2.b): version 1
 // (version, rank, flags, 5 reserved bytes) or version 2 (version, rank, flags,
@@ -31,7 +34,14 @@ func (f *File) parseDataspace(b []byte, what string) (dims []uint64, null bool, 
 	}
 	dims = make([]uint64, 0, rank)
 	for range rank {
-		dims = append(dims, d.length())
+		// A dimension past 2^31-1 holds nothing when another is 0 (else the
+		// shape's byte count refuses it), but Shape would wrap it in a
+		// 32-bit board's int: refuse it here.
+		if v := d.length(); v > math.MaxInt32 && d.err == nil {
+			d.fail("dimension %d is %d, larger than 2^31-1", len(dims), v)
+		} else {
+			dims = append(dims, v)
+		}
 	}
 	if d.err != nil {
 		return nil, false, d.err

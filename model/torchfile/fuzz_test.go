@@ -12,7 +12,8 @@ import (
 // FuzzReadWeights feeds mutated checkpoints to ReadWeights and, when it
 // succeeds, to model.Build: neither may panic, and every error must carry the
 // package prefix. Seeds: the two committed ResNet-8 files and small
-// generated ones in both formats (small seeds mutate faster).
+// generated ones in both formats (small seeds mutate faster), and a zip
+// bomb of overlapping entries.
 //
 //	go test -run '^$' -fuzz FuzzReadWeights -fuzztime 60s ./model/torchfile/
 func FuzzReadWeights(f *testing.F) {
@@ -33,6 +34,7 @@ func FuzzReadWeights(f *testing.F) {
 	resnet := fromWeights(modeltest.RandomWeights(8, 2, true, 1))
 	resnet.wrap = "model"
 	f.Add(resnet.legacy())
+	f.Add(overlapZip(f, 3, 1<<16)) // entries sharing one deflated stream
 
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, err := ReadWeights(bytes.NewReader(b), int64(len(b)))

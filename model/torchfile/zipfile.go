@@ -59,10 +59,19 @@ func openZip(r io.ReaderAt, size int64) (*checkpoint, error) {
 			return nil, fmt.Errorf("%s: byte order %q, want little or big", f.Name, truncate(string(b), 16))
 		}
 	}
-	pkl, err := readEntry(files[top+"/data.pkl"], maxPickle)
+	// Deflate expands at most 1032 times (zlib's technical notes, "Maximum
+	// compression factor") and stored entries not at all, so the entries of
+	// an archive of size bytes inflate to at most 1032*size bytes between
+	// them, whatever the pickle and the directory claim. More means entries
+	// that share their compressed bytes (a zip bomb): the budget refuses
+	// them before they cost memory, as model/hdf5 bounds a dataset by its file.
+	limit := 1032*min(size, math.MaxInt64/2048) + 1<<16
+	budget := limit
+	pkl, err := readEntry(files[top+"/data.pkl"], min(maxPickle, budget))
 	if err != nil {
 		return nil, err
 	}
+	budget -= int64(len(pkl))
 	if ck.root, _, err = readPickle(bufio.NewReader(bytes.NewReader(pkl)), int64(len(pkl)), ck.storages); err != nil {
 		return nil, fmt.Errorf("%s/data.pkl: %w", top, err)
 	}
@@ -76,6 +85,11 @@ func openZip(r io.ReaderAt, size int64) (*checkpoint, error) {
 		if f.UncompressedSize64 != uint64(want) || want > math.MaxInt {
 			return nil, fmt.Errorf("storage %q: %s holds %d bytes, %d %s values need %d", st.key, name, f.UncompressedSize64, st.numel, st.dtype.name, want)
 		}
+		if want > budget {
+			return nil, fmt.Errorf("storage %q: %s inflates to %d bytes, more than is left of the %d a %d-byte archive can hold (entries overlap?)",
+				st.key, name, want, limit, size)
+		}
+		budget -= want
 		b, err := readEntry(f, want)
 		if err != nil {
 			return nil, err

@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -86,7 +85,7 @@ func parseBinary(name string, data []byte, l binLayout, classes, coarse int) ([]
 func openBinary(dir string, names []string, l binLayout, classes, coarse int) (*binSource, error) {
 	src := &binSource{layout: l}
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := readBounded(filepath.Join(dir, name), maxBatchBytes, "batch file")
 		if err != nil {
 			return nil, fmt.Errorf("dataset: %w", err)
 		}
@@ -128,7 +127,7 @@ func (s *binSource) load(i int, dst []float32) error {
 // readNames reads a label-names file: one name a line. Blank lines are
 // skipped because the official batches.meta.txt ends with some.
 func readNames(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, maxNamesBytes, "class names file")
 	if err != nil {
 		return nil, fmt.Errorf("dataset: class names: %w", err)
 	}

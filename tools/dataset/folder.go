@@ -23,7 +23,7 @@ func (s *folderSource) len() int          { return len(s.paths) }
 func (s *folderSource) label(i int) int   { return s.labels[i] }
 func (s *folderSource) name(i int) string { return s.paths[i] }
 func (s *folderSource) load(i int, dst []float32) error {
-	data, err := os.ReadFile(s.paths[i])
+	data, err := readBounded(s.paths[i], maxImageBytes, "32x32 image")
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
