@@ -1,5 +1,7 @@
 package quant
 
+import "github.com/edgecache/edgecache/quant/internal/kernel"
+
 // colChunk is the im2col chunk of convFast: half of a 32 KiB L1 data cache.
 const colChunk = 16 << 10
 
@@ -20,43 +22,103 @@ const colChunk = 16 << 10
 // widened to 4 for it (Conv.packedPad). Otherwise im2col writes the
 // patches into col, an L1-sized chunk of pixels at a time.
 func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
+	p := planConv(c, dst, src, h, w, pad, wide)
+	p.part(0, p.units, col)
+	p.finish()
+}
+
+// convPlan is one convolution cut into units of work that share nothing
+// but their inputs, so that threads can compute disjoint ranges of them
+// (team.go): output rows (in place, whole tiles per row), runs of 16 pixels
+// of the padded-width output (in place otherwise), or runs of 16 output
+// pixels (im2col, each thread with its own col).
+type convPlan struct {
+	c          *Conv
+	dst, src   []uint8
+	h, w       int
+	top, left  int
+	oh, ow     int
+	n, depth   int
+	units      int
+	packed     *kernel.Weights
+	in, pw     int
+	pad, wide  []uint8
+	inPlace    bool
+	rows       bool // in place, one unit per output row straight into dst
+	wideN      int  // in place into wide: pixels of the padded-width output
+	stepPixels int  // im2col: pixels per chunk
+}
+
+// planConv prepares c on the h x w image src: the padded copy for the
+// in-place path is made here, before any unit runs.
+func planConv(c *Conv, dst, src []uint8, h, w int, pad, wide []uint8) convPlan {
 	top, left, bottom, right := c.geometry().Pads(h, w)
 	oh, ow := c.outSize(h, w)
-	n, depth := oh*ow, c.In*c.K*c.K
-	packed, in := c.packed, c.In
+	p := convPlan{c: c, dst: dst, src: src, h: h, w: w, top: top, left: left, oh: oh, ow: ow,
+		n: oh * ow, depth: c.In * c.K * c.K, packed: c.packed, in: c.In}
 	if c.packedPad != nil {
-		packed, in = c.packedPad, c.inPad
+		p.packed, p.in = c.packedPad, c.inPad
 	}
-	if c.Stride == 1 && c.K > 1 && packed.InPlace(c.K*in) {
-		ph, pw := h+top+bottom, w+left+right
-		if in == c.In {
+	if c.Stride == 1 && c.K > 1 && p.packed.InPlace(c.K*p.in) {
+		p.inPlace = true
+		ph := h + top + bottom
+		p.pw = w + left + right
+		if p.in == c.In {
 			padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
 		} else {
-			padImageWiden(pad, src, h, w, c.In, in, top, left, bottom, right, c.Input.Zero)
+			padImageWiden(pad, src, h, w, c.In, p.in, top, left, bottom, right, c.Input.Zero)
 		}
-		pad = pad[:ph*pw*in]
+		p.pad = pad[:ph*p.pw*p.in]
+		p.wide = wide
 		if ow%16 == 0 {
 			// Whole VNNI tiles per output row: straight into dst.
-			for y := range oh {
-				packed.GemmRequantSegments(ow, pad[y*pw*in:], in, c.K, pw*in, dst[y*ow*c.Out:], c.Out, c.rq)
-			}
-			return
+			p.rows, p.units = true, oh
+			return p
 		}
-		nw := (oh-1)*pw + ow
-		packed.GemmRequantSegments(nw, pad, in, c.K, pw*in, wide, c.Out, c.rq)
-		for y := range oh {
-			copy(dst[y*ow*c.Out:(y+1)*ow*c.Out], wide[y*pw*c.Out:])
-		}
-		return
+		p.wideN = (oh-1)*p.pw + ow
+		p.units = (p.wideN + 15) / 16
+		return p
 	}
 	// Pixels in chunks whose patches fit in about colChunk bytes, a
 	// multiple of 16 pixels (the VNNI tile): each chunk's patches are
 	// written and multiplied while they are still in the L1 cache.
-	step := max(16, colChunk/depth&^15)
-	for p := 0; p < n; p += step {
-		e := min(p+step, n)
-		im2col(col, src, h, w, c.In, c.K, c.Stride, top, left, ow, p, e, c.Input.Zero)
-		c.packed.GemmRequant(e-p, col, depth, dst[p*c.Out:], c.Out, c.rq)
+	p.stepPixels = max(16, colChunk/p.depth&^15)
+	p.units = (p.n + 15) / 16
+	return p
+}
+
+// part computes units lo..hi-1 of the plan; col is this thread's im2col
+// buffer (colChunk-sized chunks of patches).
+func (p *convPlan) part(lo, hi int, col []uint8) {
+	c := p.c
+	switch {
+	case lo >= hi:
+	case p.rows:
+		for y := lo; y < hi; y++ {
+			p.packed.GemmRequantSegments(p.ow, p.pad[y*p.pw*p.in:], p.in, c.K, p.pw*p.in, p.dst[y*p.ow*c.Out:], c.Out, c.rq)
+		}
+	case p.inPlace:
+		a, e := lo*16, min(hi*16, p.wideN)
+		p.packed.GemmRequantSegments(e-a, p.pad[a*p.in:], p.in, c.K, p.pw*p.in, p.wide[a*c.Out:], c.Out, c.rq)
+	default:
+		end := min(hi*16, p.n)
+		for a := lo * 16; a < end; a += p.stepPixels {
+			e := min(a+p.stepPixels, end)
+			im2col(col, p.src, p.h, p.w, c.In, c.K, c.Stride, p.top, p.left, p.ow, a, e, c.Input.Zero)
+			c.packed.GemmRequant(e-a, col, p.depth, p.dst[a*c.Out:], c.Out, c.rq)
+		}
+	}
+}
+
+// finish drops the padded-width output's extra columns, once every unit
+// has run.
+func (p *convPlan) finish() {
+	if !p.inPlace || p.rows {
+		return
+	}
+	out := p.c.Out
+	for y := range p.oh {
+		copy(p.dst[y*p.ow*out:(y+1)*p.ow*out], p.wide[y*p.pw*out:])
 	}
 }
 

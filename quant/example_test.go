@@ -21,14 +21,14 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	var best *quant.Model
-	for _, obs := range []quant.Observer{quant.MinMax, {Percentile: 99.99}} {
-		m, err := quant.Quantize(net, cal, obs)
-		if err != nil {
-			panic(err)
-		}
-		best = m // in practice: the one with the best validation top-1
+	// Validation images (in practice thousands, never test images) score
+	// each observer; Choose quantizes with each and says which is best.
+	val := append(modeltest.RandomInput(3), modeltest.RandomInput(4)...)
+	choices, b, err := quant.Choose(net, cal, val, []int{2, 7}, quant.MinMax, quant.Observer{Percentile: 99.99})
+	if err != nil {
+		panic(err)
 	}
+	best := choices[b].Model
 	var file bytes.Buffer
 	if _, err := best.WriteTo(&file); err != nil {
 		panic(err)
@@ -45,6 +45,6 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(len(logits), len(r.Tap("layer3.0")))
-	// Output: 10 4096
+	fmt.Println(len(choices), "observers tried;", len(logits), "logits;", len(r.Tap("layer3.0")), "values in tap layer3.0")
+	// Output: 2 observers tried; 10 logits; 4096 values in tap layer3.0
 }

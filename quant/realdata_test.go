@@ -13,13 +13,14 @@ import (
 )
 
 // TestRealAccuracy quantizes the published CIFAR-10 ResNets and compares
-// float and int8 top-1 on the 1,000 lossless test images. It takes about
-// two minutes of CPU, more than the package's test budget in CI, so it is
-// opt-in: EDGECACHE_REAL_ACCURACY=1 go test -run RealAccuracy ./quant/
-// (pick one with -run 'RealAccuracy/resnet20').
+// float and int8 top-1 on the 1,000 lossless test images: the only check of
+// int8 against float on the real models, so it runs in every full `go test`
+// (CI's `make test` included: about a minute of CPU over the five models,
+// the subtests in parallel). -short skips it (the qemu runs of test-arm);
+// one model: go test -run 'RealAccuracy/akamaster-resnet20' ./quant/
 func TestRealAccuracy(t *testing.T) {
-	if testing.Short() || os.Getenv("EDGECACHE_REAL_ACCURACY") == "" {
-		t.Skip("real-data accuracy takes minutes; set EDGECACHE_REAL_ACCURACY=1 to run it")
+	if testing.Short() {
+		t.Skip("real-data accuracy takes a minute of CPU; skipped with -short")
 	}
 	for _, c := range []struct {
 		name string
@@ -36,6 +37,7 @@ func TestRealAccuracy(t *testing.T) {
 		{"paper-resnet32", kerasLoad, "models/simple-cache/cifar10_ResNet32v1_model.150.h5"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			net, err := c.load(modeltest.File(t, c.file))
 			if err != nil {
 				t.Fatal(err)

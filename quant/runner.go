@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/edgecache/edgecache/model"
@@ -25,6 +26,8 @@ type Runner struct {
 	taps                 map[string][]float32
 	names                [3][][2]string // each block's tap names: its output, its .relu
 	last                 int
+	team                 *team // SetThreads > 1: each image's work split across goroutines
+	stopTeam             runtime.Cleanup
 }
 
 // NewRunner prepares a runner for batches of up to batch images that keeps
@@ -154,9 +157,12 @@ func (r *Runner) image(i int, pixels []float32) {
 				shortcutARef(res, x, in, size, out, blk.Conv1.Stride, blk.Add.B.Zero)
 			}
 			n := out * oh * ow
-			if r.ref {
+			switch {
+			case r.ref:
 				addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
-			} else {
+			case r.team != nil:
+				r.team.runAdd(blk.Add.fast, r.out[:n], r.c2[:n], res[:n])
+			default:
 				blk.Add.fast.Run(r.out[:n], r.c2[:n], res[:n])
 			}
 			r.keep(p[0], i, r.out, blk.Add.Output, out, oh)
@@ -176,9 +182,13 @@ func (r *Runner) image(i int, pixels []float32) {
 }
 
 func (r *Runner) conv(c *Conv, dst, src []uint8, h, w int) {
-	if r.ref {
+	switch {
+	case r.ref:
 		convRef(c, dst, src, h, w)
-	} else {
+	case r.team != nil:
+		p := planConv(c, dst, src, h, w, r.pad, r.wide)
+		r.team.runConv(&p)
+	default:
 		convFast(c, dst, src, h, w, r.col, r.pad, r.wide)
 	}
 }

@@ -21,7 +21,8 @@
 //     VCOMPRESSPS of the real lanes, residual, ReLU, masked store);
 //   - amd64 with AVX2+FMA: 4x16 and 4x8 register blocks of the product, then
 //     the Go epilogue;
-//   - arm64: 8x8 NEON FMLA (by element) blocks, then the Go epilogue;
+//   - arm64: 8x8 NEON FMLA (by element) blocks, two steps of k per loop,
+//     then the epilogue's runs of real positions in NEON (epilogue_arm64.s);
 //   - everything else (armv6/v7), and any build with -tags noasm: the Go twin.
 //
 // Spread, the copy of an image into the padded planes, is AVX-512 (masked

@@ -116,7 +116,9 @@ func Compute(t *Tile) {
 // Kernel names the implementation Compute uses.
 func Kernel() string { return kernelName }
 
-// epilogue writes the real positions of sum (MR rows of NR values) into t.C.
+// epilogue writes the real positions of sum (MR rows of NR values) into t.C,
+// one run of consecutive real positions at a time (storeRun: NEON on
+// arm64): a mask marks whole output rows, so runs are long.
 func epilogue(t *Tile, sum *[MR * MaxNR]float32) {
 	for r := 0; r < t.Rows; r++ {
 		row := sum[r*t.NR : (r+1)*t.NR]
@@ -127,17 +129,36 @@ func epilogue(t *Tile, sum *[MR * MaxNR]float32) {
 		}
 		b := t.Bias[r]
 		i := 0
-		for m := t.Mask; m != 0; m &= m - 1 {
-			v := row[bits.TrailingZeros64(m)] + b
+		for m := t.Mask; m != 0; {
+			p := bits.TrailingZeros64(m)
+			n := bits.TrailingZeros64(^(m >> uint(p)))
+			var rs []float32
 			if res != nil {
-				v += res[i]
+				rs = res[i : i+n]
 			}
-			if t.ReLU && v < 0 {
-				v = 0
-			}
-			c[i] = v
-			i++
+			storeRun(c[i:i+n], row[p:p+n], rs, b, t.ReLU)
+			i += n
+			m &^= (1<<uint(n) - 1) << uint(p) // n = 64: 1<<64 is 0 in Go
 		}
+	}
+}
+
+// storeRunGo is one run of the epilogue: dst[i] = src[i] + bias (+ res[i]
+// unless res is nil), then max(v, 0) when relu, as v < 0 (NaN and -0 pass).
+func storeRunGo(dst, src, res []float32, bias float32, relu bool) {
+	src = src[:len(dst)]
+	if res != nil {
+		res = res[:len(dst)]
+	}
+	for i := range dst {
+		v := src[i] + bias
+		if res != nil {
+			v += res[i]
+		}
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
 	}
 }
 

@@ -49,3 +49,31 @@ func computeNEON(t *Tile) {
 	productNEON(sum[:], t.A, t.B, t.Offs.offs, t.NR)
 	epilogue(t, &sum)
 }
+
+// storeRunNEON is storeRunGo on quads*4 values (epilogue_arm64.s); relu is
+// all ones or zero.
+//
+//go:noescape
+func storeRunNEON(dst, src, res *float32, quads int, bias float32, relu uint32)
+
+// storeRun is the epilogue's run: whole quads in NEON, the rest in Go.
+func storeRun(dst, src, res []float32, bias float32, relu bool) {
+	n := len(dst) &^ 3
+	if n > 0 {
+		src = src[:len(dst)]
+		var rp *float32
+		if res != nil {
+			res = res[:len(dst)]
+			rp = &res[0]
+		}
+		var mask uint32
+		if relu {
+			mask = ^uint32(0)
+		}
+		storeRunNEON(&dst[0], &src[0], rp, n/4, bias, mask)
+		if res != nil {
+			res = res[n:]
+		}
+	}
+	storeRunGo(dst[n:], src[n:], res, bias, relu)
+}

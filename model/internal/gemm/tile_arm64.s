@@ -37,23 +37,36 @@ TEXT ·product8x8NEON(SB), NOSPLIT, $0-48
 	VEOR V14.B16, V14.B16, V14.B16
 	VEOR V15.B16, V15.B16, V15.B16
 
-loop:
-	MOVW   (R3), R6 // offs[k], sign-extended
-	ADD    $4, R3
-	ADD    R6<<2, R2, R7
-	VLD1   (R7), [V16.S4, V17.S4]
-	VLD1.P 32(R1), [V18.S4, V19.S4]
-	ROW(0, 18, 0)
-	ROW(1, 18, 1)
-	ROW(2, 18, 2)
-	ROW(3, 18, 3)
-	ROW(4, 19, 0)
-	ROW(5, 19, 1)
-	ROW(6, 19, 2)
+// One step of k: the offset (post-incremented), the 8 positions there, the
+// 8 weights, 16 FMLAs.
+#define STEP \
+	MOVW.P 4(R3), R6 \
+	ADD    R6<<2, R2, R7 \
+	VLD1   (R7), [V16.S4, V17.S4] \
+	VLD1.P 32(R1), [V18.S4, V19.S4] \
+	ROW(0, 18, 0) \
+	ROW(1, 18, 1) \
+	ROW(2, 18, 2) \
+	ROW(3, 18, 3) \
+	ROW(4, 19, 0) \
+	ROW(5, 19, 1) \
+	ROW(6, 19, 2) \
 	ROW(7, 19, 3)
-	SUBS   $1, R0, R0
-	BNE    loop
 
+	// Two steps per iteration (the loop's compare and branch are an
+	// eighth of one step's instructions); an odd k does one first.
+	TBZ $0, R0, pairs
+	STEP
+	SUBS $1, R0, R0
+	BEQ  store
+
+pairs:
+	STEP
+	STEP
+	SUBS $2, R0, R0
+	BNE  pairs
+
+store:
 	VST1 [V0.S4, V1.S4], (R4)
 	ADD  R5, R4
 	VST1 [V2.S4, V3.S4], (R4)

@@ -19,9 +19,26 @@ type Add struct {
 	right   uint
 	zo, lo  uint8
 
-	// vec is the assembly's constants, 16 int32 lanes each (addZA...).
-	vec [addVecs * 16]int32
+	// vec is the amd64 assembly's constants, 16 int32 lanes each
+	// (addZA...); neon the arm64 assembly's, 4 lanes each (addNEONZA...).
+	vec  [addVecs * 16]int32
+	neon [addNEONVecs * 4]int32
 }
+
+// Vectors of Add.neon, in the order add_arm64.s loads them.
+const (
+	addNEONZA    = iota // za in every byte
+	addNEONZB           // zb in every byte
+	addNEONMultA        // multipliers and minus the right shifts
+	addNEONRightA
+	addNEONMultB
+	addNEONRightB
+	addNEONMultO
+	addNEONRightO
+	addNEONZO // zo in every 16-bit lane
+	addNEONLo // lo in every byte
+	addNEONVecs
+)
 
 // Vectors of Add.vec, in the order the assembly reads them.
 const (
@@ -87,6 +104,22 @@ func NewAdd(za, zb uint8, multA int32, shiftA int8, multB int32, shiftB int8, mu
 	set(addLB, multB&2047)
 	set(addZO, int32(zo))
 	set(addLo, int32(lo))
+	setN := func(k int, x int32) {
+		for l := range 4 {
+			a.neon[k*4+l] = x
+		}
+	}
+	setN(addNEONZA, int32(uint32(za)*0x01010101))
+	setN(addNEONZB, int32(uint32(zb)*0x01010101))
+	setN(addNEONZO, int32(uint32(zo)*0x00010001))
+	setN(addNEONLo, int32(uint32(lo)*0x01010101))
+	for i, c := range []struct {
+		m int32
+		s int8
+	}{{multA, shiftA}, {multB, shiftB}, {multOut, shiftOut}} {
+		setN(addNEONMultA+2*i, c.m)
+		setN(addNEONRightA+2*i, int32(c.s))
+	}
 	return a, nil
 }
 
@@ -109,7 +142,7 @@ func (a *Add) Run(dst, x, y []uint8) {
 	n := 0
 	if hasAddAsm && len(dst) >= 16 {
 		n = len(dst) &^ 15
-		addAsm(&dst[0], &x[0], &y[0], n/16, &a.vec[0])
+		addAsm(&dst[0], &x[0], &y[0], n/16, a)
 	}
 	a.runGo(dst[n:], x[n:], y[n:])
 }

@@ -54,13 +54,15 @@
 // (Requant), written as bytes in pixel-major (HWC) order. The vnni kernel
 // does it in its epilogue, on the accumulators while they are still one
 // vector of 16 channels per pixel (so without the transpose); every other
-// kernel runs Gemm into a stack buffer and the Go epilogue (requantGo).
+// kernel runs Gemm into a stack buffer and then the epilogue: NEON on arm64
+// (requant_arm64.s, 4 channels x 4 pixels transposed in registers), Go
+// elsewhere (requantRow; both proven equal to requantGo).
 // GemmRequantSegments reads each pixel's depth as several runs (the rows
 // of a 3x3 patch in a padded HWC image), so stride-1 convolutions need no
 // im2col where InPlace says the kernel does this in assembly (vnni); the
 // Go twin gathers the runs and calls GemmRequant.
-// Add is TFLite's 8-bit ADD: AVX-512F on amd64 (add_amd64.s), per-byte
-// tables in Go elsewhere. Both are proven equal to independent
+// Add is TFLite's 8-bit ADD: AVX-512F on amd64 (add_amd64.s), NEON on
+// arm64 (add_arm64.s), per-byte tables in Go elsewhere. Both are proven equal to independent
 // transcriptions of gemmlowp's fixed-point functions (requant_test.go,
 // add_test.go) over shifts -31..30, saturating sums and rounding ties.
 //

@@ -90,4 +90,11 @@ func addAVX512(dst, x, y *uint8, blocks int, vec *int32)
 // hasAddAsm: addAVX512 needs AVX-512F (VPMULDQ, VPSRAVD on ZMM, VPMOVDB).
 var hasAddAsm = cpu.X86.HasAVX512F
 
-func addAsm(dst, x, y *uint8, blocks int, vec *int32) { addAVX512(dst, x, y, blocks, vec) }
+func addAsm(dst, x, y *uint8, blocks int, a *Add) { addAVX512(dst, x, y, blocks, &a.vec[0]) }
+
+// hasRequantAsm: GemmRequant's unfused epilogue is Go here.
+const hasRequantAsm = false
+
+func requantAsm(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int) {
+	panic("kernel: no assembly requantization in this build")
+}

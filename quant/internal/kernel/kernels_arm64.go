@@ -61,7 +61,25 @@ func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int
 	panic("kernel: no fused assembly kernels in this build")
 }
 
-// hasAddAsm: Add.Run uses its Go twin here.
-const hasAddAsm = false
+// addNEON is Add.Run on blocks 16-byte blocks (add_arm64.s).
+//
+//go:noescape
+func addNEON(dst, x, y *uint8, blocks int, vec *int32)
 
-func addAsm(dst, x, y *uint8, blocks int, vec *int32) { panic("kernel: no assembly add in this build") }
+// hasAddAsm: every arm64 core has Advanced SIMD.
+const hasAddAsm = true
+
+func addAsm(dst, x, y *uint8, blocks int, a *Add) { addNEON(dst, x, y, blocks, &a.neon[0]) }
+
+// requantNEON is Requant.requantBlock's epilogue (requant_arm64.s): groups
+// groups of 4 channels by quads*4 pixels, rows of nc sums.
+//
+//go:noescape
+func requantNEON(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int)
+
+// hasRequantAsm: every arm64 core has Advanced SIMD.
+const hasRequantAsm = true
+
+func requantAsm(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int) {
+	requantNEON(acc, nc, dst, ldd, vec, groups, lim, quads)
+}

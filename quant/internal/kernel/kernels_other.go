@@ -18,4 +18,11 @@ func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int
 // hasAddAsm: Add.Run uses its Go twin here.
 const hasAddAsm = false
 
-func addAsm(dst, x, y *uint8, blocks int, vec *int32) { panic("kernel: no assembly add in this build") }
+func addAsm(dst, x, y *uint8, blocks int, a *Add) { panic("kernel: no assembly add in this build") }
+
+// hasRequantAsm: GemmRequant's unfused epilogue is Go here.
+const hasRequantAsm = false
+
+func requantAsm(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int) {
+	panic("kernel: no assembly requantization in this build")
+}

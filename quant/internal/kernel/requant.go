@@ -21,6 +21,10 @@ type Requant struct {
 	// vec is the assembly epilogue's layout: per panel of 16 channels,
 	// rqVecs vectors of 16 int32 (see rqBias and the following constants).
 	vec []int32
+
+	// quad and lim are the arm64 epilogue's (requant_neon.go).
+	quad []int32
+	lim  [12]int32
 }
 
 // Vectors of a panel's block in Requant.vec, in the order the assembly
@@ -88,6 +92,7 @@ func NewRequant(m int, bias, mult []int32, shift []int8, zero, lo uint8) (*Requa
 			v[rqMultOdd*16+l-1] = mu
 		}
 	}
+	r.quad, r.lim = r.quadVec()
 	return r, nil
 }
 
@@ -176,9 +181,7 @@ func (w *Weights) gemmRequantGo(n int, b []uint8, ldb int, dst []uint8, ldd int,
 	for j := 0; j < n; j += step {
 		nc := min(step, n-j)
 		w.Gemm(nc, b[j*ldb:], ldb, acc, nc)
-		for i := range w.M {
-			rq.requantRow(dst[j*ldd+i:], ldd, acc[i*nc:(i+1)*nc], i)
-		}
+		rq.requantBlock(dst[j*ldd:], ldd, acc[:w.M*nc], nc)
 	}
 }
 

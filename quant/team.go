@@ -1,0 +1,146 @@
+package quant
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/edgecache/edgecache/quant/internal/kernel"
+)
+
+// maxThreads bounds SetThreads: more goroutines than a board has cores only
+// add hand-over costs.
+const maxThreads = 64
+
+// A team splits the work of one image across goroutines: each convolution's
+// units (convPlan: output rows or runs of 16 pixels) and each residual
+// ADD's bytes, in contiguous ranges, one per member. Member 0 is the
+// calling goroutine; the others wait on their start channel. Every output
+// byte is computed by the same code whatever the split, so results are
+// bit-exact with one thread.
+//
+// The members hold the team, never the Runner, so that a Runner nobody
+// references can be collected; its cleanup (SetThreads) closes the start
+// channels and the members return.
+type team struct {
+	n       int
+	start   []chan struct{}
+	done    sync.WaitGroup
+	stopped sync.Once
+
+	// The job: a convolution plan, or an ADD.
+	conv    *convPlan
+	cols    [][]uint8 // each member's im2col buffer
+	add     *kernel.Add
+	addDst  []uint8
+	addX    []uint8
+	addY    []uint8
+	addUnit int
+}
+
+func newTeam(n, colLen int) *team {
+	t := &team{n: n, start: make([]chan struct{}, n), cols: make([][]uint8, n)}
+	for i := range n {
+		t.cols[i] = make([]uint8, colLen)
+		if i > 0 {
+			t.start[i] = make(chan struct{})
+			go t.member(i)
+		}
+	}
+	return t
+}
+
+func (t *team) member(i int) {
+	for range t.start[i] {
+		t.part(i)
+		t.done.Done()
+	}
+}
+
+// close stops the members; a second call (SetThreads, then the Runner's
+// cleanup) does nothing.
+func (t *team) close() {
+	t.stopped.Do(func() {
+		for _, c := range t.start[1:] {
+			close(c)
+		}
+	})
+}
+
+// span is member i's share of units: contiguous, sizes differing by at most
+// one.
+func (t *team) span(i, units int) (lo, hi int) {
+	return units * i / t.n, units * (i + 1) / t.n
+}
+
+func (t *team) part(i int) {
+	if p := t.conv; p != nil {
+		lo, hi := t.span(i, p.units)
+		p.part(lo, hi, t.cols[i])
+		return
+	}
+	units := (len(t.addDst) + t.addUnit - 1) / t.addUnit
+	lo, hi := t.span(i, units)
+	a, e := lo*t.addUnit, min(hi*t.addUnit, len(t.addDst))
+	if a < e {
+		t.add.Run(t.addDst[a:e], t.addX[a:e], t.addY[a:e])
+	}
+}
+
+// run has every member do its part of the current job and waits for them.
+func (t *team) run() {
+	t.done.Add(t.n - 1)
+	for _, c := range t.start[1:] {
+		c <- struct{}{}
+	}
+	t.part(0)
+	t.done.Wait()
+}
+
+func (t *team) runConv(p *convPlan) {
+	t.conv = p
+	t.run()
+	t.conv = nil
+	p.finish()
+}
+
+// addUnit is the ADD's split granularity in bytes: whole 64-byte cache
+// lines, so members never write the same line.
+const addUnit = 64
+
+func (t *team) runAdd(a *kernel.Add, dst, x, y []uint8) {
+	t.add, t.addDst, t.addX, t.addY, t.addUnit = a, dst, x, y, addUnit
+	t.run()
+	t.add, t.addDst, t.addX, t.addY = nil, nil, nil, nil
+}
+
+// SetThreads makes Run split each image's convolutions and residual ADDs
+// across n goroutines (n >= 1; 1, the default, runs everything on the
+// caller's goroutine). Results are bit-exact whatever n. It is meant for
+// batch 1 on a multi-core board, where one frame's latency is what counts;
+// for throughput, one Runner per core does better (no hand-overs). The
+// goroutines are stopped when the Runner is garbage collected or on the
+// next SetThreads.
+func (r *Runner) SetThreads(n int) error {
+	if n < 1 || n > maxThreads {
+		return fmt.Errorf("quant: %d threads, want 1 to %d", n, maxThreads)
+	}
+	if r.team != nil {
+		r.stopTeam.Stop()
+		r.team.close()
+		r.team = nil
+	}
+	if n > 1 {
+		r.team = newTeam(n, len(r.col))
+		r.stopTeam = runtime.AddCleanup(r, func(t *team) { t.close() }, r.team)
+	}
+	return nil
+}
+
+// Threads is the number of goroutines each image's work is split across.
+func (r *Runner) Threads() int {
+	if r.team == nil {
+		return 1
+	}
+	return r.team.n
+}
