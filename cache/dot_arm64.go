@@ -22,6 +22,22 @@ func projectNEON(dst *float32, wt *uint16, idx *int32, xs *float32, n, rows, bod
 
 var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON, expsBody: expsNEON, projectBody: projectNEON}
 
-func pickKernels() *kernelSet { return neonKernels }
+// preferFP16 makes the start-up choice the half-precision dots where the
+// core has FEAT_FP16 (dot_fp16_arm64.go). Off until the probability tests'
+// tolerance (probTol in cache_test.go, derived for fp32 dots) takes the fp16
+// kernel's own bound, dotsFP16Bound: the kernel is tested on its own here.
+const preferFP16 = false
 
-func fastKernels() []*kernelSet { return []*kernelSet{neonKernels} }
+func pickKernels() *kernelSet {
+	if preferFP16 && hasFP16 {
+		return fp16Kernels
+	}
+	return neonKernels
+}
+
+func fastKernels() []*kernelSet {
+	if preferFP16 && hasFP16 {
+		return []*kernelSet{neonKernels, fp16Kernels}
+	}
+	return []*kernelSet{neonKernels}
+}

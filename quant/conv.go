@@ -12,15 +12,17 @@ const colChunk = 16 << 10
 // the bias beforehand (zpBias); padding bytes equal the zero point, so they
 // contribute exactly what convRef's real zeros do.
 //
-// Stride-1 convolutions whose kernel reads patches in place (the 3x3
-// convolutions of every stage) skip im2col: the image is copied once into
-// pad with its zero-point border, and each output pixel's k patch rows are
-// k runs of k*In bytes in it, one padded row apart, for
-// GemmRequantSegments. Computed over the padded width, consecutive output
-// pixels are In bytes apart; the k-1 extra columns per row land in wide and
-// are dropped when its rows are copied to dst. The stem's 3 channels are
-// widened to 4 for it (Conv.packedPad). Otherwise im2col writes the
-// patches into col, an L1-sized chunk of pixels at a time.
+// Where the kernel reads patches in place (GridRows), which on a VNNI core
+// is every convolution of a CIFAR ResNet, stride 2 and 1x1 shortcuts
+// included, there is no im2col: the image is copied once into pad with its
+// zero-point border (not at all when the convolution has no padding), and
+// each output pixel's k patch rows are k runs of k*In bytes in it, one
+// padded row apart, stride*In bytes from the previous pixel's, for
+// GemmRequantGrid, which writes dst directly. The stem's 3 channels are
+// widened to 4 for it (Conv.packedPad). Other stride-1 convolutions in
+// place are computed over the padded width into wide, whose k-1 extra
+// columns per row are dropped when its rows are copied to dst. Otherwise
+// im2col writes the patches into col, an L1-sized chunk of pixels at a time.
 func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
 	p := planConv(c, dst, src, h, w, pad, wide)
 	p.part(0, p.units, col)
@@ -29,9 +31,9 @@ func convFast(c *Conv, dst, src []uint8, h, w int, col, pad, wide []uint8) {
 
 // convPlan is one convolution cut into units of work that share nothing
 // but their inputs, so that threads can compute disjoint ranges of them
-// (team.go): output rows (in place, whole tiles per row), runs of 16 pixels
-// of the padded-width output (in place otherwise), or runs of 16 output
-// pixels (im2col, each thread with its own col).
+// (team.go): one or two output rows (grid), runs of 16 pixels of the
+// padded-width output (in place otherwise), or runs of 16 output pixels
+// (im2col, each thread with its own col).
 type convPlan struct {
 	c          *Conv
 	dst, src   []uint8
@@ -44,13 +46,13 @@ type convPlan struct {
 	in, pw     int
 	pad, wide  []uint8
 	inPlace    bool
-	rows       bool // in place, one unit per output row straight into dst
-	wideN      int  // in place into wide: pixels of the padded-width output
-	stepPixels int  // im2col: pixels per chunk
+	gridRows   int // > 0: in place, units of gridRows output rows straight into dst
+	wideN      int // in place into wide: pixels of the padded-width output
+	stepPixels int // im2col: pixels per chunk
 }
 
 // planConv prepares c on the h x w image src: the padded copy for the
-// in-place path is made here, before any unit runs.
+// in-place paths is made here, before any unit runs.
 func planConv(c *Conv, dst, src []uint8, h, w int, pad, wide []uint8) convPlan {
 	top, left, bottom, right := c.geometry().Pads(h, w)
 	oh, ow := c.outSize(h, w)
@@ -59,31 +61,39 @@ func planConv(c *Conv, dst, src []uint8, h, w int, pad, wide []uint8) convPlan {
 	if c.packedPad != nil {
 		p.packed, p.in = c.packedPad, c.inPad
 	}
-	if c.Stride == 1 && c.K > 1 && p.packed.InPlace(c.K*p.in) {
-		p.inPlace = true
-		ph := h + top + bottom
-		p.pw = w + left + right
-		if p.in == c.In {
-			padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
-		} else {
-			padImageWiden(pad, src, h, w, c.In, p.in, top, left, bottom, right, c.Input.Zero)
-		}
-		p.pad = pad[:ph*p.pw*p.in]
-		p.wide = wide
-		if ow%16 == 0 {
-			// Whole VNNI tiles per output row: straight into dst.
-			p.rows, p.units = true, oh
-			return p
-		}
-		p.wideN = (oh-1)*p.pw + ow
-		p.units = (p.wideN + 15) / 16
+	seg := c.K * p.in
+	gridRows := p.packed.GridRows(seg, ow)
+	if gridRows > 0 && oh%gridRows != 0 {
+		gridRows = 0
+	}
+	if gridRows == 0 && (c.Stride != 1 || c.K == 1 || !p.packed.InPlace(seg)) {
+		// Pixels in chunks whose patches fit in about colChunk bytes, a
+		// multiple of 16 pixels (the VNNI tile): each chunk's patches are
+		// written and multiplied while they are still in the L1 cache.
+		p.stepPixels = max(16, colChunk/p.depth&^15)
+		p.units = (p.n + 15) / 16
 		return p
 	}
-	// Pixels in chunks whose patches fit in about colChunk bytes, a
-	// multiple of 16 pixels (the VNNI tile): each chunk's patches are
-	// written and multiplied while they are still in the L1 cache.
-	p.stepPixels = max(16, colChunk/p.depth&^15)
-	p.units = (p.n + 15) / 16
+	p.inPlace = true
+	ph := h + top + bottom
+	p.pw = w + left + right
+	switch {
+	case p.in != c.In:
+		padImageWiden(pad, src, h, w, c.In, p.in, top, left, bottom, right, c.Input.Zero)
+		p.pad = pad[:ph*p.pw*p.in]
+	case top|left|bottom|right == 0:
+		p.pad = src[:h*w*c.In] // 1x1 shortcuts: read the image itself
+	default:
+		padImage(pad, src, h, w, c.In, top, left, bottom, right, c.Input.Zero)
+		p.pad = pad[:ph*p.pw*p.in]
+	}
+	if gridRows > 0 {
+		p.gridRows, p.units = gridRows, oh/gridRows
+		return p
+	}
+	p.wide = wide
+	p.wideN = (oh-1)*p.pw + ow
+	p.units = (p.wideN + 15) / 16
 	return p
 }
 
@@ -93,10 +103,11 @@ func (p *convPlan) part(lo, hi int, col []uint8) {
 	c := p.c
 	switch {
 	case lo >= hi:
-	case p.rows:
-		for y := lo; y < hi; y++ {
-			p.packed.GemmRequantSegments(p.ow, p.pad[y*p.pw*p.in:], p.in, c.K, p.pw*p.in, p.dst[y*p.ow*c.Out:], c.Out, c.rq)
-		}
+	case p.gridRows > 0:
+		y := lo * p.gridRows
+		rowStride := c.Stride * p.pw * p.in
+		p.packed.GemmRequantGrid((hi-lo)*p.gridRows, p.ow, p.pad[y*rowStride:], rowStride, c.Stride*p.in, c.K, p.pw*p.in,
+			p.dst[y*p.ow*c.Out:], c.Out, c.rq)
 	case p.inPlace:
 		a, e := lo*16, min(hi*16, p.wideN)
 		p.packed.GemmRequantSegments(e-a, p.pad[a*p.in:], p.in, c.K, p.pw*p.in, p.wide[a*c.Out:], c.Out, c.rq)
@@ -113,7 +124,7 @@ func (p *convPlan) part(lo, hi int, col []uint8) {
 // finish drops the padded-width output's extra columns, once every unit
 // has run.
 func (p *convPlan) finish() {
-	if !p.inPlace || p.rows {
+	if !p.inPlace || p.gridRows > 0 {
 		return
 	}
 	out := p.c.Out

@@ -146,7 +146,6 @@ func (r *Runner) image(i int, pixels []float32) {
 			out := blk.Conv1.Out
 			r.conv(&blk.Conv1, r.mid, x, size, size)
 			r.keep(p[1], i, r.mid, blk.Conv1.Output, out, oh)
-			r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
 			res := x
 			switch {
 			case blk.Shortcut != nil:
@@ -159,10 +158,14 @@ func (r *Runner) image(i int, pixels []float32) {
 			n := out * oh * ow
 			switch {
 			case r.ref:
+				r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
 				addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
 			case r.team != nil:
-				r.team.runAdd(blk.Add.fast, r.out[:n], r.c2[:n], res[:n])
+				// One hand-over for the convolution and the ADD.
+				p := planConv(&blk.Conv2, r.c2, r.mid, oh, ow, r.pad, r.wide)
+				r.team.runConvAdd(&p, blk.Add.fast, r.out[:n], res[:n])
 			default:
+				r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
 				blk.Add.fast.Run(r.out[:n], r.c2[:n], res[:n])
 			}
 			r.keep(p[0], i, r.out, blk.Add.Output, out, oh)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/edgecache/edgecache/quant/internal/kernel"
 )
@@ -13,22 +14,32 @@ import (
 const maxThreads = 64
 
 // A team splits the work of one image across goroutines: each convolution's
-// units (convPlan: output rows or runs of 16 pixels) and each residual
-// ADD's bytes, in contiguous ranges, one per member. Member 0 is the
-// calling goroutine; the others wait on their start channel. Every output
-// byte is computed by the same code whatever the split, so results are
-// bit-exact with one thread.
+// units (convPlan: one or two output rows, or runs of 16 pixels) and each
+// residual ADD's bytes, in contiguous ranges, one per member. Member 0 is
+// the calling goroutine. Every output byte is computed by the same code
+// whatever the split, so results are bit-exact with one thread.
+//
+// A frame hands work over about 30 times (each convolution; an ADD rides
+// with the convolution before it, on the rows each member just wrote), a
+// few microseconds apart, and waking a parked goroutine costs microseconds
+// too: that made two threads slower than one on an idle second core. So a
+// member polls its start channel (yielding with runtime.Gosched) for up to
+// spinFor after each job before blocking on it, and the caller polls the
+// done channel the same way. The hand-over stays a channel send, so the
+// runtime's locks order it; a receive that finds the token waiting wakes
+// nobody.
 //
 // The members hold the team, never the Runner, so that a Runner nobody
 // references can be collected; its cleanup (SetThreads) closes the start
 // channels and the members return.
 type team struct {
 	n       int
-	start   []chan struct{}
-	done    sync.WaitGroup
+	start   []chan struct{} // one token per job, buffered
+	done    chan struct{}   // one token per member and job, buffered
 	stopped sync.Once
 
-	// The job: a convolution plan, or an ADD.
+	// The job: a convolution plan, an ADD, or both (the ADD on the bytes
+	// of the rows each member computed).
 	conv    *convPlan
 	cols    [][]uint8 // each member's im2col buffer
 	add     *kernel.Add
@@ -38,12 +49,17 @@ type team struct {
 	addUnit int
 }
 
+// spinFor bounds how long a member (or the caller) polls before blocking:
+// longer than the gaps between one frame's jobs, short enough that an idle
+// team gives its cores back within a fraction of a millisecond.
+const spinFor = 20 * time.Microsecond
+
 func newTeam(n, colLen int) *team {
-	t := &team{n: n, start: make([]chan struct{}, n), cols: make([][]uint8, n)}
+	t := &team{n: n, start: make([]chan struct{}, n), cols: make([][]uint8, n), done: make(chan struct{}, n)}
 	for i := range n {
 		t.cols[i] = make([]uint8, colLen)
 		if i > 0 {
-			t.start[i] = make(chan struct{})
+			t.start[i] = make(chan struct{}, 1)
 			go t.member(i)
 		}
 	}
@@ -51,9 +67,31 @@ func newTeam(n, colLen int) *team {
 }
 
 func (t *team) member(i int) {
-	for range t.start[i] {
+	for receive(t.start[i]) {
 		t.part(i)
-		t.done.Done()
+		t.done <- struct{}{}
+	}
+}
+
+// receive takes a token from c, polling for up to spinFor before blocking;
+// false when c is closed.
+func receive(c chan struct{}) bool {
+	var since time.Time
+	for tries := 1; ; tries++ {
+		select {
+		case _, ok := <-c:
+			return ok
+		default:
+		}
+		if tries%64 == 0 {
+			if since.IsZero() {
+				since = time.Now()
+			} else if time.Since(since) > spinFor {
+				_, ok := <-c
+				return ok
+			}
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -77,6 +115,14 @@ func (t *team) part(i int) {
 	if p := t.conv; p != nil {
 		lo, hi := t.span(i, p.units)
 		p.part(lo, hi, t.cols[i])
+		if t.add != nil {
+			// The ADD over the bytes of this member's rows (gridRows
+			// plans write rows straight into dst).
+			row := p.gridRows * p.ow * p.c.Out
+			if a, e := lo*row, hi*row; a < e {
+				t.add.Run(t.addDst[a:e], t.addX[a:e], t.addY[a:e])
+			}
+		}
 		return
 	}
 	units := (len(t.addDst) + t.addUnit - 1) / t.addUnit
@@ -89,12 +135,13 @@ func (t *team) part(i int) {
 
 // run has every member do its part of the current job and waits for them.
 func (t *team) run() {
-	t.done.Add(t.n - 1)
 	for _, c := range t.start[1:] {
 		c <- struct{}{}
 	}
 	t.part(0)
-	t.done.Wait()
+	for range t.n - 1 {
+		receive(t.done)
+	}
 }
 
 func (t *team) runConv(p *convPlan) {
@@ -102,6 +149,21 @@ func (t *team) runConv(p *convPlan) {
 	t.run()
 	t.conv = nil
 	p.finish()
+}
+
+// runConvAdd is runConv followed by the ADD dst = a(p's output, y), in one
+// hand-over when the plan writes whole rows to its dst (as it does on VNNI
+// cores), in two otherwise.
+func (t *team) runConvAdd(p *convPlan, a *kernel.Add, dst, y []uint8) {
+	x := p.dst[:len(dst)]
+	if p.gridRows == 0 {
+		t.runConv(p)
+		t.runAdd(a, dst, x, y)
+		return
+	}
+	t.conv, t.add, t.addDst, t.addX, t.addY = p, a, dst, x, y
+	t.run()
+	t.conv, t.add, t.addDst, t.addX, t.addY = nil, nil, nil, nil, nil
 }
 
 // addUnit is the ADD's split granularity in bytes: whole 64-byte cache

@@ -116,3 +116,37 @@ func TestGemmRequantSegmentsTouchesOnlyBAndDst(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmRequantGridTouchesOnlyBAndDst fences the padded image and dst of
+// GemmRequantGrid, two-row tiles and stride 2 included.
+func TestGemmRequantGridTouchesOnlyBAndDst(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, k := range kernels(t) {
+		for _, cols := range []int{8, 16, 5} {
+			for _, rows := range []int{1, 3, 8} {
+				for _, s := range []int{1, 2} {
+					for _, atStart := range []bool{true, false} {
+						g := gridCase{m: []int{1, 16, 17, 32}[r.IntN(4)], c: 16, k: 3, s: s, rows: rows, cols: cols}
+						g.pw = (cols-1)*s + 3
+						n, ldb, rowStride, segStride := g.args()
+						b := fenced(t, n, atStart)
+						for i := range b {
+							b[i] = uint8(r.Uint32())
+						}
+						a := make([]int8, g.m*9*g.c)
+						for i := range a {
+							a[i] = int8(r.IntN(255) - 127)
+						}
+						w, err := packWeights(k, g.m, 9*g.c, a)
+						if err != nil {
+							t.Fatal(err)
+						}
+						rq := randRequant(t, r, g.m)
+						dst := fenced(t, rows*cols*g.m, !atStart)
+						w.GemmRequantGrid(rows, cols, b, rowStride, ldb, 3, segStride, dst, g.m, rq)
+					}
+				}
+			}
+		}
+	}
+}

@@ -25,11 +25,14 @@ func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb,
 // tilesVNNIRq is tilesVNNI with GemmRequant's epilogue: each pixel's 16
 // channel sums requantized in place and stored as bytes (a masked store of
 // mask's channels) at dst + pixel*ldd, without the transpose. Each pixel's
-// depth is read as segs runs of blocks*4 bytes, segStride apart; left says
-// whether any channel shifts left.
+// depth is read as segs runs of blocks*4 bytes, segStride apart. Pixels
+// 8-15 of a group start half bytes after pixel 0 and groups are gstep bytes
+// apart: 8*ldb and 16*ldb for a run of pixels, one and two image rows for a
+// group made of two output rows of 8 pixels. left says whether any channel
+// shifts left.
 //
 //go:noescape
-func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool)
+func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool)
 
 var (
 	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, asm: asmVNNI, rqAsm: asmVNNI}
@@ -58,10 +61,10 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 }
 
 // runRequantTiles calls a fused GEMM and requantization kernel.
-func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool) {
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool) {
 	switch id {
 	case asmVNNI:
-		tilesVNNIRq(a, blocks, rem, b, ldb, groups, rq, dst, ldd, mask, segs, segStride, left)
+		tilesVNNIRq(a, blocks, rem, b, ldb, groups, rq, dst, ldd, mask, segs, segStride, half, gstep, left)
 	default:
 		panic("kernel: no fused assembly kernel " + strconv.Itoa(id))
 	}

@@ -57,7 +57,7 @@ func arm64Kernels() []*kernel {
 }
 
 // runRequantTiles is never called: no kernel here has a fused epilogue.
-func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool) {
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool) {
 	panic("kernel: no fused assembly kernels in this build")
 }
 

@@ -11,7 +11,7 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 }
 
 // runRequantTiles is never called: no kernel here has a fused epilogue.
-func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool) {
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool) {
 	panic("kernel: no fused assembly kernels in this build")
 }
 

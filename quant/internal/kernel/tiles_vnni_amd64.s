@@ -295,12 +295,16 @@ store:
 	VMOVDQA32 Z31, Z14 \
 	VMOVDQA32 Z31, Z15
 
-// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride int, left bool)
+// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool)
 // The tiles of tilesVNNI, requantized into bytes instead of transposed:
-// pixel p of a group writes its panel's channels at dst + p*ldd. A pixel's
-// depth is segs segments of blocks*4 bytes, segStride apart (then rem
-// bytes after the last): the three rows of a 3x3 patch read in place.
-TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-97
+// pixel p of a group writes its panel's channels at dst + p*ldd, pixels
+// following each other across groups. A pixel's depth is segs segments of
+// blocks*4 bytes, segStride apart (then rem bytes after the last): the
+// three rows of a 3x3 patch read in place. Pixels 0-7 of a group start at
+// b + p*ldb, pixels 8-15 at b + half + (p-8)*ldb, and the next group at
+// b + gstep: half = 8*ldb, gstep = 16*ldb for a run of pixels; half = one
+// image row for a group that is two output rows of 8 pixels.
+TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-113
 	MOVQ rem+16(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
@@ -334,7 +338,8 @@ rqgroup:
 
 rqseg:
 	MOVQ R11, AX
-	LEAQ (R11)(BX*8), DX
+	MOVQ half+96(FP), DX
+	ADDQ R11, DX
 	MOVQ blocks+8(FP), CX
 	TESTQ CX, CX
 	JEQ rqsegend
@@ -360,7 +365,7 @@ rqtail:
 rqstore:
 	MOVQ rq+48(FP), CX
 	MOVQ DI, R11
-	CMPB left+96(FP), $0
+	CMPB left+112(FP), $0
 	JEQ rqnoleft
 	LEFT(Z0)
 	LEFT(Z1)
@@ -397,8 +402,7 @@ rqnoleft:
 	RQ(Z14)
 	RQ(Z15)
 	MOVQ R11, DI
-	LEAQ (R8)(BX*8), R8
-	LEAQ (R8)(BX*8), R8
+	ADDQ gstep+104(FP), R8
 	DECQ R9
 	JNZ rqgroup
 	VZEROUPPER

