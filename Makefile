@@ -5,7 +5,7 @@ BIN    := bin
 export EDGECACHE_DATA := $(abspath $(DATA))
 export CGO_ENABLED := 0
 
-.PHONY: all build cross test test-unit test-arm lint bench demo golden fuzz clean
+.PHONY: all build cross test test-unit test-arm lint bench bench-arm bench-arm-deps demo golden fuzz clean
 
 all: build
 
@@ -30,14 +30,29 @@ test-unit:
 # Packages with assembly kernels (and the code that calls them), run as the
 # boards run them: arm64 with and without the dot-product extension (Pi 5,
 # Pi 4), and the Go twins on armv6 (Pi Zero) and with -tags noasm.
-ASM_PKGS := ./model/internal/gemm/ ./quant/internal/kernel/ ./cache/
+ASM_PKGS := ./model/internal/gemm/ ./quant/internal/kernel/ ./cache/ ./cache/host/
 ARM_PKGS := $(ASM_PKGS) ./model/ ./quant/
+# The file parsers, and the file formats of packages tested above, again as
+# armv7 (Pi 2/3, 32-bit), where int overflows first: their tests and fuzz seed
+# corpora, less the tests that only run whole networks (model/ runs those).
+PARSER_PKGS := ./model/hdf5/ ./model/torchfile/ ./model/onnx/ ./model/keras/ ./tools/dataset/
+PARSER_ARM_SKIP := ^(TestGolden|TestAkamasterParity)$$
+FORMAT_PKGS := ./cache/ ./quant/ ./model/
+FORMAT_ARM_RUN := ^(TestFile|TestNorm|TestRoundTrip$$|TestReadRejects$$|Fuzz)
+# The board side (bundle, teach log, camera drivers and frame decoding) as
+# armv7, and the board program itself end to end under qemu as every Pi runs
+# it (firmware TestBoards builds arm64, armv7 and armv6 binaries).
+BOARD_PKGS := ./cache/bundle/ ./cache/journal/ ./device/...
 test-arm:
 	@command -v qemu-aarch64-static >/dev/null || { echo "test-arm: qemu-user-static is not installed (apt-get install qemu-user-static)"; exit 1; }
 	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(ARM_PKGS)
 	GOARCH=arm64 $(GO) test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' $(ASM_PKGS)
 	GOARCH=arm GOARM=6 $(GO) test -count=1 -short -exec qemu-arm-static $(ASM_PKGS)
 	$(GO) test -count=1 -short -tags noasm $(ASM_PKGS)
+	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -skip '$(PARSER_ARM_SKIP)' -exec qemu-arm-static $(PARSER_PKGS)
+	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -run '$(FORMAT_ARM_RUN)' -exec qemu-arm-static $(FORMAT_PKGS)
+	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -exec qemu-arm-static $(BOARD_PKGS)
+	EDGECACHE_BOARDS=1 $(GO) test -count=1 -run '^TestBoards$$' ./firmware/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -55,6 +70,38 @@ bench: build tools/ort/node_modules
 
 tools/ort/node_modules:
 	cd tools/ort && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+
+# The boards' figure without a board: arm64 instructions per ResNet32
+# inference, ours against ONNX Runtime's own linux-arm64 build (float32 and
+# its int8 QDQ twin), counted under qemu-aarch64 on a Cortex-A72 (Pi 4) and a
+# Cortex-A76 (Pi 5) by tools/ort/inscount (README, "Speed"). The int8 model
+# is quantized once into out/bench-arm; delete it to redo.
+ARM_OUT := out/bench-arm
+R32_ONNX := $(DATA)/models/ace-compiler/resnet32_cifar10_pre.onnx
+bench-arm: bench-arm-deps tools/ort/node_modules tools/ort/arm64/node_modules $(ARM_OUT)/resnet32_qdq.onnx
+	$(GO) run ./tools/ort/inscount -model $(R32_ONNX) -quant $(ARM_OUT)/resnet32.q -qdq $(ARM_OUT)/resnet32_qdq.onnx
+
+# qemu-user (the dynamic build loads plugins; -static cannot), arm64 glibc
+# and libstdc++ for node, a C compiler for the plugin, onnx for qdq.py.
+bench-arm-deps:
+	@if ! command -v qemu-aarch64 >/dev/null || ! test -e /lib/ld-linux-aarch64.so.1 || \
+	    ! test -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 || ! /usr/bin/python3 -c 'import onnx' 2>/dev/null; then \
+	  echo "bench-arm: installing qemu-user, libc6:arm64, libstdc++6:arm64, python3-onnx"; \
+	  dpkg --add-architecture arm64 && apt-get update -q && \
+	  apt-get install -y -q qemu-user libc6:arm64 libstdc++6:arm64 python3-onnx; fi
+	@command -v cc >/dev/null || { echo "bench-arm: a C compiler (cc) is needed for the qemu plugin"; exit 1; }
+
+# Node.js for linux-arm64 (npm refuses the package on other CPUs: --force).
+tools/ort/arm64/node_modules:
+	cd tools/ort/arm64 && npm ci --force --no-audit --no-fund
+
+$(ARM_OUT)/resnet32.q:
+	@mkdir -p $(ARM_OUT)
+	$(GO) build -o $(BIN)/edgecache ./tools/edgecache
+	$(BIN)/edgecache quantize -model $(R32_ONNX) -data $(DATA)/cifar10-jpeg -o $@ -ranges $(ARM_OUT)/resnet32.ranges.json
+
+$(ARM_OUT)/resnet32_qdq.onnx: $(ARM_OUT)/resnet32.q
+	/usr/bin/python3 tools/ort/qdq.py $(R32_ONNX) $(ARM_OUT)/resnet32.ranges.json $@
 
 demo: build
 	$(BIN)/edgecache demo -data $(DATA)

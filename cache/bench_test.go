@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/edgecache/edgecache/cache/host/cputime"
+
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -8,7 +10,7 @@ import (
 	"time"
 )
 
-// perCPU reports a rate per CPU-second received (see cpuTime) when the
+// perCPU reports a rate per CPU-second received (see cache/host/cputime) when the
 // platform can measure it.
 func perCPU(b *testing.B, amount float64, cpu time.Duration, unit string) {
 	if cpu > 0 {
@@ -30,23 +32,23 @@ func BenchmarkDots(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
 				b.SetBytes(int64(2 * n * dim))
-				t0 := cpuTime(rusageThread)
+				t0 := cputime.Thread()
 				for b.Loop() {
 					dots(ks, dst[:n], keys, q[:dim])
 				}
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
-				perCPU(b, float64(n)*float64(b.N), cpuTime(rusageThread)-t0, "dots/cpu-s")
+				perCPU(b, float64(n)*float64(b.N), cputime.Thread()-t0, "dots/cpu-s")
 			})
 			b.Run(fmt.Sprintf("%dx%d/%s/4queries", n, dim, ks.name), func(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
 				b.SetBytes(int64(2 * n * dim))
-				t0 := cpuTime(rusageThread)
+				t0 := cputime.Thread()
 				for b.Loop() {
 					dots4(ks, dst, n, keys, q, n, dim)
 				}
 				b.ReportMetric(4*float64(n)*float64(b.N)/b.Elapsed().Seconds(), "dots/s")
-				perCPU(b, 4*float64(n)*float64(b.N), cpuTime(rusageThread)-t0, "dots/cpu-s")
+				perCPU(b, 4*float64(n)*float64(b.N), cputime.Thread()-t0, "dots/cpu-s")
 			})
 		}
 	}
@@ -67,136 +69,19 @@ func BenchmarkProbs(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/%dquery", Kernel(), m), func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			t0 := cpuTime(rusageThread)
+			t0 := cputime.Thread()
 			for b.Loop() {
 				if err := c.ProbsBatch(p[:10*m], q[:192*m], 85); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*m), "ms/query")
-			if cpu := cpuTime(rusageThread) - t0; cpu > 0 {
+			if cpu := cputime.Thread() - t0; cpu > 0 {
 				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N*m), "cpu-ms/query")
 			}
 			b.ReportMetric(float64(c.Bytes()), "cache-bytes")
 		})
 	}
-}
-
-// The host scan at 256 queries x 20,000 keys x 12,288 dims on all cores.
-// GFLOP/s counts a multiply-add as two.
-func BenchmarkSimilarities(b *testing.B) {
-	const nq, nk, dim = 256, 20000, 12288
-	if testing.Short() {
-		b.Skip("allocates 0.5 GB")
-	}
-	r := rand.New(rand.NewPCG(5, 6))
-	spec := Spec{Taps: []TapSpec{{Name: "a", C: 64, H: 8, W: 8}, {Name: "b", C: 64, H: 8, W: 8}, {Name: "c", C: 64, H: 8, W: 8}}}
-	c, _ := New(spec, 10)
-	c.keys = randKeys(r, nk, dim, 0)
-	c.labels = make([]uint16, nk)
-	queries := randVec(r, nq*dim, 0)
-	for _, g := range append(fastGemms(), genericGemm) {
-		if g == genericGemm && !testing.Verbose() {
-			continue // hours of scalar Go; run with -v to include it
-		}
-		b.Run(g.name, func(b *testing.B) {
-			t0 := cpuTime(rusageSelf)
-			for b.Loop() {
-				if err := similarities(g, queries, c, SimOptions{}, func(int, SimBlock) {}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(2*nq*nk*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			perCPU(b, 2*nq*nk*dim*float64(b.N)/1e9, cpuTime(rusageSelf)-t0, "GFLOP/cpu-s")
-		})
-	}
-}
-
-// One micro-kernel on one core with its operands in cache: the ceiling of
-// the host scan. GFLOP/s counts a multiply-add as two.
-func BenchmarkGemmKernel(b *testing.B) {
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, g := range append(fastGemms(), genericGemm) {
-		const kc = gemmKC
-		a := randVec(r, kc*g.mr, 0)
-		bp := randKeys(r, 16*kc, g.nr, 0) // 16 key panels, as in a block
-		ldc := 16 * g.nr
-		c := make([]float32, g.mr*ldc)
-		b.Run(g.name, func(b *testing.B) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			t0 := cpuTime(rusageThread)
-			for b.Loop() {
-				for p := 0; p < 16; p++ {
-					g.run(kc, a, bp[p*kc*g.nr:(p+1)*kc*g.nr], c[p*g.nr:], ldc)
-				}
-			}
-			b.ReportMetric(2*16*float64(kc*g.mr*g.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			perCPU(b, 2*16*float64(kc*g.mr*g.nr)*float64(b.N)/1e9, cpuTime(rusageThread)-t0, "GFLOP/cpu-s")
-		})
-	}
-}
-
-// The tuning reducer: folding one block of similarities into the sums of 33
-// thetas x 10 classes, with similarities spread like CIFAR keys (0.3 to 0.95,
-// so most terms climb the whole ladder at small theta).
-func BenchmarkLadder(b *testing.B) {
-	r := rand.New(rand.NewPCG(9, 10))
-	g := PaperGrid()
-	st := newThetaSums([]ladder{mkLadder(g.Thetas)}, 10, 1)
-	sims := make([]float32, gemmNC)
-	labels := make([]uint16, gemmNC)
-	for i := range sims {
-		sims[i] = 0.3 + 0.65*float32(r.Float64())
-		labels[i] = uint16(r.IntN(10))
-	}
-	st.reset(1)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	t0 := cpuTime(rusageThread)
-	for b.Loop() {
-		st.add(0, sims, labels, nil)
-	}
-	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N*len(sims)), "ns/sim")
-	if cpu := cpuTime(rusageThread) - t0; cpu > 0 {
-		b.ReportMetric(cpu.Seconds()*1e9/float64(b.N*len(sims)), "cpu-ns/sim")
-	}
-}
-
-// A whole Tune (grid scan, refinement scan) at 1/20 of the paper's queries
-// and 1/10 of its items with the paper's 12,288-dim keys; MAC/cpu-s is the
-// rate to extrapolate from (the paper's tuning: 1.1e13 MACs per scan).
-func BenchmarkTune(b *testing.B) {
-	if testing.Short() {
-		b.Skip("allocates 0.2 GB")
-	}
-	const nq, nk, dim, classes = 500, 9000, 12288, 10
-	r := rand.New(rand.NewPCG(11, 12))
-	spec := Spec{Taps: []TapSpec{{Name: "a", C: 64, H: 8, W: 8}, {Name: "b", C: 64, H: 8, W: 8}, {Name: "c", C: 64, H: 8, W: 8}}}
-	c, _ := New(spec, classes)
-	c.Grow(nk)
-	for i := 0; i < nk; i++ {
-		c.Add(unitVec(r, dim), r.IntN(classes))
-	}
-	queries := make([]float32, 0, nq*dim)
-	labels := make([]int, nq)
-	pNet := make([]float32, nq*classes)
-	for q := 0; q < nq; q++ {
-		queries = append(queries, unitVec(r, dim)...)
-		labels[q] = r.IntN(classes)
-		for k := 0; k < classes; k++ {
-			pNet[q*classes+k] = 0.1
-		}
-	}
-	t0 := cpuTime(rusageSelf)
-	for b.Loop() {
-		if _, err := Tune(queries, labels, pNet, c, TuneOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	macs := 2 * float64(nq) * nk * dim * float64(b.N) // two scans
-	b.ReportMetric(macs/b.Elapsed().Seconds(), "MAC/s")
-	perCPU(b, macs, cpuTime(rusageSelf)-t0, "MAC/cpu-s")
 }
 
 // fittedSpec is the key spec of ResNet32's fitted 4 MiB cache: three 64 x 8 x

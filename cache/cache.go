@@ -3,7 +3,8 @@ package cache
 import (
 	"fmt"
 	"math"
-	"sync"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 // MaxClasses is the most classes a cache can hold: labels are stored as uint16.
@@ -22,11 +23,6 @@ type Cache struct {
 	// weight w counts as w items with its key in p_cache's sums (a k-means
 	// prototype standing for the w keys of its cluster). nil: all 1.
 	weights []uint16
-
-	// The host scan's copy of the keys in panels (gemm.go), dropped by Add.
-	mu       sync.Mutex
-	panels   []uint16
-	panelsNR int
 
 	// Theta and Lambda are the mixture's settings, kept in the file: theta
 	// the inverse temperature of p_cache, lambda the weight of p_cache in the
@@ -107,11 +103,8 @@ func (c *Cache) AddWeighted(key []float32, label, weight int) error {
 		}
 	}
 	for _, v := range key {
-		c.keys = append(c.keys, f2h(v))
+		c.keys = append(c.keys, f16.Encode(v))
 	}
-	c.mu.Lock()
-	c.panels = nil
-	c.mu.Unlock()
 	if c.weights == nil && weight != 1 {
 		c.weights = make([]uint16, len(c.labels), cap(c.labels))
 		for i := range c.weights {
@@ -146,6 +139,12 @@ func (c *Cache) Key(dst []float32, i int) []float32 {
 	f16to32(kernels, dst, c.keys[i*c.dim:(i+1)*c.dim])
 	return dst
 }
+
+// KeyBits is item i's key as stored: Dim fp16 bit patterns (IEEE 754
+// binary16). It shares the cache's memory and must not be modified; the
+// host's similarity scan (cache/host) reads keys this way without converting
+// them.
+func (c *Cache) KeyBits(i int) []uint16 { return c.keys[i*c.dim : (i+1)*c.dim : (i+1)*c.dim] }
 
 // Label is item i's class.
 func (c *Cache) Label(i int) int { return int(c.labels[i]) }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 // testSpec is the paper's ResNet32 spec shrunk: three taps flattened whole.
@@ -68,7 +70,7 @@ func refProbs(c *Cache, q []float32, theta float64) (p []float64, sims []float64
 	for i := 0; i < n; i++ {
 		var s float64
 		for j := 0; j < dim; j++ {
-			s += float64(h2f(c.keys[i*dim+j])) * float64(q[j])
+			s += float64(f16.Decode(c.keys[i*dim+j])) * float64(q[j])
 		}
 		sims[i] = s
 		smax = math.Max(smax, s)
@@ -330,40 +332,6 @@ func TestSpecCheck(t *testing.T) {
 	}
 	if s.Dim() != 12288 {
 		t.Fatalf("paper's key has %d values, want 12288", s.Dim())
-	}
-}
-
-// The host scan gives the board lookup's probabilities.
-func TestHostProbs(t *testing.T) {
-	r := rand.New(rand.NewPCG(17, 18))
-	c, centres := randCache(t, r, testSpec(8, 2, 2), 7, 1500)
-	var qs []float32
-	for j := 0; j < 23; j++ {
-		q := append([]float32(nil), centres[j%7]...)
-		q[j%len(q)] += 0.1
-		normalize(q)
-		qs = append(qs, q...)
-	}
-	thetas := []float64{0, 12.5, 85.5556}
-	host, err := c.HostProbs(qs, thetas, SimOptions{Workers: 2, QueryChunk: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ti, th := range thetas {
-		for j := 0; j < 23; j++ {
-			q := qs[j*c.Dim() : (j+1)*c.Dim()]
-			ref, _ := refProbs(c, q, th)
-			tol := probTol(c, q, th)
-			for y, want := range ref {
-				// the ladder floor: at most Len terms of 1e-13 dropped
-				if got := float64(host[ti][j*7+y]); math.Abs(got-want) > tol(want)+float64(c.Len())*ladderFloor {
-					t.Fatalf("theta %v query %d class %d: %v, reference %v", th, j, y, got, want)
-				}
-			}
-		}
-	}
-	if _, err := c.HostProbs(qs, []float64{-1}, SimOptions{}); err == nil {
-		t.Fatal("negative theta accepted")
 	}
 }
 

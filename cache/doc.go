@@ -19,11 +19,11 @@
 // F16C/AVX2/FMA and AVX-512, arm64 FCVTL/FMLA, and a pure-Go twin); the
 // projection of a query runs on the same kernels.
 //
-// On the host, Similarities computes every query x key dot product as a
-// blocked matrix product (fp16 key panels converted inside AVX-512/AVX2 FMA
-// micro-kernels, all cores), and Tune evaluates the paper's whole theta x
-// lambda grid from one such scan, then refines around the best point with a
-// second one. Tune must be given validation images, never test images.
+// This package is what a board runs: the file format, keys, the lookup
+// kernels and growth. The host side (the similarity scan, host scoring,
+// tuning, k-means, subsets and fitting a cache to a memory budget) is in
+// cache/host, and the PCA of keys in cache/pca, so the board program links
+// none of it.
 //
 // Files (Write, Read, WriteFile, ReadFile) are versioned and CRC-32C
 // checksummed and carry the key spec, theta, lambda and the CacheOnly theta,

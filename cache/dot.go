@@ -1,5 +1,7 @@
 package cache
 
+import "github.com/edgecache/edgecache/cache/internal/f16"
+
 // The lookup kernels. Every one has the same contract on every path:
 //
 //	dotsBody(dst, keys, q, n, dim, body):   dst[i] = sum over k < body of h(keys[i*dim+k]) * q[k], i < n
@@ -101,14 +103,14 @@ func f16to32(ks *kernelSet, dst []float32, src []uint16) {
 		body = 0
 	}
 	for i := body; i < n; i++ {
-		dst[i] = h2f(src[i])
+		dst[i] = f16.Decode(src[i])
 	}
 }
 
 func dotTail(k []uint16, q []float32) float32 {
 	var s float32
 	for i, v := range k {
-		s += h2f(v) * q[i]
+		s += f16.Decode(v) * q[i]
 	}
 	return s
 }

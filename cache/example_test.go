@@ -38,14 +38,18 @@ func Example() {
 	c.Theta, c.Lambda = 10, 0.5
 
 	// An image whose taps resemble item 1.
-	spec.Key(key, [][]float32{{0.1, 0.9, 0, 0}, {0, 0, 0, 0}})
+	if err := spec.Key(key, [][]float32{{0.1, 0.9, 0, 0}, {0, 0, 0, 0}}); err != nil {
+		panic(err)
+	}
 	pCache := make([]float32, c.Classes())
 	if err := c.Probs(pCache, key, c.Theta); err != nil {
 		panic(err)
 	}
 	pNet := []float32{0.5, 0.3, 0.2}
 	p := make([]float32, c.Classes())
-	cache.Mix(p, pNet, pCache, c.Lambda)
+	if err := cache.Mix(p, pNet, pCache, c.Lambda); err != nil {
+		panic(err)
+	}
 	fmt.Printf("p_cache %.3f\nmixture %.3f\n", pCache, p)
 
 	var file bytes.Buffer

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 func sampleCache(t testing.TB, proj bool) *Cache {
@@ -135,8 +137,8 @@ func TestFileCorrupt(t *testing.T) {
 // projection in version 1's layout: no CacheOnly theta, no weighted flag, and
 // a checksum over the rest.
 func asVersion1(data []byte) []byte {
-	const coTheta = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
-	old := append(append([]byte(nil), data[:coTheta]...), data[coTheta+4:len(data)-5]...)
+	const cacheOnlyThetaAt = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
+	old := append(append([]byte(nil), data[:cacheOnlyThetaAt]...), data[cacheOnlyThetaAt+4:len(data)-5]...)
 	binary.LittleEndian.PutUint32(old[8:], 1)
 	return binary.LittleEndian.AppendUint32(old, crc32.Checksum(old, castagnoli))
 }
@@ -149,8 +151,8 @@ func TestFileOlderProjection(t *testing.T) {
 	c := sampleCache(t, true)
 	p := c.Spec().Proj
 	data := encode(t, c)
-	const coTheta = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
-	head := coTheta + 4 + 4                   // CacheOnly theta, tap count
+	const cacheOnlyThetaAt = 8 + 4 + 4 + 8 + 4 + 4 + 4 // magic, version, classes, count, dim, theta, lambda
+	head := cacheOnlyThetaAt + 4 + 4                   // CacheOnly theta, tap count
 	for _, tp := range c.Spec().Taps {
 		head += 2 + len(tp.Name) + 12 + 1
 	}
@@ -158,7 +160,7 @@ func TestFileOlderProjection(t *testing.T) {
 	older := func(version int, big bool) []byte {
 		var old []byte
 		if version == 1 {
-			old = append(append(old, data[:coTheta]...), data[coTheta+4:head]...)
+			old = append(append(old, data[:cacheOnlyThetaAt]...), data[cacheOnlyThetaAt+4:head]...)
 		} else {
 			old = append(old, data[:head]...)
 		}
@@ -170,7 +172,7 @@ func TestFileOlderProjection(t *testing.T) {
 			if version == 1 {
 				old = binary.LittleEndian.AppendUint32(old, math.Float32bits(v))
 			} else {
-				old = binary.LittleEndian.AppendUint16(old, f2h(v))
+				old = binary.LittleEndian.AppendUint16(old, f16.Encode(v))
 			}
 		}
 		if version == 1 {
@@ -196,8 +198,8 @@ func TestFileOlderProjection(t *testing.T) {
 	}
 }
 
-// Weights survive the file, Subset and lookups: an item of weight w counts
-// as w copies of it.
+// Weights survive the file and lookups: an item of weight w counts as w
+// copies of it (cache/host tests the host scoring and Subset).
 func TestFileWeights(t *testing.T) {
 	c := sampleCache(t, false)
 	w, err := New(c.Spec(), c.Classes())
@@ -228,10 +230,6 @@ func TestFileWeights(t *testing.T) {
 	if !reflect.DeepEqual(got.weights, w.weights) {
 		t.Fatal("weights changed in the file")
 	}
-	sub, err := got.Subset([]int{4, 5})
-	if err != nil || sub.Weight(0) != 2 || sub.Weight(1) != 3 {
-		t.Fatalf("subset weights %v, %v", sub.weights, err)
-	}
 	q := key[:c.Dim()]
 	p1, p2 := make([]float32, c.Classes()), make([]float32, c.Classes())
 	if err := got.Probs(p1, q, 40); err != nil {
@@ -240,13 +238,9 @@ func TestFileWeights(t *testing.T) {
 	if err := copies.Probs(p2, q, 40); err != nil {
 		t.Fatal(err)
 	}
-	host, err := got.HostProbs(q, []float64{40}, SimOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for y := range p1 {
-		if math.Abs(float64(p1[y]-p2[y])) > 1e-6 || math.Abs(float64(host[0][y]-p2[y])) > 1e-6 {
-			t.Fatalf("weighted p_cache %v, host %v, copies %v", p1, host[0], p2)
+		if math.Abs(float64(p1[y]-p2[y])) > 1e-6 {
+			t.Fatalf("weighted p_cache %v, copies %v", p1, p2)
 		}
 	}
 	if err := w.AddWeighted(key, 0, 0); err == nil {
@@ -300,6 +294,9 @@ func FuzzRead(f *testing.F) {
 	f.Add(asVersion1(encode(f, small)))
 	small.AddWeighted([]float32{-1}, 0, 3)
 	f.Add(encode(f, small))
+	for _, b := range badShapeFiles() { // once keys of length 0 on 32-bit boards
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Read(bytes.NewReader(data))
 		if err != nil {

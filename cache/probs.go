@@ -17,6 +17,10 @@ const lookupBlock = 256
 // probability by less than float32 resolution, and skipping them saves the exp.
 const cutoff = 40
 
+// Cutoff is the lookup's cutoff: terms exp(theta * (q.k_i - s_max)) with
+// theta * (q.k_i - s_max) < -Cutoff are left out of p_cache's sums.
+const Cutoff = cutoff
+
 // Probs writes p_cache(y | q) for every class y into dst (Classes values):
 //
 //	p_cache(y) = sum over items i of class y of exp(theta * (q.k_i - s_max)) / Z
@@ -207,16 +211,21 @@ func (c *Cache) TapProbs(dst []float32, sc *Scratch, taps [][]float32) error {
 }
 
 // Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into
-// dst (lambda 0: the network alone; 1: CacheOnly).
+// dst (lambda 0: the network alone; 1: CacheOnly). pNet may be shorter than
+// pCache and dst: classes taught on the board after the network was trained
+// (GrowClasses) get no probability from the network, only from the cache.
 func Mix(dst, pNet, pCache []float32, lambda float32) error {
-	if len(pNet) != len(dst) || len(pCache) != len(dst) {
+	if len(pCache) != len(dst) || len(pNet) > len(dst) {
 		return fmt.Errorf("cache: mixing %d network and %d cache probabilities into %d", len(pNet), len(pCache), len(dst))
 	}
 	if !(lambda >= 0 && lambda <= 1) {
 		return fmt.Errorf("cache: lambda %v outside 0..1", lambda)
 	}
-	for i := range dst {
+	for i := range pNet {
 		dst[i] = (1-lambda)*pNet[i] + lambda*pCache[i]
+	}
+	for i := len(pNet); i < len(dst); i++ {
+		dst[i] = lambda * pCache[i]
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package cache
 import (
 	"fmt"
 	"math"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 // Projection maps a raw key x (length Cols) to W (x - Mean) (length Rows)
@@ -38,7 +40,7 @@ func NewProjection(rows, cols int, w, mean []float32) (*Projection, error) {
 			return nil, fmt.Errorf("cache: projection value %d is %v (fp16 cannot hold it)", i, v)
 		}
 		r, c := i/cols, i%cols
-		p.WT[c*rows+r] = f2h(v)
+		p.WT[c*rows+r] = f16.Encode(v)
 	}
 	if mean != nil {
 		p.Mean = append([]float32(nil), mean...)
@@ -47,7 +49,7 @@ func NewProjection(rows, cols int, w, mean []float32) (*Projection, error) {
 }
 
 // At is W's value at row r, column c.
-func (p *Projection) At(r, c int) float32 { return h2f(p.WT[c*p.Rows+r]) }
+func (p *Projection) At(r, c int) float32 { return f16.Decode(p.WT[c*p.Rows+r]) }
 
 // Leading returns the projection onto the first d of p's rows (for a PCA
 // basis, the d leading directions) in new storage.
@@ -125,8 +127,8 @@ func projectGeneric(dst []float32, wt []uint16, idx []int32, xs []float32, rows,
 		r2 := wt[int(idx[k+2])*rows+from : (int(idx[k+2])+1)*rows]
 		r3 := wt[int(idx[k+3])*rows+from : (int(idx[k+3])+1)*rows]
 		for c := range out {
-			a := x0*h2f(r0[c]) + x1*h2f(r1[c])
-			b := x2*h2f(r2[c]) + x3*h2f(r3[c])
+			a := x0*f16.Decode(r0[c]) + x1*f16.Decode(r1[c])
+			b := x2*f16.Decode(r2[c]) + x3*f16.Decode(r3[c])
 			out[c] += a + b
 		}
 	}

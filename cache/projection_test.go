@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 // projectCase is a transposed fp16 matrix of cols rows of rows values, and n
@@ -29,7 +31,7 @@ func newProjectCase(r *rand.Rand, rows, cols, n int) projectCase {
 func (pc projectCase) bound(start []float32, c int) float64 {
 	abs := math.Abs(float64(start[c]))
 	for k, j := range pc.idx {
-		abs += math.Abs(float64(pc.xs[k]) * float64(h2f(pc.wt[int(j)*pc.rows+c])))
+		abs += math.Abs(float64(pc.xs[k]) * float64(f16.Decode(pc.wt[int(j)*pc.rows+c])))
 	}
 	return orderBound(len(pc.idx)+3, abs)
 }
@@ -81,7 +83,7 @@ func TestProjectTwinMatchesFloat64(t *testing.T) {
 		for c := range got {
 			want := float64(start[c])
 			for k, j := range pc.idx {
-				want += float64(pc.xs[k]) * float64(h2f(pc.wt[int(j)*rows+c]))
+				want += float64(pc.xs[k]) * float64(f16.Decode(pc.wt[int(j)*rows+c]))
 			}
 			if d := math.Abs(float64(got[c]) - want); d > pc.bound(start, c) {
 				t.Fatalf("rows %d: dst[%d] = %v, float64 %v", rows, c, got[c], want)

@@ -99,17 +99,18 @@ func (s Spec) Validate() error {
 			return fmt.Errorf("cache: tap %q appears twice", t.Name)
 		}
 		seen[t.Name] = true
-		if t.C < 1 || t.H < 1 || t.W < 1 || t.C > maxTapLen || t.H > maxTapLen || t.W > maxTapLen ||
-			t.C*t.H*t.W > maxTapLen {
-			return fmt.Errorf("cache: tap %q has shape %dx%dx%d", t.Name, t.C, t.H, t.W)
+		// Divide rather than multiply: on the 32-bit boards C*H*W overflows
+		// int already at 65536x65536x1, which wraps to a tap of 0 values.
+		if t.C < 1 || t.H < 1 || t.W < 1 || t.C > maxTapLen || t.H > maxTapLen/t.C || t.W > maxTapLen/(t.C*t.H) {
+			return fmt.Errorf("cache: tap %q has shape %dx%dx%d (at most %d values, each side at least 1)", t.Name, t.C, t.H, t.W, maxTapLen)
 		}
 		if t.Pool > PoolAvg2 {
 			return fmt.Errorf("cache: tap %q has unknown pool %d", t.Name, uint8(t.Pool))
 		}
-		raw += t.Len()
-	}
-	if raw > maxTapLen {
-		return fmt.Errorf("cache: keys of %d values are too long (at most %d)", raw, maxTapLen)
+		// Checked per tap, so the sum of up to maxTaps taps cannot overflow.
+		if raw += t.Len(); raw > maxTapLen {
+			return fmt.Errorf("cache: keys of %d or more values are too long (at most %d)", raw, maxTapLen)
+		}
 	}
 	if p := s.Proj; p != nil {
 		if p.Cols != raw {
@@ -118,7 +119,7 @@ func (s Spec) Validate() error {
 		if p.Rows < 1 || p.Rows > p.Cols {
 			return fmt.Errorf("cache: projection to %d of %d dimensions", p.Rows, p.Cols)
 		}
-		if len(p.WT) != p.Rows*p.Cols {
+		if int64(len(p.WT)) != int64(p.Rows)*int64(p.Cols) { // int64: 2^24 x 2^24 overflows a 32-bit int
 			return fmt.Errorf("cache: projection matrix has %d values, want %dx%d", len(p.WT), p.Rows, p.Cols)
 		}
 		if p.Mean != nil && len(p.Mean) != p.Cols {

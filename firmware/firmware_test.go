@@ -1,75 +1,92 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/device"
+	"github.com/edgecache/edgecache/device/frame"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/modeltest"
 	"github.com/edgecache/edgecache/quant"
 )
 
-// fixture writes a random int8 ResNet-8, a replay tree of 2 classes x 3
-// images, and a cache holding exactly those images' keys (globally pooled).
-func fixture(t *testing.T, taps []string) (modelPath, cachePath, replayDir string) {
-	return fixtureWith(t, taps, false)
-}
-
-// fixtureWith is fixture; projected makes the cache of the shape `cache fit`
-// writes: 2x2-pooled taps, an 8-row fp16 projection and weighted items.
-func fixtureWith(t *testing.T, taps []string, projected bool) (modelPath, cachePath, replayDir string) {
+// fixture writes a bundle (a random int8 ResNet-8 of 2 classes and a cache
+// holding exactly the replayed images' keys, CacheOnly at theta 90, so each
+// image must find itself) and a replay tree of 2 classes x 3 images. The
+// images are 96x64: the board takes the centred 64x64 square and averages it
+// to 32x32, as it would a camera's frame.
+func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir string) {
 	t.Helper()
 	dir := t.TempDir()
-	spec := model.Spec{Norm: modeltest.CIFARNorm, Labels: []string{"cat", "dog"}}
-	net, err := model.Build(spec, modeltest.RandomWeights(8, 2, false, 5))
+	labels := []string{"cat", "dog"}
+	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: labels}, modeltest.RandomWeights(8, 2, false, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 6
-	pixels := make([]float32, n*model.InputLen)
+	frames := make([]device.Frame, n)
 	replayDir = filepath.Join(dir, "test")
 	for i := 0; i < n; i++ {
-		img := image.NewNRGBA(image.Rect(0, 0, 32, 32))
-		for p := 0; p < 32*32; p++ {
-			img.Set(p%32, p/32, color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255})
+		img := image.NewNRGBA(image.Rect(0, 0, 96, 64))
+		for p := 0; p < 96*64; p++ {
+			img.Set(p%96, p/96, color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255})
 		}
-		if err := model.Pixels(pixels[i*model.InputLen:], img); err != nil {
+		class := labels[i%2]
+		if err := os.MkdirAll(filepath.Join(replayDir, class), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		class := spec.Labels[i%2]
-		os.MkdirAll(filepath.Join(replayDir, class), 0o755)
-		f, _ := os.Create(filepath.Join(replayDir, class, string(rune('a'+i))+".png"))
-		png.Encode(f, img)
-		f.Close()
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(replayDir, class, fmt.Sprintf("%c.png", 'a'+i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		frames[i] = device.Frame{Image: img}
+	}
+	// Calibrate on the images as the board will see them.
+	b := &bundle.Bundle{Meta: bundle.Meta{Name: "fixture", Classes: labels, Preprocess: bundle.DefaultPreprocess}}
+	pixels := make([]float32, n*model.InputLen)
+	conv := mustConverter(t)
+	for i, f := range frames {
+		if err := conv.Pixels(pixels[i*model.InputLen:], f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cal, err := quant.Calibrate(net, pixels, n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	qm, err := quant.Quantize(net, cal, quant.MinMax)
-	if err != nil {
+	if b.Model, err = quant.Quantize(net, cal, quant.MinMax); err != nil {
 		t.Fatal(err)
 	}
-	modelPath = filepath.Join(dir, "net.eq8")
-	f, _ := os.Create(modelPath)
-	if _, err := qm.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-
 	var cs cache.Spec
 	for _, name := range taps {
-		info, err := qm.Tap(name)
+		info, err := b.Model.Tap(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,11 +105,13 @@ func fixtureWith(t *testing.T, taps []string, projected bool) (modelPath, cacheP
 			t.Fatal(err)
 		}
 	}
-	mem, err := cache.New(cs, 2)
+	if b.Cache, err = cache.New(cs, 2); err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.Model.NewRunner(1, taps...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := qm.NewRunner(1, taps...)
 	key := make([]float32, cs.Dim())
 	for i := 0; i < n; i++ {
 		if _, err := r.Run(pixels[i*model.InputLen:(i+1)*model.InputLen], 1); err != nil {
@@ -105,82 +124,366 @@ func fixtureWith(t *testing.T, taps []string, projected bool) (modelPath, cacheP
 		if err := cs.Key(key, tv); err != nil {
 			t.Fatal(err)
 		}
-		if err := mem.AddWeighted(key, i%2, 1+i%3); err != nil {
+		if err := b.Cache.AddWeighted(key, i%2, 1+i%3); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mem.Theta, mem.Lambda = 90, 1 // CacheOnly: each image finds itself
-	cachePath = filepath.Join(dir, "mem.ec")
-	if err := mem.WriteFile(cachePath); err != nil {
+	b.Cache.Theta, b.Cache.Lambda = 90, 1
+	bundlePath = filepath.Join(dir, "board.bundle")
+	if err := b.WriteFile(bundlePath); err != nil {
 		t.Fatal(err)
 	}
-	return modelPath, cachePath, replayDir
+	return bundlePath, replayDir
+}
+
+func runOut(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// frames parses -json output into its frame lines and summary.
+func frames(t *testing.T, s string) ([]frameJSON, summaryJSON) {
+	t.Helper()
+	var fs []frameJSON
+	var sum summaryJSON
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.Contains(line, []byte(`"summary":true`)) {
+			if err := json.Unmarshal(line, &sum); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		var f frameJSON
+		if err := json.Unmarshal(line, &f); err != nil {
+			t.Fatalf("%v in %s", err, line)
+		}
+		fs = append(fs, f)
+	}
+	if !sum.Summary {
+		t.Fatalf("no summary line:\n%s", s)
+	}
+	return fs, sum
 }
 
 func TestReplayWithCache(t *testing.T) {
-	modelPath, cachePath, replayDir := fixture(t, []string{"layer3.0", "layer2.0.relu"})
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-model", modelPath, "-cache", cachePath, "-replay", replayDir, "-json"}, &out); err != nil {
+	for _, projected := range []bool{false, true} {
+		bundlePath, replayDir := fixture(t, []string{"layer3.0", "layer2.0.relu"}, projected)
+		out, _, err := runOut(t, "-bundle", bundlePath, "-camera", "replay:"+replayDir, "-json", "-threads", "2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, sum := frames(t, out)
+		if len(fs) != 6 || sum.Frames != 6 || sum.Labelled != 6 {
+			t.Fatalf("%d frames, summary %+v", len(fs), sum)
+		}
+		// Each image is in the cache with its label: CacheOnly recalls all.
+		if sum.Top1Cache == nil || *sum.Top1Cache != 1 {
+			t.Errorf("projected %v: the cache did not recall its own images: %+v", projected, sum)
+		}
+		for _, f := range fs {
+			if len(f.Top) != 2 || f.Truth == nil || f.Top[0].Class != *f.Truth || f.Top[0].Label == "" ||
+				f.Ms.Network <= 0 || f.Ms.Total < f.Ms.Network || f.Time.IsZero() {
+				t.Errorf("frame %+v", f)
+			}
+		}
+		if sum.BundleBytes <= 0 || sum.CacheBytes <= 0 || sum.MsNetwork <= 0 {
+			t.Errorf("summary %+v", sum)
+		}
+	}
+}
+
+func TestTextReport(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	out, _, err := runOut(t, "-bundle", bundlePath, "-replay", replayDir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := out.String()
-	if got := strings.Count(s, `"seq"`); got != 6 || !strings.Contains(s, `"summary":true`) {
-		t.Errorf("%d JSON frames, want 6:\n%s", got, s)
-	}
-	// The cache holds every replayed image with its true label and
-	// CacheOnly at theta 90 picks the nearest: all must be right.
-	if !strings.Contains(s, `"top1_cache":1,`) {
-		t.Errorf("cache did not recall its own images:\n%s", s)
+	for _, want := range []string{"frames    6", "top-1     network", "with cache 100.00%", "per frame preprocess"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
 	}
 }
 
-// A cache of the shape `cache fit` writes (projected keys, weighted items)
-// runs on the board as the plain one does.
-func TestReplayWithProjectedCache(t *testing.T) {
-	modelPath, cachePath, replayDir := fixtureWith(t, []string{"layer3.0", "layer2.0.relu"}, true)
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-model", modelPath, "-cache", cachePath, "-replay", replayDir, "-json"}, &out); err != nil {
+// The simulated ArduCAM runs the whole driver (register protocol, FIFO
+// bursts, JPEG framing) and the frames classify as the replayed files do.
+func TestArducamSim(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	out, _, err := runOut(t, "-bundle", bundlePath, "-camera", "arducam-sim:"+filepath.Join(replayDir, "cat"), "-json", "-limit", "3")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if s := out.String(); !strings.Contains(s, `"top1_cache":1,`) {
-		t.Errorf("projected cache did not recall its own images:\n%s", s)
+	fs, sum := frames(t, out)
+	if len(fs) != 3 || sum.Frames != 3 {
+		t.Fatalf("%d frames:\n%s", len(fs), out)
+	}
+	for _, f := range fs {
+		if f.Ms.Capture <= 0 {
+			t.Errorf("frame %+v: no capture time", f)
+		}
 	}
 }
 
-func TestRefusesForeignCache(t *testing.T) {
-	modelPath, _, replayDir := fixture(t, []string{"layer3.0"})
-	spec := cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.0", C: 32, H: 8, W: 8}}}
-	mem, _ := cache.New(spec, 2)
-	mem.Add(make([]float32, spec.Dim()), 0)
-	mem.Theta, mem.Lambda = 50, 0.5
-	p := filepath.Join(t.TempDir(), "foreign.ec")
-	mem.WriteFile(p)
-	var text bytes.Buffer
-	if err := run(context.Background(), []string{"-model", modelPath, "-replay", replayDir}, &text); err != nil ||
-		!strings.Contains(text.String(), "top-1     network") {
-		t.Errorf("text report: %v\n%s", err, text.String())
+func TestRefusals(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.bundle")
+	data, err := os.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"-model", modelPath, "-cache", p, "-replay", replayDir}, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "tap layer3.0 is 64x8x8 here, 32x8x8 in the cache") {
-		t.Errorf("foreign cache: %v", err)
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(corrupt, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if err := run(context.Background(), []string{"-model", filepath.Join(t.TempDir(), "none.eq8"), "-replay", replayDir}, &bytes.Buffer{}); err == nil {
-		t.Error("missing model accepted")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-camera", "replay:" + replayDir}, "no bundle"},
+		{[]string{"-bundle", filepath.Join(dir, "none.bundle"), "-replay", replayDir}, "no such file"},
+		{[]string{"-bundle", corrupt, "-replay", replayDir}, "checksum mismatch"},
+		{[]string{"-bundle", bundlePath}, "no camera"},
+		{[]string{"-bundle", bundlePath, "-camera", "webcam:0"}, "camera kind \"webcam\""},
+		{[]string{"-bundle", bundlePath, "-camera", "replay:" + dir}, "no .png, .jpg or .jpeg files"},
+		{[]string{"-bundle", bundlePath, "-replay", replayDir, "-led", "GPIO17"}, "-led needs -led-class"},
+		{[]string{"-bundle", bundlePath, "-replay", replayDir, "-threads", "0"}, "threads 0"},
+		{[]string{"-bundle", bundlePath, "-replay", replayDir, "-roi", "left"}, "-roi: preprocess: frame: region \"left\""},
+		{[]string{"-bundle", bundlePath, "-replay", replayDir, "-led", "NOSUCHPIN", "-led-class", "cat"}, "no GPIO pin \"NOSUCHPIN\""},
+	} {
+		_, _, err := runOut(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
 	}
 }
 
-// A frame the camera cannot deliver (here a corrupt file) is reported and
-// skipped: the board keeps classifying.
+// A frame that does not decode (a corrupt file) is logged and skipped: the
+// board keeps classifying.
 func TestBadFrameSkipped(t *testing.T) {
-	modelPath, _, replayDir := fixture(t, []string{"layer3.0"})
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
 	if err := os.WriteFile(filepath.Join(replayDir, "cat", "0-corrupt.png"), []byte("\x89PNG\r\n\x1a\nbroken"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-model", modelPath, "-replay", replayDir, "-json"}, &out); err != nil {
+	out, logs, err := runOut(t, "-bundle", bundlePath, "-replay", replayDir, "-json", "-backoff", "1ms")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), `"frames":6,`) {
-		t.Errorf("want the 6 good frames classified:\n%s", out.String())
+	if _, sum := frames(t, out); sum.Frames != 6 {
+		t.Errorf("want the 6 good frames classified: %+v", sum)
 	}
+	if !strings.Contains(logs, "0-corrupt.png") {
+		t.Errorf("the bad frame is not named in the log:\n%s", logs)
+	}
+}
+
+// failing is a camera that fails in a chosen way: an error, or a hang until
+// the capture's context ends.
+type failing struct {
+	err   error
+	hang  bool
+	calls atomic.Int32
+}
+
+func (f *failing) Next(ctx context.Context) (device.Frame, error) {
+	f.calls.Add(1)
+	if f.hang {
+		<-ctx.Done()
+		return device.Frame{}, ctx.Err()
+	}
+	return device.Frame{}, f.err
+}
+func (f *failing) Close() error   { return nil }
+func (f *failing) String() string { return "failing camera" }
+
+// A camera that keeps failing is retried a bounded number of times with a
+// growing backoff, each failure logged with its reason, then the loop gives
+// up: it never spins.
+func TestCameraFaults(t *testing.T) {
+	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
+	b, err := bundle.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := bundle.NewClassifier(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cam := range []*failing{{err: errors.New("spi: bus error")}, {hang: true}} {
+		cfg := defaults()
+		cfg.Retries = 4
+		cfg.Backoff, cfg.MaxBackoff, cfg.CaptureTimeout = duration(2*time.Millisecond), duration(8*time.Millisecond), duration(5*time.Millisecond)
+		var logs bytes.Buffer
+		start := time.Now()
+		err := loop(context.Background(), &cfg, cam, cl, nil, newScore(b.Meta.Classes, true), io.Discard, log.New(&logs, "", 0), nil)
+		elapsed := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), "5 times in a row") {
+			t.Errorf("%+v: %v", cam, err)
+		}
+		if got := cam.calls.Load(); got != 5 {
+			t.Errorf("%d captures tried, want 5", got)
+		}
+		// Backoffs 2, 4, 8, 8 ms: at least 22 ms between the first and the last try.
+		if elapsed < 22*time.Millisecond {
+			t.Errorf("gave up after %v: no backoff", elapsed)
+		}
+		want := "spi: bus error"
+		if cam.hang {
+			want = "gave no frame within 5ms"
+		}
+		if strings.Count(logs.String(), want) != 5 {
+			t.Errorf("log:\n%s", logs.String())
+		}
+	}
+}
+
+// SIGTERM and SIGINT cancel the context: the loop ends at once, the summary
+// is still written and the LED is left off.
+func TestShutdown(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	pin := &gpiotest.Pin{N: "TESTLED1", Num: 101}
+	if err := gpioreg.Register(pin); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(pin.N)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error)
+	go func() {
+		done <- run(ctx, []string{"-bundle", bundlePath, "-replay", replayDir, "-loop", "-fps", "200", "-json",
+			"-led", "TESTLED1", "-led-class", "cat", "-led-min", "0"}, &out, io.Discard)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the board program did not stop")
+	}
+	if _, sum := frames(t, out.String()); sum.Frames == 0 {
+		t.Errorf("no frames before the stop: %+v", sum)
+	}
+	if pin.L != gpio.Low {
+		t.Error("LED left on")
+	}
+}
+
+// The LED follows the chosen class: on while it is the top class, off
+// otherwise (CacheOnly recalls every image, so the truth is the top class).
+func TestLED(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	b, err := bundle.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := &gpiotest.Pin{N: "TESTLED2", Num: 102}
+	if err := gpioreg.Register(pin); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(pin.N)
+	ind, err := newIndicator("TESTLED2", "dog", 0.5, b.Meta.Classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := bundle.NewClassifier(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, class := range []string{"cat", "dog", "cat"} {
+		files, _ := filepath.Glob(filepath.Join(replayDir, class, "*.png"))
+		f, err := os.Open(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := cl.Classify(device.Frame{Image: img})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ind.show(r.Class, r.Prob); err != nil {
+			t.Fatal(err)
+		}
+		if want := gpio.Level(class == "dog"); pin.L != want {
+			t.Errorf("after a %s frame the LED is %v", class, pin.L)
+		}
+	}
+	if _, err := newIndicator("TESTLED2", "horse", 0.5, b.Meta.Classes); err == nil || !strings.Contains(err.Error(), "horse") {
+		t.Errorf("unknown class: %v", err)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	cfgPath := filepath.Join(t.TempDir(), "firmware.json")
+	js := fmt.Sprintf(`{"bundle": %q, "camera": "replay:%s", "json": true, "limit": 4, "capture_timeout": "3s"}`, bundlePath, replayDir)
+	if err := os.WriteFile(cfgPath, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runOut(t, "-config", cfgPath, "-limit", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file sets -json; the flag's -limit 2 wins over the file's 4.
+	if fs, _ := frames(t, out); len(fs) != 2 {
+		t.Errorf("%d frames, want 2", len(fs))
+	}
+	cfg, err := parseConfig([]string{"-config", cfgPath}, io.Discard)
+	if err != nil || cfg.Limit != 4 || time.Duration(cfg.CaptureTimeout) != 3*time.Second || cfg.Retries != 10 {
+		t.Errorf("config %+v, %v", cfg, err)
+	}
+	if err := os.WriteFile(cfgPath, []byte(`{"bundel": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseConfig([]string{"-config", cfgPath}, io.Discard); err == nil || !strings.Contains(err.Error(), `unknown field "bundel"`) {
+		t.Errorf("misspelt key: %v", err)
+	}
+}
+
+func TestSelfTest(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	out, _, err := runOut(t, "-bundle", bundlePath, "-replay", replayDir, "-selftest")
+	if err != nil || !strings.Contains(out, "selftest  OK") || !strings.Contains(out, "section CACH") {
+		t.Errorf("%v:\n%s", err, out)
+	}
+	// A folder of files that do not decode: the camera side fails.
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "x.jpg"), []byte("not a jpeg"), 0o644)
+	out, _, err = runOut(t, "-bundle", bundlePath, "-replay", bad, "-selftest")
+	if err == nil || !strings.Contains(out, "selftest  FAIL") {
+		t.Errorf("bad camera passed: %v\n%s", err, out)
+	}
+}
+
+func mustConverter(t *testing.T) *frame.Converter {
+	t.Helper()
+	c, err := frame.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

@@ -1,12 +1,19 @@
-// Command firmware is the board program: it reads frames from a camera,
-// classifies each with the int8 network and, when given one, the cache
-// memory, and reports what it saw. Built for the boards with CGO_ENABLED=0
+// Command firmware is the board program: it loads a bundle (the int8
+// network, the cache memory and its settings, from edgecache bundle), reads
+// frames from a camera, classifies each and reports what it saw, one JSON
+// line per frame with -json. Built for the boards with CGO_ENABLED=0
 // (GOARCH=arm64, or GOARCH=arm with GOARM=6/7).
 //
-//	firmware -model net.eq8 [-cache keys.ec] -replay DIR [-loop] [-fps N] [-json]
+//	firmware -bundle board.bundle -camera arducam:spi=SPI0.0,i2c=1 [-json] [-led GPIO17 -led-class cat]
+//	firmware -bundle board.bundle -camera replay:DIR [-loop] [-fps N]
+//	firmware -bundle board.bundle -camera rpicam -selftest
+//	firmware -config /etc/edgecache/firmware.json
 //
 // A replayed folder laid out as an ImageFolder tree (DIR/<class>/<file>) is
-// also scored: the class folder names the true label.
+// also scored: the class folder names the true label. SIGTERM and SIGINT
+// stop it cleanly (LED off, camera released); a camera that keeps failing
+// ends it with exit status 1 and the reason, for the service manager to
+// restart it.
 package main
 
 import (
@@ -16,20 +23,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
-	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/device"
-	"github.com/edgecache/edgecache/device/replay"
-	"github.com/edgecache/edgecache/quant"
+	"periph.io/x/host/v3"
+
+	"github.com/edgecache/edgecache/cache/bundle"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
@@ -38,76 +46,81 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("firmware", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "int8 model file (from edgecache quantize)")
-	cachePath := fs.String("cache", "", "cache memory file (from edgecache cache build); without it the network alone decides")
-	replayDir := fs.String("replay", "", "play this folder of images back as the camera")
-	loop := fs.Bool("loop", false, "replay: start again after the last file")
-	fps := fs.Float64("fps", 0, "replay: pace frames at this rate (0: as fast as they classify)")
-	limit := fs.Int("limit", 0, "stop after this many frames (0: no limit)")
-	asJSON := fs.Bool("json", false, "print one JSON line per frame, then a JSON summary line")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *modelPath == "" || *replayDir == "" {
-		fs.Usage()
-		return errors.New("-model and -replay are required")
-	}
-	m, err := quant.ReadFile(*modelPath)
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, stderr)
 	if err != nil {
 		return err
 	}
-	var mem *cache.Cache
-	if *cachePath != "" {
-		if mem, err = cache.ReadFile(*cachePath); err != nil {
-			return err
+	logger := log.New(stderr, "firmware: ", log.LstdFlags)
+	b, err := bundle.ReadFile(cfg.Bundle)
+	if err != nil {
+		return err
+	}
+	if cfg.ROI != "" {
+		b.Meta.Preprocess.ROI = cfg.ROI
+		if err := b.Meta.Preprocess.Validate(); err != nil {
+			return fmt.Errorf("-roi: %w", err)
 		}
 	}
-	cl, err := newClassifier(m, mem)
+	cs, err := parseCamera(cfg.Camera)
 	if err != nil {
 		return err
 	}
-	opts := replay.Opts{Loop: *loop}
-	if *fps > 0 {
-		opts.Interval = time.Duration(float64(time.Second) / *fps)
+	if cs.needsHost() || cfg.LED != "" {
+		// The board's SPI, I2C and GPIO drivers (periph.io/x/host).
+		if _, err := host.Init(); err != nil {
+			return fmt.Errorf("board drivers: %w", err)
+		}
 	}
-	cam, err := replay.New(*replayDir, &opts)
+	cam, closers, err := openCamera(cs, &cfg)
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
 	if err != nil {
-		return err
+		return fmt.Errorf("camera: %w", err)
 	}
 	defer cam.Close()
-	sc := newScore(*replayDir, m.Labels)
-	enc := json.NewEncoder(stdout)
+	cl, err := bundle.NewClassifier(b)
+	if err != nil {
+		return err
+	}
+	if err := cl.SetThreads(cfg.Threads); err != nil {
+		return err
+	}
+	if cfg.SelfTest {
+		return selfTest(ctx, &cfg, b, cam, cl, stdout)
+	}
+	var led *indicator
+	if cfg.LED != "" {
+		if led, err = newIndicator(cfg.LED, cfg.LEDClass, cfg.LEDMin, b.Meta.Classes); err != nil {
+			return err
+		}
+		defer led.off()
+	}
+	svc, err := startServices(ctx, &cfg, b, cl, logger)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	sc := newScore(b.Meta.Classes, b.Cache != nil)
 	start := time.Now()
-	for n := 0; *limit == 0 || n < *limit; n++ {
-		f, err := cam.Next(ctx)
-		if errors.Is(err, device.ErrEnd) || errors.Is(err, context.Canceled) {
-			break
+	err = loop(ctx, &cfg, cam, cl, led, sc, stdout, logger, svc.onFrame(cl))
+	elapsed := time.Since(start)
+	if cfg.JSON {
+		sum := sc.summary(elapsed)
+		if st, serr := os.Stat(cfg.Bundle); serr == nil {
+			sum.BundleBytes = st.Size()
 		}
-		if err != nil {
-			// A bad frame is reported and skipped: a camera glitch must not
-			// stop the board.
-			fmt.Fprintln(os.Stderr, "firmware:", err)
-			continue
+		if b.Cache != nil {
+			sum.CacheBytes = b.Cache.Bytes()
 		}
-		t := time.Now()
-		r, err := cl.classify(f)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "firmware: frame %d (%s): %v\n", f.Seq, f.Name, err)
-			continue
+		if eerr := json.NewEncoder(stdout).Encode(sum); err == nil {
+			err = eerr
 		}
-		r.Micros = time.Since(t).Microseconds()
-		sc.add(f.Name, r)
-		if *asJSON {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
+	} else {
+		sc.report(stdout, b, cam, elapsed)
 	}
-	if *asJSON {
-		return enc.Encode(sc.summary(time.Since(start)))
-	}
-	sc.report(stdout, cl, cam, time.Since(start))
-	return nil
+	return err
 }

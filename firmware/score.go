@@ -5,34 +5,46 @@ import (
 	"io"
 	"path/filepath"
 	"time"
+
+	"github.com/edgecache/edgecache/cache/bundle"
 )
 
-// score keeps accuracy when the replayed files sit in class folders named
-// like the model's labels (an ImageFolder test tree).
+// score counts frames and per-stage time, and keeps accuracy when frames
+// come from files in class folders named like the bundle's classes (a
+// replayed ImageFolder test tree): the folder is the truth.
 type score struct {
-	root    string
 	labels  map[string]int
+	cache   bool
 	frames  int
 	labeled int
 	net     int // correct by the network alone
 	final   int // correct after the cache
-	micros  int64
+	pre     time.Duration
+	network time.Duration
+	lookup  time.Duration
 }
 
-func newScore(root string, labels []string) *score {
-	s := &score{root: root, labels: map[string]int{}}
-	for i, l := range labels {
+func newScore(classes []string, withCache bool) *score {
+	s := &score{labels: map[string]int{}, cache: withCache}
+	for i, l := range classes {
 		s.labels[l] = i
 	}
 	return s
 }
 
-func (s *score) add(name string, r result) {
+// add counts one classified frame and returns its true class, -1 when the
+// frame's name does not tell it.
+func (s *score) add(name string, r bundle.Result) int {
 	s.frames++
-	s.micros += r.Micros
+	s.pre += r.Preprocess
+	s.network += r.Network
+	s.lookup += r.Cache
+	if name == "" {
+		return -1
+	}
 	truth, ok := s.labels[filepath.Base(filepath.Dir(name))]
 	if !ok {
-		return
+		return -1
 	}
 	s.labeled++
 	if r.Net == truth {
@@ -41,26 +53,30 @@ func (s *score) add(name string, r result) {
 	if r.Class == truth {
 		s.final++
 	}
+	return truth
 }
 
-func (s *score) report(w io.Writer, cl *classifier, cam fmt.Stringer, elapsed time.Duration) {
+func (s *score) perFrame(d time.Duration) float64 { return ms(d) / float64(max(s.frames, 1)) }
+
+func (s *score) report(w io.Writer, b *bundle.Bundle, cam fmt.Stringer, elapsed time.Duration) {
 	fmt.Fprintf(w, "camera    %v\n", cam)
-	fmt.Fprintf(w, "model     %v\n", cl.m)
-	if cl.mem != nil {
-		fmt.Fprintf(w, "cache     %d items, %d-value fp16 keys, %.1f MiB, theta %.2f lambda %.3f\n",
-			cl.mem.Len(), cl.mem.Dim(), float64(cl.mem.Bytes())/(1<<20), cl.mem.Theta, cl.mem.Lambda)
+	fmt.Fprintf(w, "network   %v\n", b.Model)
+	if c := b.Cache; c != nil {
+		fmt.Fprintf(w, "cache     %d items, %d-value fp16 keys, %.2f MiB, theta %.2f lambda %.3f\n",
+			c.Len(), c.Dim(), float64(c.Bytes())/(1<<20), c.Theta, c.Lambda)
 	}
 	if s.frames == 0 {
 		fmt.Fprintln(w, "frames    0")
 		return
 	}
-	fmt.Fprintf(w, "frames    %d in %.1f s (%.0f frames/s, %.2f ms classifying each)\n", s.frames, elapsed.Seconds(),
-		float64(s.frames)/elapsed.Seconds(), float64(s.micros)/1000/float64(s.frames))
+	fmt.Fprintf(w, "frames    %d in %.1f s (%.0f frames/s)\n", s.frames, elapsed.Seconds(), float64(s.frames)/elapsed.Seconds())
+	fmt.Fprintf(w, "per frame preprocess %.3f ms, network %.3f ms, cache %.3f ms\n",
+		s.perFrame(s.pre), s.perFrame(s.network), s.perFrame(s.lookup))
 	if s.labeled == 0 {
 		return
 	}
 	fmt.Fprintf(w, "top-1     network %.2f%%", 100*float64(s.net)/float64(s.labeled))
-	if cl.mem != nil {
+	if s.cache {
 		fmt.Fprintf(w, ", with cache %.2f%%", 100*float64(s.final)/float64(s.labeled))
 	}
 	fmt.Fprintf(w, " (%d labelled frames)\n", s.labeled)
@@ -68,23 +84,33 @@ func (s *score) report(w io.Writer, cl *classifier, cam fmt.Stringer, elapsed ti
 
 // summaryJSON is the last line of -json output.
 type summaryJSON struct {
-	Summary    bool     `json:"summary"`
-	Frames     int      `json:"frames"`
-	Labelled   int      `json:"labelled"`
-	Top1Net    *float64 `json:"top1_net,omitempty"`
-	Top1Cache  *float64 `json:"top1_cache,omitempty"`
-	MsPerFrame float64  `json:"ms_per_frame"`
-	Seconds    float64  `json:"seconds"`
+	Summary   bool     `json:"summary"`
+	Frames    int      `json:"frames"`
+	Labelled  int      `json:"labelled"`
+	Top1Net   *float64 `json:"top1_net,omitempty"`
+	Top1Cache *float64 `json:"top1_cache,omitempty"`
+	// Mean milliseconds per frame: the three classifying stages and their
+	// sum (capture time depends on the camera and is in each frame's line).
+	MsPreprocess float64 `json:"ms_preprocess"`
+	MsNetwork    float64 `json:"ms_network"`
+	MsCache      float64 `json:"ms_cache"`
+	MsPerFrame   float64 `json:"ms_per_frame"`
+	Seconds      float64 `json:"seconds"`
+	BundleBytes  int64   `json:"bundle_bytes"`
+	CacheBytes   int     `json:"cache_bytes,omitempty"`
 }
 
 func (s *score) summary(elapsed time.Duration) summaryJSON {
-	j := summaryJSON{Summary: true, Frames: s.frames, Labelled: s.labeled, Seconds: elapsed.Seconds()}
-	if s.frames > 0 {
-		j.MsPerFrame = float64(s.micros) / 1000 / float64(s.frames)
-	}
+	j := summaryJSON{Summary: true, Frames: s.frames, Labelled: s.labeled, Seconds: elapsed.Seconds(),
+		MsPreprocess: s.perFrame(s.pre), MsNetwork: s.perFrame(s.network), MsCache: s.perFrame(s.lookup)}
+	j.MsPerFrame = j.MsPreprocess + j.MsNetwork + j.MsCache
 	if s.labeled > 0 {
-		net, final := float64(s.net)/float64(s.labeled), float64(s.final)/float64(s.labeled)
-		j.Top1Net, j.Top1Cache = &net, &final
+		net := float64(s.net) / float64(s.labeled)
+		j.Top1Net = &net
+		if s.cache {
+			final := float64(s.final) / float64(s.labeled)
+			j.Top1Cache = &final
+		}
 	}
 	return j
 }

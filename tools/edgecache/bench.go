@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/model"
@@ -199,183 +192,6 @@ func runBench(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func benchInput(n int) []float32 {
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := make([]float32, n*model.InputLen)
-	for i := range x {
-		x[i] = rng.Float32()
-	}
-	return x
-}
-
-// benchLatency times batch-1 runs of one engine on this goroutine and
-// returns the row with the median and fastest run, in ms.
-func benchLatency(engineName string, mk func() (engine, error), o benchOpts) (benchRow, error) {
-	e, err := mk()
-	if err != nil {
-		return benchRow{}, err
-	}
-	x := benchInput(1)
-	times := make([]float64, o.runs)
-	var cpu0 time.Duration
-	for i := -o.warmup; i < o.runs; i++ {
-		if i == 0 {
-			cpu0 = cpuTime()
-		}
-		t := time.Now()
-		if _, err := e.Run(x, 1); err != nil {
-			return benchRow{}, err
-		}
-		if i >= 0 {
-			times[i] = float64(time.Since(t).Nanoseconds()) / 1e6
-		}
-	}
-	slices.Sort(times)
-	cpu := float64((cpuTime() - cpu0).Nanoseconds()) / 1e6 / float64(o.runs)
-	med := times[len(times)/2]
-	return benchRow{Engine: engineName, Batch: 1, Threads: 1, MsPerImage: med, ImagesPerSec: 1000 / med, MinMs: times[0], CPUMs: cpu}, nil
-}
-
-// compare sets a row's ratios to ONNX Runtime's matching row.
-func (r *benchRow) compare(ort benchRow) {
-	r.Ratio = r.MsPerImage / ort.MsPerImage
-	if r.MinMs > 0 && ort.MinMs > 0 {
-		r.RatioMin = r.MinMs / ort.MinMs
-	}
-}
-
-// benchThroughput runs one engine per thread, each on its own stream of full
-// batches with no barrier between them (a barrier would idle every thread
-// whenever one is descheduled), and returns images/s over the whole timed
-// span and CPU ms per image.
-func benchThroughput(mk func() (engine, error), batch, threads int, o benchOpts) (float64, float64, error) {
-	engines := make([]engine, threads)
-	for i := range engines {
-		e, err := mk()
-		if err != nil {
-			return 0, 0, err
-		}
-		engines[i] = e
-	}
-	x := benchInput(batch)
-	rounds := max(o.runs/batch, 5)
-	for _, e := range engines { // warm-up: first-touch of every buffer
-		if _, err := e.Run(x, batch); err != nil {
-			return 0, 0, err
-		}
-	}
-	errs := make([]error, threads)
-	cpu0, t0 := cpuTime(), time.Now()
-	var wg sync.WaitGroup
-	for k, e := range engines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range rounds {
-				if _, err := e.Run(x, batch); err != nil {
-					errs[k] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	wall, cpu := time.Since(t0).Seconds(), cpuTime()-cpu0
-	for _, err := range errs {
-		if err != nil {
-			return 0, 0, err
-		}
-	}
-	images := float64(rounds * batch * threads)
-	return images / wall, float64(cpu.Nanoseconds()) / 1e6 / images, nil
-}
-
-// findORT locates tools/ort/bench.mjs with its node_modules.
-func findORT(dir string) string {
-	cands := []string{dir}
-	if dir == "" {
-		cands = []string{"tools/ort"}
-		if exe, err := os.Executable(); err == nil {
-			cands = append(cands, filepath.Join(filepath.Dir(exe), "..", "tools", "ort"))
-		}
-	}
-	for _, d := range cands {
-		if d == "" {
-			continue
-		}
-		s := filepath.Join(d, "bench.mjs")
-		if _, err := os.Stat(filepath.Join(d, "node_modules", "onnxruntime-node")); err == nil {
-			if _, err := os.Stat(s); err == nil {
-				return s
-			}
-		}
-	}
-	return ""
-}
-
-// ortBench runs tools/ort/bench.mjs and reads its JSON line.
-func ortBench(script, onnxFile string, batch, threads int, o benchOpts) (benchRow, error) {
-	runs := o.runs
-	if batch > 1 {
-		runs = max(o.runs/batch, 5)
-	}
-	cmd := exec.Command("node", script, onnxFile, "--json", "--batch", fmt.Sprint(batch), "--threads", fmt.Sprint(threads),
-		"--runs", fmt.Sprint(runs), "--warmup", fmt.Sprint(max(o.warmup/batch, 1)))
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return benchRow{}, fmt.Errorf("onnxruntime benchmark: %v: %s", err, strings.TrimSpace(errb.String()))
-	}
-	var r struct {
-		MsPerImage   float64 `json:"ms_per_image"`
-		MinMs        float64 `json:"min_ms"`
-		CPUMs        float64 `json:"cpu_ms_per_image"`
-		ImagesPerSec float64 `json:"images_per_s"`
-		Version      string  `json:"version"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		return benchRow{}, fmt.Errorf("onnxruntime benchmark: reading %q: %v", out.String(), err)
-	}
-	row := benchRow{Batch: batch, Threads: threads, MsPerImage: r.MsPerImage, ImagesPerSec: r.ImagesPerSec, CPUMs: r.CPUMs, Note: "onnxruntime-node " + r.Version}
-	if batch == 1 {
-		row.MinMs = r.MinMs
-	}
-	return row, nil
-}
-
-// ortThroughput measures ORT at the given batch and threads; for a model whose
-// batch dimension is fixed at 1 (the ace-compiler files) it runs one
-// single-threaded process per thread side by side instead, which is how our
-// own throughput figure is made too (one runner per core).
-func ortThroughput(script, onnxFile string, batch, threads int, o benchOpts) (benchRow, error) {
-	r, err := ortBench(script, onnxFile, batch, threads, o)
-	if err == nil || !strings.Contains(err.Error(), "fixed batch dimension") {
-		return r, err
-	}
-	rows := make([]benchRow, threads)
-	errs := make([]error, threads)
-	var wg sync.WaitGroup
-	for k := range rows {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Long runs, so that the processes overlap for nearly all of
-			// their timed part despite starting apart.
-			rows[k], errs[k] = ortBench(script, onnxFile, 1, 1, benchOpts{runs: 10 * o.runs, warmup: o.warmup})
-		}()
-	}
-	wg.Wait()
-	sum := benchRow{Batch: 1, Threads: threads, Note: fmt.Sprintf("model has a fixed batch of 1: %d single-threaded processes side by side", threads)}
-	for k, r := range rows {
-		if errs[k] != nil {
-			return benchRow{}, errs[k]
-		}
-		sum.ImagesPerSec += r.ImagesPerSec
-	}
-	sum.MsPerImage = 1000 / sum.ImagesPerSec
-	return sum, nil
-}
-
 // benchQuant returns our int8 model: read from a file, quantized from data,
 // or nil when neither is given (float32 figures only).
 func benchQuant(net *model.Net, path string, o quantOpts, obs string, threads int) (*quant.Model, error) {
@@ -391,38 +207,4 @@ func benchQuant(net *model.Net, path string, o quantOpts, obs string, threads in
 	}
 	o.threads, o.log = threads, os.Stderr
 	return quantizeNet(net, o)
-}
-
-// qdqModel writes the int8 QDQ graph ONNX Runtime runs for our calibration:
-// tools/ort/qdq.py rewrites the float ONNX file with our activation ranges.
-func qdqModel(benchScript, onnxFile string, q *quant.Model) (string, error) {
-	ranges, err := q.Ranges()
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "edgecache-bench")
-	if err != nil {
-		return "", err
-	}
-	rp := filepath.Join(dir, "ranges.json")
-	if err := os.WriteFile(rp, ranges, 0o644); err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, "qdq.onnx")
-	cmd := exec.Command("/usr/bin/python3", filepath.Join(filepath.Dir(benchScript), "qdq.py"), onnxFile, rp, out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("tools/ort/qdq.py: %v: %s", err, strings.TrimSpace(string(b)))
-	}
-	os.Remove(rp)
-	return out, nil
-}
-
-// cpuTime is the CPU time this process has used, all threads.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

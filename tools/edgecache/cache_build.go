@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -85,30 +86,30 @@ func runCacheBuild(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	spec, err := k.parseTaps(*taps, *pool)
+	spec, err := parseTaps(k, *taps, *pool)
 	if err != nil {
 		return err
 	}
 	if p.Spec != "" && p.Spec != spec.String() {
 		return fmt.Errorf("%s was tuned for keys %s, this cache makes %s", *params, p.Spec, spec)
 	}
-	set, err := k.openSet(*data, *split)
+	set, err := openSet(*data, *split, k.Classes())
 	if err != nil {
 		return err
 	}
-	c, err := cache.New(spec, k.net.Classes)
+	c, err := cache.New(spec, k.Float.Classes)
 	if err != nil {
 		return err
 	}
-	idx := spread(set.Len(), *limit) // all when the limit is 0 or over the set
-	if err := k.fill(c, set, idx, *flip, "cache build", logTo); err != nil {
+	idx := keys.Spread(set.Len(), *limit) // all when the limit is 0 or over the set
+	if err := k.Fill(c, set, idx, passOpts("cache build", *flip)); err != nil {
 		return err
 	}
 	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(p.Theta), float32(p.Lambda), float32(p.CacheOnlyTheta)
 	if err := c.WriteFile(*out); err != nil {
 		return err
 	}
-	p.Model, p.Arch, p.Precision, p.Spec, p.Items = nf.model, k.net.String(), k.precision, spec.String(), c.Len()
+	p.Model, p.Arch, p.Precision, p.Spec, p.Items = nf.model, k.Float.String(), k.Precision(), spec.String(), c.Len()
 	if err := writeJSON(paramsPath(*out), p); err != nil {
 		return err
 	}

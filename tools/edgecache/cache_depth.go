@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/host"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -33,14 +35,14 @@ type depthRow struct {
 // parseTapList reads "name[:pool],..." ("stage3" lists every tap of the
 // last stage; "stage2" every tap of the middle one), each tap becoming a
 // one-tap key spec.
-func (k *keyNet) parseTapList(list, defPool string) ([]cache.Spec, error) {
+func parseTapList(k *keyNet, list, defPool string) ([]cache.Spec, error) {
 	var names []string
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)
 		switch {
 		case f == "":
 		case f == "stage1" || f == "stage2" || f == "stage3":
-			for _, t := range k.net.Taps() {
+			for _, t := range k.Float.Taps() {
 				if strings.HasPrefix(t.Name, "layer"+f[5:]+".") {
 					names = append(names, t.Name)
 				}
@@ -62,7 +64,7 @@ func (k *keyNet) parseTapList(list, defPool string) ([]cache.Spec, error) {
 		if err != nil {
 			return nil, usagef("-taps %s: %v", n, err)
 		}
-		t, err := k.tapSpec(n, p)
+		t, err := k.TapSpec(n, p)
 		if err != nil {
 			return nil, err
 		}
@@ -112,30 +114,30 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	specs, err := k.parseTapList(*taps, *pool)
+	specs, err := parseTapList(k, *taps, *pool)
 	if err != nil {
 		return err
 	}
-	train, err := k.openSet(*data, "train")
+	train, err := openSet(*data, "train", k.Classes())
 	if err != nil {
 		return err
 	}
-	test, err := k.openSet(*data, "test")
+	test, err := openSet(*data, "test", k.Classes())
 	if err != nil {
 		return err
 	}
 	// spread takes every image when its limit is 0 or over the set.
-	tidx, qidx := spread(train.Len(), *limit), spread(test.Len(), *testLimit)
+	tidx, qidx := keys.Spread(train.Len(), *limit), keys.Spread(test.Len(), *testLimit)
 	caches := make([]*cache.Cache, len(specs))
 	for i, s := range specs {
-		if caches[i], err = cache.New(s, k.net.Classes); err != nil {
+		if caches[i], err = cache.New(s, k.Float.Classes); err != nil {
 			return err
 		}
 		caches[i].Grow(2 * len(tidx))
 	}
-	err = k.keysPass(train, tidx, *flip, specs, "depth: caches", logTo, func(it item, keys [][]float32) error {
+	err = k.Pass(train, tidx, specs, passOpts("depth: caches", *flip), func(it keys.Item) error {
 		for i, c := range caches {
-			if err := c.Add(keys[i], it.Label); err != nil {
+			if err := c.Add(it.Keys[i], it.Label); err != nil {
 				return err
 			}
 		}
@@ -146,27 +148,28 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	}
 	qs := make([]*queries, len(specs))
 	for i, s := range specs {
-		qs[i] = &queries{dim: s.Dim(), classes: k.net.Classes}
+		qs[i] = keys.NewQueries(s, k.Classes(), len(qidx))
 	}
-	err = k.keysPass(test, qidx, false, specs, "depth: test queries", logTo, func(it item, keys [][]float32) error {
+	err = k.Pass(test, qidx, specs, passOpts("depth: test queries", false), func(it keys.Item) error {
 		for i, q := range qs {
-			it.Key = keys[i]
-			q.add(it)
+			q.Add(it.Keys[i], it.Label, it.Probs, it.Source, it.Flip)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	base := 1 - mixAccuracy(qs[0], nil, 0)
+	base, err := networkError(qs[0])
+	if err != nil {
+		return err
+	}
 	var rows []depthRow
 	for i, s := range specs {
-		pc, err := cacheProbs(qs[i], caches[i], []float64{*theta})
+		e, err := cacheErrors(caches[i], qs[i], host.Mixture{Theta: *theta, Lambda: *lambda}, host.Mixture{Theta: *theta, Lambda: 1})
 		if err != nil {
 			return err
 		}
-		r := depthRow{Tap: s.Taps[0].Name + ":" + s.Taps[0].Pool.String(), Dim: s.Dim(),
-			Cache: 1 - mixAccuracy(qs[i], pc[0], *lambda), CacheOnly: 1 - mixAccuracy(qs[i], pc[0], 1)}
+		r := depthRow{Tap: s.Taps[0].Name + ":" + s.Taps[0].Pool.String(), Dim: s.Dim(), Cache: e[0], CacheOnly: e[1]}
 		fmt.Fprintf(logTo, "depth: %s (%d values): error cache %.2f%%, CacheOnly %.2f%%\n", r.Tap, r.Dim, 100*r.Cache, 100*r.CacheOnly)
 		rows = append(rows, r)
 		caches[i], qs[i] = nil, nil
@@ -188,7 +191,7 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(&b, "\n(%.0f s)\n", time.Since(start).Seconds())
 	if *jsonOut != "" {
-		if err := writeJSON(*jsonOut, map[string]any{"model": nf.model, "arch": k.net.String(), "items": items, "theta": *theta, "lambda": *lambda,
+		if err := writeJSON(*jsonOut, map[string]any{"model": nf.model, "arch": k.Float.String(), "items": items, "theta": *theta, "lambda": *lambda,
 			"test_images": len(qidx), "error_baseline": base, "taps": rows}); err != nil {
 			return err
 		}
@@ -199,7 +202,7 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 		}
 	}
 	if *plotOut != "" {
-		if err := plotDepth(*plotOut, k.net.String(), rows, base, *lambda); err != nil {
+		if err := plotDepth(*plotOut, k.Float.String(), rows, base, *lambda); err != nil {
 			return err
 		}
 	}

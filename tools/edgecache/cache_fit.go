@@ -1,18 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/cache/pca"
+	"github.com/edgecache/edgecache/cache/host"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -31,19 +28,19 @@ type fitForm struct {
 
 // fitVariant is one candidate: a key form and an entry reduction.
 type fitVariant struct {
-	Form      string    `json:"keys"`
-	Dim       int       `json:"dim"`
-	Entries   string    `json:"entries"` // all, subset, kmeans or wkmeans (prototypes weighted by cluster size)
-	Items     int       `json:"items"`   // in the final (full training set) cache
-	Bytes     int       `json:"bytes"`
-	Budget    int64     `json:"budget"`
-	Theta     float64   `json:"theta"`
-	Lambda    float64   `json:"lambda"`
-	ValErr    float64   `json:"val_error"`
-	TestErr   []float64 `json:"test_error"`
-	TestCOErr []float64 `json:"test_error_cache_only"`
-	COTheta   float64   `json:"cache_only_theta"`
-	ValCOErr  float64   `json:"val_error_cache_only"`
+	Form             string       `json:"keys"`
+	Dim              int          `json:"dim"`
+	Entries          host.Entries `json:"entries"` // all, subset, kmeans or wkmeans (prototypes weighted by cluster size)
+	Items            int          `json:"items"`   // in the final (full training set) cache
+	Bytes            int          `json:"bytes"`
+	Budget           int64        `json:"budget"`
+	Theta            float64      `json:"theta"`
+	Lambda           float64      `json:"lambda"`
+	ValErr           float64      `json:"val_error"`
+	TestErr          []float64    `json:"test_error"`
+	TestCacheOnlyErr []float64    `json:"test_error_cache_only"`
+	CacheOnlyTheta   float64      `json:"cache_only_theta"`
+	ValCacheOnlyErr  float64      `json:"val_error_cache_only"`
 }
 
 func (v fitVariant) String() string {
@@ -84,6 +81,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	jsonOut := fs.String("json", "", "write every candidate as JSON here")
 	fitItems := fs.Int("fit-items", 0, "how many of -from's first items are the fit split's (default: from FILE.json or the file's size)")
 	testAll := fs.Bool("test-all", false, "score every candidate on the test sets too (slow; the choice still goes by validation)")
+	entries := fs.String("entries", "all,subset,kmeans,wkmeans", "entry reductions to try (all items, class-balanced subset, k-means prototypes, weighted prototypes)")
 	ref := fs.String("ref", "", "JSON from `cache table` on the same test images, for the full cache's error (else the table omits it)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,6 +123,10 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tryEntries, err := parseEntries(*entries)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	k, err := nf.open(*data, logTo)
 	if err != nil {
@@ -134,18 +136,18 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := k.checkSpec(full); err != nil {
+	if err := k.Fits(full); err != nil {
 		return fmt.Errorf("%s: %w", *from, err)
 	}
 	whole := full.Spec()
 	if whole.Proj != nil {
 		return fmt.Errorf("%s: keys are already projected; cache fit starts from whole-tap keys", *from)
 	}
-	fitSet, err := k.openSet(*data, "fit")
+	fitSet, err := openSet(*data, "fit", k.Classes())
 	if err != nil {
 		return err
 	}
-	valSet, err := k.openSet(*data, "val")
+	valSet, err := openSet(*data, "val", k.Classes())
 	if err != nil {
 		return err
 	}
@@ -162,8 +164,8 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s holds %d items; a cache from `cache table` on %s holds %d or %d (with flips)", *from, full.Len(), *data,
 			fitSet.Len()+valSet.Len(), 2*(fitSet.Len()+valSet.Len()))
 	}
-	vidx := spread(valSet.Len(), *valLimit) // all when the limit is 0 or over the set
-	val, err := k.collect(valSet, vidx, *queryFlip, whole, "fit: validation queries", logTo)
+	vidx := keys.Spread(valSet.Len(), *valLimit) // all when the limit is 0 or over the set
+	val, err := k.Collect(valSet, vidx, whole, passOpts("fit: validation queries", *queryFlip))
 	if err != nil {
 		return err
 	}
@@ -173,12 +175,12 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		if dir == "" {
 			continue
 		}
-		set, err := k.openSet(dir, "test")
+		set, err := openSet(dir, "test", k.Classes())
 		if err != nil {
 			return err
 		}
-		idx := spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
-		q, err := k.collect(set, idx, false, whole, "fit: test queries from "+dir, logTo)
+		idx := keys.Spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
+		q, err := k.Collect(set, idx, whole, passOpts("fit: test queries from "+dir, false))
 		if err != nil {
 			return err
 		}
@@ -196,16 +198,19 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		found := false
 		for _, f := range forms {
 			for _, v := range fitCandidates(f, full, nFit, b) {
-				c, err := v.build(f, full.Classes(), false, *iters, *seed, full, nFit)
+				if !tryEntries[v.Entries] {
+					continue
+				}
+				c, err := v.build(f, false, *iters, *seed, full, nFit)
 				if err != nil {
 					return err
 				}
-				res, err := cache.Tune(f.val.keys, f.val.labels, f.val.probs, c, cache.TuneOptions{NoRefine: true})
+				res, err := host.Tune(f.val.Keys, f.val.Labels, f.val.Probs, c, host.TuneOptions{NoRefine: true})
 				if err != nil {
 					return err
 				}
 				v.Theta, v.Lambda, v.ValErr = res.Theta, res.Lambda, 1-res.Acc
-				v.COTheta, v.ValCOErr = res.CacheOnlyTheta, 1-res.CacheOnlyAcc
+				v.CacheOnlyTheta, v.ValCacheOnlyErr = res.CacheOnlyTheta, 1-res.CacheOnlyAcc
 				fmt.Fprintf(logTo, "fit: budget %s: %v: val error %.2f%% (theta %.4g lambda %.4g)\n", formatBytes(b), v, 100*v.ValErr, v.Theta, v.Lambda)
 				if *testAll {
 					// For the report only: the choice stays with validation.
@@ -238,9 +243,9 @@ func runCacheFit(args []string, stdout io.Writer) error {
 				if err := c.WriteFile(*out); err != nil {
 					return err
 				}
-				p := tuneParams{Model: nf.model, Arch: k.net.String(), Precision: k.precision, Spec: c.Spec().String(), Data: *data,
+				p := tuneParams{Model: nf.model, Arch: k.Float.String(), Precision: k.Precision(), Spec: c.Spec().String(), Data: *data,
 					CacheSplit: "train", ValSplit: "val", Flip: true, Items: c.Len(), Queries: f.val.Len(),
-					Theta: v.Theta, Lambda: v.Lambda, CacheOnlyTheta: v.COTheta, ValAcc: 1 - v.ValErr, ValCacheOnly: 1 - v.ValCOErr}
+					Theta: v.Theta, Lambda: v.Lambda, CacheOnlyTheta: v.CacheOnlyTheta, ValAcc: 1 - v.ValErr, ValCacheOnly: 1 - v.ValCacheOnlyErr}
 				if err := writeJSON(paramsPath(*out), p); err != nil {
 					return err
 				}
@@ -255,7 +260,11 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	}
 	var base []float64
 	for _, q := range tests {
-		base = append(base, 1-mixAccuracy(q, nil, 0))
+		e, err := networkError(q)
+		if err != nil {
+			return err
+		}
+		base = append(base, e)
 	}
 	text := fitMarkdown(nf.model, k, bl, best, testNames, base, refErr, full, target, time.Since(start))
 	if *md != "" {
@@ -295,308 +304,53 @@ func formByName(forms []*fitForm, name string) *fitForm {
 	return nil
 }
 
-// readRef reads the full cache's test errors from `cache table`'s JSON.
-func readRef(path string, names []string) ([]float64, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var t tableResult
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	out := make([]float64, len(names))
-	for i, n := range names {
-		out[i] = -1
-		for _, r := range t.Rows {
-			if r.Data == n {
-				out[i] = r.Cache
-			}
-		}
-	}
-	return out, nil
-}
-
-// segments splits a whole-tap key into its taps' parts.
-func segments(spec cache.Spec, key []float32) [][]float32 {
-	segs := make([][]float32, len(spec.Taps))
-	o := 0
-	for i, t := range spec.Taps {
-		n := t.C * t.H * t.W
-		segs[i] = key[o : o+n]
-		o += n
-	}
-	return segs
-}
-
-// reduce remakes whole-tap keys (rows of whole.Dim()) with spec.
-func reduce(spec, whole cache.Spec, keys []float32) ([]float32, error) {
-	n := len(keys) / whole.Dim()
-	d := spec.Dim()
-	out := make([]float32, n*d)
-	for i := 0; i < n; i++ {
-		if err := spec.Key(out[i*d:(i+1)*d], segments(whole, keys[i*whole.Dim():(i+1)*whole.Dim()])); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func reduceQueries(spec, whole cache.Spec, q *queries) (*queries, error) {
-	keys, err := reduce(spec, whole, q.keys)
-	if err != nil {
-		return nil, err
-	}
-	return &queries{dim: spec.Dim(), classes: q.classes, keys: keys, labels: q.labels, probs: q.probs}, nil
-}
-
-// fitForms makes the key reductions: whole keys as they are, per-tap average
-// pooling and PCA of the pooled keys to each of dims, PCA of the whole keys to
-// each of wdims, and 2x2 pooling with PCA to each of a2dims.
-func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims, a2dims []int, nSample int, val *queries, tests []*queries) ([]*fitForm, error) {
-	var pooled cache.Spec
-	for _, t := range whole.Taps {
-		t.Pool = cache.PoolAvg
-		pooled.Taps = append(pooled.Taps, t)
-	}
-	// Pooled keys of every item, from the stored (fp16) whole keys.
-	wk := make([]float32, 0, whole.Dim())
-	avgAll := make([]float32, full.Len()*pooled.Dim())
-	for i := 0; i < full.Len(); i++ {
-		wk = full.Key(wk, i)
-		if err := pooled.Key(avgAll[i*pooled.Dim():(i+1)*pooled.Dim()], segments(whole, wk)); err != nil {
-			return nil, err
-		}
-	}
-	specs := []cache.Spec{whole, pooled}
-	ps, err := pcaSpecs(pooled, avgAll[:nFit*pooled.Dim()], dims, "pooled")
-	if err != nil {
-		return nil, err
-	}
-	specs = append(specs, ps...)
-	var x []float32 // the PCA sample of whole keys
-	if len(wdims) > 0 || len(a2dims) > 0 {
-		for _, i := range spread(nFit, min(nSample, nFit)) {
-			wk = full.Key(wk, i)
-			x = append(x, wk...)
-		}
-	}
-	if len(a2dims) > 0 {
-		var a2 cache.Spec
-		for _, t := range whole.Taps {
-			t.Pool = cache.PoolAvg2
-			a2.Taps = append(a2.Taps, t)
-		}
-		xa, err := reduce(a2, whole, x)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := pcaSpecs(a2, xa, a2dims, "2x2-pooled")
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, ps...)
-	}
-	ps, err = pcaSpecs(whole, x, wdims, "whole")
-	if err != nil {
-		return nil, err
-	}
-	specs = append(specs, ps...)
-	var forms []*fitForm
-	for _, s := range specs {
-		f := &fitForm{spec: s}
-		switch {
-		case s.Proj != nil && s.Taps[0].Pool == cache.PoolNone:
-			f.name = fmt.Sprintf("whole+pca%d", s.Dim())
-		case s.Proj != nil && s.Taps[0].Pool == cache.PoolAvg2:
-			f.name = fmt.Sprintf("avg2+pca%d", s.Dim())
-		case s.Proj != nil:
-			f.name = fmt.Sprintf("avg+pca%d", s.Dim())
-		case s.Taps[0].Pool == cache.PoolAvg:
-			f.name = "avg"
+// parseEntries reads -entries: a comma-separated list of entry reductions.
+func parseEntries(list string) (map[host.Entries]bool, error) {
+	out := map[host.Entries]bool{}
+	for _, f := range strings.Split(list, ",") {
+		switch e := host.Entries(strings.TrimSpace(f)); e {
+		case "":
+		case host.EntriesAll, host.EntriesSubset, host.EntriesKMeans, host.EntriesWKMeans:
+			out[e] = true
 		default:
-			f.name = "whole"
-		}
-		var err error
-		if f.val, err = reduceQueries(s, whole, val); err != nil {
-			return nil, err
-		}
-		for _, q := range tests {
-			tq, err := reduceQueries(s, whole, q)
-			if err != nil {
-				return nil, err
-			}
-			f.test = append(f.test, tq)
-		}
-		if f.name != "whole" {
-			// Items reduce from their pooled keys (pooling commutes with the
-			// global scale of the normalised whole key).
-			switch {
-			case s.Taps[0].Pool == cache.PoolNone || s.Taps[0].Pool == cache.PoolAvg2:
-				// Projected whole or 2x2-pooled keys: from the stored whole keys.
-				if f.full, err = reduceCache(s, whole, full); err != nil {
-					return nil, err
-				}
-			case s.Proj == nil:
-				f.full = avgAll
-			default:
-				pooledOnly := cache.Spec{Taps: []cache.TapSpec{{Name: "pooled", C: pooled.Dim(), H: 1, W: 1}}, Proj: s.Proj}
-				if f.full, err = reduce(pooledOnly, noProj(pooledOnly), avgAll); err != nil {
-					return nil, err
-				}
-			}
-		}
-		forms = append(forms, f)
-	}
-	return forms, nil
-}
-
-// pcaSpecs returns base with a PCA projection of the keys x to each of dims
-// that reduces the key and the sample can give (base's own keys, normalised:
-// PCA's uncentred moments are indifferent to each key's scale). One
-// decomposition serves every d: the leading directions come first.
-func pcaSpecs(base cache.Spec, x []float32, dims []int, what string) ([]cache.Spec, error) {
-	n := len(x) / base.Dim()
-	var ok []int
-	for _, d := range dims {
-		if d >= 1 && d < base.Dim() && d <= n {
-			ok = append(ok, d)
+			return nil, usagef("-entries: %q is not all, subset, kmeans or wkmeans", f)
 		}
 	}
-	if len(ok) == 0 {
-		return nil, nil
-	}
-	p, err := pca.Fit(x, base.Dim(), slices.Max(ok))
-	if err != nil {
-		return nil, err
-	}
-	var out []cache.Spec
-	for _, d := range ok {
-		s := base
-		if s.Proj, err = p.Leading(d); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-		fmt.Fprintf(logTo, "fit: PCA of %s keys to %d dimensions\n", what, d)
+	if len(out) == 0 {
+		return nil, usagef("-entries: no entry reductions")
 	}
 	return out, nil
 }
 
-func noProj(s cache.Spec) cache.Spec {
-	s.Proj = nil
-	return s
-}
-
-// fitCandidates lists the entry reductions of form f that fit budget b:
-// as many items as the bytes allow, as a class-balanced random subset or as
-// per-class k-means prototypes (when clustering leaves at least two
-// members per prototype), or every item when all fit.
+// fitCandidates lists the entry reductions of form f that fit budget b
+// (host.Candidates; the whole-tap keys are never clustered).
 func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVariant {
-	empty, err := cache.New(f.spec, full.Classes())
-	if err != nil {
-		return nil
-	}
-	per := int64(2*f.spec.Dim() + 2) // fp16 key and uint16 label
-	n := (b - int64(empty.Bytes())) / per
-	if n < int64(full.Classes()) {
-		return nil
-	}
-	v := fitVariant{Form: f.name, Dim: f.spec.Dim(), Budget: b}
-	if n >= int64(full.Len()) {
-		v.Entries, v.Items = "all", full.Len()
-		return []fitVariant{v}
-	}
-	v.Entries, v.Items = "subset", int(n)
-	out := []fitVariant{v}
-	if f.name != "whole" && 2*int(n) <= nFit {
-		v.Entries = "kmeans"
-		out = append(out, v)
-		// Weighted prototypes: each counts as its cluster's members, at a
-		// uint16 more per item.
-		if nw := int((b - int64(empty.Bytes())) / (per + 2)); nw >= full.Classes() && 2*nw <= nFit {
-			v.Entries, v.Items = "wkmeans", nw
-			out = append(out, v)
-		}
+	var out []fitVariant
+	for _, c := range host.Candidates(f.spec, full.Classes(), full.Len(), nFit, b, f.name != "whole") {
+		out = append(out, fitVariant{Form: f.name, Dim: f.spec.Dim(), Budget: b, Entries: c.Entries, Items: c.Items})
 	}
 	return out
 }
 
 // build makes the variant's cache from the tuning items (the fit split's)
-// or, final, from every item.
-func (v fitVariant) build(f *fitForm, classes int, final bool, iters int, seed uint64, full *cache.Cache, nFit int) (*cache.Cache, error) {
-	pool := nFit
+// or, final, from every item (host.Pool.Build).
+func (v fitVariant) build(f *fitForm, final bool, iters int, seed uint64, full *cache.Cache, nFit int) (*cache.Cache, error) {
+	n := nFit
 	if final {
-		pool = full.Len()
+		n = full.Len()
 	}
-	labels := make([]int, pool)
-	for i := range labels {
-		labels[i] = full.Label(i)
-	}
-	n := min(v.Items, pool)
-	if f.name == "whole" {
-		if v.clustered() {
-			return nil, fmt.Errorf("fit: k-means of whole-tap keys is not supported")
-		}
-		idx := cache.BalancedIndices(labels, classes, n, seed)
-		return full.Subset(idx)
-	}
-	d := f.spec.Dim()
-	c, err := cache.New(f.spec, classes)
+	p, err := host.NewPool(f.spec, full, f.full, n)
 	if err != nil {
 		return nil, err
 	}
-	c.Grow(n)
-	idx := cache.BalancedIndices(labels, classes, n, seed)
-	if !v.clustered() {
-		for _, i := range idx {
-			if err := c.Add(f.full[i*d:(i+1)*d], labels[i]); err != nil {
-				return nil, err
-			}
-		}
-		return c, nil
-	}
-	// k-means: as many prototypes per class as the balanced subset holds.
-	quota := make([]int, classes)
-	for _, i := range idx {
-		quota[labels[i]]++
-	}
-	members := make([][]float32, classes)
-	for i, y := range labels {
-		members[y] = append(members[y], f.full[i*d:(i+1)*d]...)
-	}
-	for y := 0; y < classes; y++ {
-		if quota[y] == 0 {
-			continue
-		}
-		cent, counts, err := cache.KMeans(members[y], d, quota[y], iters, seed+uint64(y))
-		if err != nil {
-			return nil, err
-		}
-		for j := 0; j < quota[y]; j++ {
-			w := 1
-			if v.Entries == "wkmeans" {
-				if counts[j] == 0 {
-					continue // an empty cluster stands for nothing
-				}
-				w = min(counts[j], cache.MaxWeight)
-			}
-			if err := c.AddWeighted(cent[j*d:(j+1)*d], y, w); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return c, nil
+	return p.Build(host.Candidate{Entries: v.Entries, Items: v.Items}, iters, seed)
 }
 
-// clustered reports whether the variant's items are k-means prototypes
-// (weighted or not) rather than items of the full cache.
-func (v fitVariant) clustered() bool { return v.Entries == "kmeans" || v.Entries == "wkmeans" }
-
 // final rebuilds the variant from every item of full, sets its tuned
-// parameters and scores it on f's test sets, recording bytes, items and test
-// errors in v.
+// parameters and scores it on f's test sets (host scoring, item weights
+// counted), recording bytes, items and test errors in v.
 func (v *fitVariant) final(f *fitForm, full *cache.Cache, nFit, iters int, seed uint64) (*cache.Cache, error) {
-	c, err := v.build(f, full.Classes(), true, iters, seed, full, nFit)
+	c, err := v.build(f, true, iters, seed, full, nFit)
 	if err != nil {
 		return nil, err
 	}
@@ -604,101 +358,15 @@ func (v *fitVariant) final(f *fitForm, full *cache.Cache, nFit, iters int, seed 
 		return nil, fmt.Errorf("fit: internal error: %v takes %d bytes, budget %d", v, c.Bytes(), v.Budget)
 	}
 	v.Bytes, v.Items = c.Bytes(), c.Len() // weighted k-means drops empty clusters
-	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.COTheta)
-	v.TestErr, v.TestCOErr = nil, nil
+	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.CacheOnlyTheta)
+	v.TestErr, v.TestCacheOnlyErr = nil, nil
 	for _, q := range f.test {
-		pc, err := cacheProbs(q, c, []float64{v.Theta, v.COTheta})
+		e, err := cacheErrors(c, q, host.Mixture{Theta: v.Theta, Lambda: v.Lambda}, host.Mixture{Theta: v.CacheOnlyTheta, Lambda: 1})
 		if err != nil {
 			return nil, err
 		}
-		v.TestErr = append(v.TestErr, 1-mixAccuracy(q, pc[0], v.Lambda))
-		v.TestCOErr = append(v.TestCOErr, 1-mixAccuracy(q, pc[1], 1))
+		v.TestErr = append(v.TestErr, e[0])
+		v.TestCacheOnlyErr = append(v.TestCacheOnlyErr, e[1])
 	}
 	return c, nil
-}
-
-// fitMarkdown is the Pareto table: for each budget the chosen variant, its
-// bytes, and validation and test errors.
-func fitMarkdown(modelPath string, k *keyNet, budgets []int64, best map[int64]fitVariant, tests []string, base, ref []float64, full *cache.Cache, target int64, el time.Duration) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n### Fitting a board's memory: %s (%v)\n\n", modelPath, k)
-	fmt.Fprintf(&b, "From the full cache (%s, %d items, %s on the board). Network alone, test error:", full.Spec(), full.Len(), formatBytes(int64(full.Bytes())))
-	for i, t := range tests {
-		fmt.Fprintf(&b, " %s %s%%", t, pct(base[i]))
-		if ref != nil && ref[i] >= 0 {
-			fmt.Fprintf(&b, " (full cache %s%%)", pct(ref[i]))
-		}
-		b.WriteString(";")
-	}
-	b.WriteString("\n\n| budget | chosen keys | entries | items | bytes | theta | lambda | val error |")
-	for _, t := range tests {
-		fmt.Fprintf(&b, " test error %s |", t)
-	}
-	if ref != nil {
-		b.WriteString(" share of the full cache's gain |")
-	}
-	b.WriteString("\n| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |")
-	for range tests {
-		b.WriteString(" ---: |")
-	}
-	if ref != nil {
-		b.WriteString(" ---: |")
-	}
-	b.WriteString("\n")
-	for _, bud := range budgets {
-		v, ok := best[bud]
-		mark := ""
-		if bud == target {
-			mark = " (-budget)"
-		}
-		if !ok {
-			fmt.Fprintf(&b, "| %s%s | nothing fits |\n", formatBytes(bud), mark)
-			continue
-		}
-		fmt.Fprintf(&b, "| %s%s | %s (%d) | %s | %d | %d | %.4g | %.4g | %s |", formatBytes(bud), mark, v.Form, v.Dim, v.Entries, v.Items, v.Bytes, v.Theta, v.Lambda, pct(v.ValErr))
-		for i := range tests {
-			fmt.Fprintf(&b, " %s |", pct(v.TestErr[i]))
-		}
-		if ref != nil {
-			if ref[0] >= 0 && base[0] > ref[0] {
-				fmt.Fprintf(&b, " %.0f%% |", 100*(base[0]-v.TestErr[0])/(base[0]-ref[0]))
-			} else {
-				b.WriteString(" - |")
-			}
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "\n(%.0f s)\n", el.Seconds())
-	return b.String()
-}
-
-// reduceCache remakes every key of c with spec (from its per-tap segments),
-// on all cores.
-func reduceCache(spec, whole cache.Spec, c *cache.Cache) ([]float32, error) {
-	d, n := spec.Dim(), c.Len()
-	out := make([]float32, n*d)
-	workers := defaultThreads()
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			var key []float32
-			for i := w; i < n; i += workers {
-				key = c.Key(key, i)
-				if err := spec.Key(out[i*d:(i+1)*d], segments(whole, key)); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }

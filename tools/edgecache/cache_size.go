@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/host"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -53,19 +55,22 @@ func runCacheSize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := k.checkSpec(c); err != nil {
+	if err := k.Fits(c); err != nil {
 		return fmt.Errorf("%s: %w", *from, err)
 	}
-	set, err := k.openSet(*data, "test")
+	set, err := openSet(*data, "test", k.Classes())
 	if err != nil {
 		return err
 	}
-	idx := spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
-	q, err := k.collect(set, idx, false, c.Spec(), "size: test queries", logTo)
+	idx := keys.Spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
+	q, err := k.Collect(set, idx, c.Spec(), passOpts("size: test queries", false))
 	if err != nil {
 		return err
 	}
-	base := 1 - mixAccuracy(q, nil, 0)
+	base, err := networkError(q)
+	if err != nil {
+		return err
+	}
 	var pts []sizePoint
 	if *ref != "" {
 		b, err := os.ReadFile(*ref)
@@ -79,15 +84,15 @@ func runCacheSize(args []string, stdout io.Writer) error {
 		pts = append(pts, t.Sizes...)
 	}
 	for _, n := range sz {
-		sub, err := c.Subset(c.BalancedSubset(n, *seed))
+		sub, err := host.Subset(c, host.BalancedSubset(c, n, *seed))
 		if err != nil {
 			return err
 		}
-		pc, err := cacheProbs(q, sub, []float64{float64(c.Theta), float64(c.CacheOnlyTheta)})
+		e, err := cacheErrors(sub, q, tunedMixtures(c)...)
 		if err != nil {
 			return err
 		}
-		pt := sizePoint{Items: sub.Len(), Cache: 1 - mixAccuracy(q, pc[0], float64(c.Lambda)), CacheOnly: 1 - mixAccuracy(q, pc[1], 1)}
+		pt := sizePoint{Items: sub.Len(), Cache: e[0], CacheOnly: e[1]}
 		fmt.Fprintf(logTo, "size: %d items: error cache %.2f%%, CacheOnly %.2f%%\n", pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
 		pts = append(pts, pt)
 	}
@@ -112,7 +117,7 @@ func runCacheSize(args []string, stdout io.Writer) error {
 			o = append(o, plotter.XY{X: float64(p.Items), Y: 100 * p.CacheOnly})
 			n = append(n, plotter.XY{X: float64(p.Items), Y: 100 * base})
 		}
-		title := fmt.Sprintf("%v: test error vs cache size", k.net)
+		title := fmt.Sprintf("%v: test error vs cache size", k.Float)
 		if err := writeLines(*plotOut, title, "cache items", "test error (%)", []series{{"cache (tuned)", a}, {"CacheOnly", o}, {"network alone", n}}); err != nil {
 			return err
 		}

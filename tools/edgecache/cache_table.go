@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/edgecache/edgecache/cache/host"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -34,15 +37,15 @@ type sizePoint struct {
 }
 
 type tableResult struct {
-	Params      tuneParams  `json:"tuned"`
-	PaperTheta  float64     `json:"paper_theta"`
-	PaperLambda float64     `json:"paper_lambda"`
-	PaperCOT    float64     `json:"paper_cache_only_theta"`
-	Items       int         `json:"items"`
-	Rows        []tableRow  `json:"test"`
-	Sizes       []sizePoint `json:"size_curve,omitempty"`
-	SizeData    string      `json:"size_curve_data,omitempty"`
-	Seconds     float64     `json:"seconds"`
+	Params              tuneParams  `json:"tuned"`
+	PaperTheta          float64     `json:"paper_theta"`
+	PaperLambda         float64     `json:"paper_lambda"`
+	PaperCacheOnlyTheta float64     `json:"paper_cache_only_theta"`
+	Items               int         `json:"items"`
+	Rows                []tableRow  `json:"test"`
+	Sizes               []sizePoint `json:"size_curve,omitempty"`
+	SizeData            string      `json:"size_curve_data,omitempty"`
+	Seconds             float64     `json:"seconds"`
 	// The tuning grid's validation accuracies: Grid[t][l] at Thetas[t], Lambdas[l].
 	Thetas    []float64   `json:"grid_thetas,omitempty"`
 	Lambdas   []float64   `json:"grid_lambdas,omitempty"`
@@ -66,7 +69,7 @@ func parseInts(s string) ([]int, error) {
 }
 
 func runCacheTable(args []string, stdout io.Writer) error {
-	fs := newFlags("cache table", "-model FILE -data DIR [-test-data DIR2] [-paper THETA,LAMBDA,COTHETA] [-sizes LIST] [-o-cache FILE] [-md FILE] [-json FILE]\n\n"+
+	fs := newFlags("cache table", "-model FILE -data DIR [-test-data DIR2] [-paper THETA,LAMBDA,CACHE_ONLY_THETA] [-sizes LIST] [-o-cache FILE] [-md FILE] [-json FILE]\n\n"+
 		"The paper's experiment in one process, each image through the network once: a cache of -data's fit split\n"+
 		"(+flips) tuned by its val split (+flips) as `cache tune` does, then the val keys are added (the full training\n"+
 		"set + flips, as `cache build` makes it) and each test set is scored with the network alone (lambda 0), the tuned\n"+
@@ -118,7 +121,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			pth = append(pth, v)
 		}
 		if len(pth) != 3 || pth[0] < 0 || pth[2] < 0 || pth[1] < 0 || pth[1] > 1 {
-			return usagef("-paper %q: want THETA,LAMBDA,COTHETA with lambda in 0..1", *paper)
+			return usagef("-paper %q: want THETA,LAMBDA,CACHE_ONLY_THETA with lambda in 0..1", *paper)
 		}
 	}
 	sz, err := parseInts(*sizes)
@@ -130,7 +133,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	spec, err := k.parseTaps(*taps, *pool)
+	spec, err := parseTaps(k, *taps, *pool)
 	if err != nil {
 		return err
 	}
@@ -143,7 +146,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	fmt.Fprintf(logTo, "table: tuned theta %.4f lambda %.4f (val %.2f%%), CacheOnly theta %.4f (val %.2f%%), network %.2f%%\n",
 		p.Theta, p.Lambda, 100*p.ValAcc, p.CacheOnlyTheta, 100*p.ValCacheOnly, 100*p.ValBaseline)
 	if *heatmap != "" && t.res.Grid != nil {
-		title := fmt.Sprintf("%v: validation top-1, %d items", k.net, p.Items)
+		title := fmt.Sprintf("%v: validation top-1, %d items", k.Float, p.Items)
 		if err := writeHeatmap(*heatmap, title, accGrid{t.res.Thetas, t.res.Lambdas, t.res.Grid}, t.res.Theta, t.res.Lambda); err != nil {
 			return err
 		}
@@ -152,7 +155,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	c := t.c
 	c.Grow(t.val.Len())
 	for i := 0; i < t.val.Len(); i++ {
-		if err := c.Add(t.val.keys[i*t.val.dim:(i+1)*t.val.dim], t.val.labels[i]); err != nil {
+		if err := c.Add(t.val.Keys[i*t.val.Dim:(i+1)*t.val.Dim], t.val.Labels[i]); err != nil {
 			return err
 		}
 	}
@@ -169,43 +172,38 @@ func runCacheTable(args []string, stdout io.Writer) error {
 		}
 	}
 	res := tableResult{Params: p, Items: c.Len(), Thetas: t.res.Thetas, Lambdas: t.res.Lambdas, Grid: t.res.Grid, CacheOnly: t.res.CacheOnly}
-	thetas := []float64{p.Theta, p.CacheOnlyTheta}
+	mixes := []host.Mixture{{Theta: p.Theta, Lambda: p.Lambda}, {Theta: p.CacheOnlyTheta, Lambda: 1}}
 	if pth != nil {
-		res.PaperTheta, res.PaperLambda, res.PaperCOT = pth[0], pth[1], pth[2]
-		thetas = append(thetas, pth[0], pth[2])
+		res.PaperTheta, res.PaperLambda, res.PaperCacheOnlyTheta = pth[0], pth[1], pth[2]
+		mixes = append(mixes, host.Mixture{Theta: pth[0], Lambda: pth[1]}, host.Mixture{Theta: pth[2], Lambda: 1})
 	}
 	var sizeQ *queries
 	for n, dir := range []string{*data, *testData} {
 		if dir == "" {
 			continue
 		}
-		set, err := k.openSet(dir, "test")
+		set, err := openSet(dir, "test", k.Classes())
 		if err != nil {
 			return err
 		}
 		idx := indices(set.Len(), 0)
 		if *limit > 0 {
-			idx = spread(set.Len(), max(1, *limit/5))
+			idx = keys.Spread(set.Len(), max(1, *limit/5))
 		}
 		if *testLimit > 0 && *testLimit < len(idx) {
-			idx = spread(set.Len(), *testLimit)
+			idx = keys.Spread(set.Len(), *testLimit)
 		}
-		q, err := k.collect(set, idx, false, spec, "table: test queries from "+dir, logTo)
+		q, err := k.Collect(set, idx, spec, passOpts("table: test queries from "+dir, false))
 		if err != nil {
 			return err
 		}
-		pc, err := cacheProbs(q, c, thetas)
+		e, base, err := host.Errors(c, &q.Queries, mixes)
 		if err != nil {
 			return err
 		}
-		row := tableRow{Data: dir, Images: q.Len(),
-			Baseline:  1 - mixAccuracy(q, nil, 0),
-			Cache:     1 - mixAccuracy(q, pc[0], p.Lambda),
-			CacheOnly: 1 - mixAccuracy(q, pc[1], 1),
-		}
+		row := tableRow{Data: dir, Images: q.Len(), Baseline: base, Cache: e[0], CacheOnly: e[1]}
 		if pth != nil {
-			row.PaperCache = 1 - mixAccuracy(q, pc[2], pth[1])
-			row.PaperCacheOnly = 1 - mixAccuracy(q, pc[3], 1)
+			row.PaperCache, row.PaperCacheOnly = e[2], e[3]
 		}
 		fmt.Fprintf(logTo, "table: %s: error baseline %.2f%%, cache %.2f%%, CacheOnly %.2f%%\n", dir, 100*row.Baseline, 100*row.Cache, 100*row.CacheOnly)
 		if pth != nil {
@@ -219,15 +217,15 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	if len(sz) > 0 {
 		res.SizeData = *data
 		for _, n := range sz {
-			sub, err := c.Subset(c.BalancedSubset(n, *seed))
+			sub, err := host.Subset(c, host.BalancedSubset(c, n, *seed))
 			if err != nil {
 				return err
 			}
-			pc, err := cacheProbs(sizeQ, sub, []float64{p.Theta, p.CacheOnlyTheta})
+			e, err := cacheErrors(sub, sizeQ, mixes[:2]...)
 			if err != nil {
 				return err
 			}
-			pt := sizePoint{Items: sub.Len(), Cache: 1 - mixAccuracy(sizeQ, pc[0], p.Lambda), CacheOnly: 1 - mixAccuracy(sizeQ, pc[1], 1)}
+			pt := sizePoint{Items: sub.Len(), Cache: e[0], CacheOnly: e[1]}
 			fmt.Fprintf(logTo, "table: size %d: error cache %.2f%%, CacheOnly %.2f%%\n", pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
 			res.Sizes = append(res.Sizes, pt)
 		}
@@ -263,7 +261,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			b = append(b, plotter.XY{X: float64(s.Items), Y: 100 * s.CacheOnly})
 		}
 		base := plotter.XYs{{X: float64(res.Sizes[0].Items), Y: 100 * res.Rows[0].Baseline}, {X: float64(res.Sizes[len(res.Sizes)-1].Items), Y: 100 * res.Rows[0].Baseline}}
-		title := fmt.Sprintf("%v: test error vs cache size (%s)", k.net, *data)
+		title := fmt.Sprintf("%v: test error vs cache size (%s)", k.Float, *data)
 		if err := writeLines(*sizePlot, title, "cache items", "test error (%)", []series{{"cache (tuned)", a}, {"CacheOnly", b}, {"network alone", base}}); err != nil {
 			return err
 		}
@@ -282,7 +280,7 @@ func (r tableResult) markdown(k *keyNet) string {
 		"(validation top-1: network %.2f%%, cache %.2f%%, CacheOnly %.2f%%).\n\n",
 		p.Spec, r.Items, p.Queries, p.ValSplit, p.Items, p.CacheSplit, p.Theta, p.Lambda, p.CacheOnlyTheta, 100*p.ValBaseline, 100*p.ValAcc, 100*p.ValCacheOnly)
 	if r.PaperTheta > 0 {
-		fmt.Fprintf(&b, "| test set | images | baseline | Cache3 (tuned) | CacheOnly (tuned) | Cache3 (paper %.4g, %.4g) | CacheOnly (paper %.4g) |\n", r.PaperTheta, r.PaperLambda, r.PaperCOT)
+		fmt.Fprintf(&b, "| test set | images | baseline | Cache3 (tuned) | CacheOnly (tuned) | Cache3 (paper %.4g, %.4g) | CacheOnly (paper %.4g) |\n", r.PaperTheta, r.PaperLambda, r.PaperCacheOnlyTheta)
 		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, row := range r.Rows {
 			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", row.Data, row.Images, pct(row.Baseline), pct(row.Cache), pct(row.CacheOnly), pct(row.PaperCache), pct(row.PaperCacheOnly))

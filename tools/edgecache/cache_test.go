@@ -14,8 +14,10 @@ import (
 	"testing"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/host"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/modeltest"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 // synthFolder writes an ImageFolder of two classes (reddish and bluish
@@ -66,14 +68,14 @@ func testNet(t *testing.T, depth int) *keyNet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &keyNet{net: n, batch: 4, threads: 2, precision: "float32"}
+	return &keyNet{Float: n, Batch: 4, Threads: 2}
 }
 
 func TestCacheTuneBuildScore(t *testing.T) {
 	logTo = &bytes.Buffer{}
 	root := synthFolder(t, 20, 6)
 	k := testNet(t, 20)
-	spec, err := k.parseTaps("paper", "none")
+	spec, err := parseTaps(k, "paper", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,39 +97,26 @@ func TestCacheTuneBuildScore(t *testing.T) {
 	// An item's flip follows its original within each batch: both carry the
 	// same label.
 	for i := 0; i < tu.val.Len(); i++ {
-		if tu.val.labels[i] != tu.val.labels[(i+4)%8] && i < 4 {
-			t.Fatalf("flip of query %d has label %d, original %d", i, tu.val.labels[i+4], tu.val.labels[i])
+		if tu.val.Labels[i] != tu.val.Labels[(i+4)%8] && i < 4 {
+			t.Fatalf("flip of query %d has label %d, original %d", i, tu.val.Labels[i+4], tu.val.Labels[i])
 		}
 	}
 
-	// cacheProbs (batched scan) must agree with the board's lookup.
-	test, err := k.openSet(root, "test")
+	// lambda 0 is the network alone.
+	test, err := openSet(root, "test", k.Classes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := k.collect(test, indices(test.Len(), 0), false, spec, "test", nil)
+	q, err := k.Collect(test, indices(test.Len(), 0), spec, keys.PassOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	thetas := []float64{p.Theta, 85.5556}
-	pc, err := cacheProbs(q, tu.c, thetas)
+	e, err := cacheErrors(tu.c, q, host.Mixture{Theta: p.Theta, Lambda: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for ti, th := range thetas {
-		want := make([]float32, q.Len()*2)
-		if err := tu.c.ProbsBatch(want, q.keys, float32(th)); err != nil {
-			t.Fatal(err)
-		}
-		for i := range want {
-			if d := math.Abs(float64(want[i] - pc[ti][i])); d > 1e-4 {
-				t.Fatalf("theta %v: p_cache[%d] = %v, lookup gives %v", th, i, pc[ti][i], want[i])
-			}
-		}
-	}
-	// lambda 0 is the network alone; lambda 1 the cache alone.
-	if a, b := mixAccuracy(q, pc[0], 0), mixAccuracy(q, nil, 0); a != b {
-		t.Fatalf("lambda 0 accuracy %v, network %v", a, b)
+	if base, err := networkError(q); err != nil || e[0] != base {
+		t.Fatalf("lambda 0 error %v, network %v (%v)", e[0], base, err)
 	}
 
 	// Write, read back, check against the network.
@@ -143,13 +132,13 @@ func TestCacheTuneBuildScore(t *testing.T) {
 	if c.CacheOnlyTheta != float32(p.CacheOnlyTheta) || c.Len() != tu.c.Len() {
 		t.Fatalf("read back CacheOnly theta %v (want %v), %d items", c.CacheOnlyTheta, p.CacheOnlyTheta, c.Len())
 	}
-	if err := k.checkSpec(c); err != nil {
+	if err := k.Fits(c); err != nil {
 		t.Fatalf("a cache refused by its own network: %v", err)
 	}
 	// A deeper network has taps of the same shape under other names; a
 	// ResNet20 lacks the ResNet32's layer3.3.
 	k32 := testNet(t, 32)
-	spec32, err := k32.parseTaps("paper", "none")
+	spec32, err := parseTaps(k32, "paper", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +146,7 @@ func TestCacheTuneBuildScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.checkSpec(c32); err == nil || !strings.Contains(err.Error(), "another model's taps") {
+	if err := k.Fits(c32); err == nil || !strings.Contains(err.Error(), "another model's taps") {
 		t.Fatalf("ResNet32 cache on a ResNet20: %v", err)
 	}
 	wrong := cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.0", C: 32, H: 8, W: 8}}}
@@ -165,7 +154,7 @@ func TestCacheTuneBuildScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := k.checkSpec(cw); err == nil || !strings.Contains(err.Error(), "another model's taps") {
+	if err := k.Fits(cw); err == nil || !strings.Contains(err.Error(), "another model's taps") {
 		t.Fatalf("cache of a wrong tap shape: %v", err)
 	}
 }
@@ -174,7 +163,7 @@ func TestCacheFitForms(t *testing.T) {
 	logTo = &bytes.Buffer{}
 	root := synthFolder(t, 30, 4)
 	k := testNet(t, 20)
-	spec, err := k.parseTaps("paper", "none")
+	spec, err := parseTaps(k, "paper", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +174,7 @@ func TestCacheFitForms(t *testing.T) {
 	nFit := tu.c.Len()
 	full := tu.c
 	for i := 0; i < tu.val.Len(); i++ {
-		if err := full.Add(tu.val.keys[i*spec.Dim():(i+1)*spec.Dim()], tu.val.labels[i]); err != nil {
+		if err := full.Add(tu.val.Key(i), tu.val.Labels[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,15 +186,36 @@ func TestCacheFitForms(t *testing.T) {
 		t.Fatalf("forms %v", forms)
 	}
 	// Pooling the stored whole key equals pooling the raw taps: compare with
-	// a key made directly by the pooled spec from the network.
+	// keys made directly by the pooled spec from the network's taps (the
+	// same images and flips, in the same order). Both are unit vectors made
+	// from the same float32 sums scaled differently, so they agree to a few
+	// float32 roundings of each value.
 	avg := forms[1]
-	if avg.val.dim != 3*64 {
-		t.Fatalf("pooled keys of %d values", avg.val.dim)
+	pooled, err := parseTaps(k, "paper", "avg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := openSet(root, "val", k.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := k.Collect(val, indices(val.Len(), 0), pooled, keys.PassOptions{Flip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if avg.val.Dim != 3*64 || direct.Dim != avg.val.Dim || direct.Len() != avg.val.Len() {
+		t.Fatalf("pooled keys: %d of %d values from the stored keys, %d of %d from the network",
+			avg.val.Len(), avg.val.Dim, direct.Len(), direct.Dim)
+	}
+	for i, v := range direct.Keys {
+		if d := math.Abs(float64(v - avg.val.Keys[i])); d > 1e-5 {
+			t.Fatalf("query %d value %d: pooled from the stored key %v, from the network %v", i/direct.Dim, i%direct.Dim, avg.val.Keys[i], v)
+		}
 	}
 	for _, budget := range []int64{20 << 10, 64 << 10, 1 << 20} {
 		for _, f := range forms {
 			for _, v := range fitCandidates(f, full, nFit, budget) {
-				c, err := v.build(f, 2, true, 3, 1, full, nFit)
+				c, err := v.build(f, true, 3, 1, full, nFit)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -246,6 +256,7 @@ func TestCacheCommandErrors(t *testing.T) {
 	}{
 		{[]string{"cache", "fit", "-data", "x", "-from", "y", "-budget", "4XB"}, 2, "-budget"},
 		{[]string{"cache", "fit", "-data", "x", "-from", "y", "-budgets", "1MiB,lots"}, 2, "-budgets"},
+		{[]string{"cache", "fit", "-data", "x", "-from", "y", "-entries", "kmeans,pca"}, 2, "-entries"},
 		{[]string{"cache", "tune", "-data", "x", "-o", "p.json", "-val-split", "test"}, 2, "never tune on test images"},
 		{[]string{"cache", "build", "-data", "x", "-o", "c", "-split", "test"}, 2, "test images"},
 		{[]string{"cache", "frobnicate"}, 2, "unknown cache subcommand"},
@@ -275,7 +286,10 @@ func TestReadParams(t *testing.T) {
 		}
 	}
 	ok := filepath.Join(dir, "ok.json")
-	b, _ := json.Marshal(tuneParams{Theta: 85.5, Lambda: 0.51, CacheOnlyTheta: 72})
+	b, err := json.Marshal(tuneParams{Theta: 85.5, Lambda: 0.51, CacheOnlyTheta: 72})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(ok, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

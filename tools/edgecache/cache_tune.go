@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/host"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 // tuneParams is what `cache tune` finds and `cache build -params` copies
@@ -105,7 +107,7 @@ func runCacheTune(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	spec, err := k.parseTaps(*taps, *pool)
+	spec, err := parseTaps(k, *taps, *pool)
 	if err != nil {
 		return err
 	}
@@ -120,7 +122,7 @@ func runCacheTune(args []string, stdout io.Writer) error {
 	}
 	if *heatmap != "" && t.res.Grid != nil {
 		g := accGrid{t.res.Thetas, t.res.Lambdas, t.res.Grid}
-		title := fmt.Sprintf("%v: validation top-1, %d items", k.net, p.Items)
+		title := fmt.Sprintf("%v: validation top-1, %d items", k.Float, p.Items)
 		if err := writeHeatmap(*heatmap, title, g, t.res.Theta, t.res.Lambda); err != nil {
 			return err
 		}
@@ -148,26 +150,26 @@ type tuneInput struct {
 type tuned struct {
 	c      *cache.Cache
 	val    *queries
-	res    *cache.Result
+	res    *host.Result
 	params tuneParams
 }
 
 // tune builds the tuning cache from in.cacheSplit, collects the validation
-// queries and runs cache.Tune.
+// queries and runs host.Tune.
 func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
-	fit, err := k.openSet(in.data, in.cacheSplit)
+	fit, err := openSet(in.data, in.cacheSplit, k.Classes())
 	if err != nil {
 		return nil, err
 	}
-	val, err := k.openSet(in.data, in.valSplit)
+	val, err := openSet(in.data, in.valSplit, k.Classes())
 	if err != nil {
 		return nil, err
 	}
 	fidx, vidx := indices(fit.Len(), 0), indices(val.Len(), 0)
 	if in.limit > 0 {
-		fidx, vidx = spread(fit.Len(), in.limit), spread(val.Len(), max(1, in.limit/9))
+		fidx, vidx = keys.Spread(fit.Len(), in.limit), keys.Spread(val.Len(), max(1, in.limit/9))
 	}
-	c, err := cache.New(spec, k.net.Classes)
+	c, err := cache.New(spec, k.Float.Classes)
 	if err != nil {
 		return nil, err
 	}
@@ -178,12 +180,12 @@ func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
 		per = 2
 	}
 	c.Grow(per * (len(fidx) + len(vidx)))
-	if err := k.fill(c, fit, fidx, in.flip, "tune: cache from "+in.cacheSplit, logTo); err != nil {
+	if err := k.Fill(c, fit, fidx, passOpts("tune: cache from "+in.cacheSplit, in.flip)); err != nil {
 		return nil, err
 	}
 	// Every validation image (and its flip, as the cache holds them) is
 	// kept for the full cache; the queries are all or some of them.
-	all, err := k.collect(val, vidx, in.flip, spec, "tune: queries from "+in.valSplit, logTo)
+	all, err := k.Collect(val, vidx, spec, passOpts("tune: queries from "+in.valSplit, in.flip))
 	if err != nil {
 		return nil, err
 	}
@@ -193,19 +195,19 @@ func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
 	}
 	if in.valLimit > 0 && in.valLimit < len(vidx) {
 		pick = map[int]bool{}
-		for _, i := range spread(val.Len(), in.valLimit) {
+		for _, i := range keys.Spread(val.Len(), in.valLimit) {
 			pick[i] = true
 		}
 	}
-	q := &queries{dim: all.dim, classes: all.classes}
+	q := keys.NewQueries(spec, all.Classes, all.Len())
 	for i := 0; i < all.Len(); i++ {
-		if pick[vidx[all.sources[i]]] && (in.queryFlip || !all.flips[i]) {
-			q.add(all.item(i))
+		if pick[vidx[all.Sources[i]]] && (in.queryFlip || !all.Flips[i]) {
+			q.Add(all.Key(i), all.Labels[i], all.Probs[i*all.Classes:(i+1)*all.Classes], all.Sources[i], all.Flips[i])
 		}
 	}
 	start := time.Now()
 	last := time.Now()
-	res, err := cache.Tune(q.keys, q.labels, q.probs, c, cache.TuneOptions{NoRefine: in.noRefine, Progress: func(done, total int) {
+	res, err := host.Tune(q.Keys, q.Labels, q.Probs, c, host.TuneOptions{NoRefine: in.noRefine, Progress: func(done, total int) {
 		if time.Since(last) > 30*time.Second || done == total {
 			last = time.Now()
 			fmt.Fprintf(logTo, "tune: %d/%d query scans, %.0f s\n", done, total, time.Since(start).Seconds())
@@ -215,7 +217,7 @@ func tune(k *keyNet, spec cache.Spec, in tuneInput) (*tuned, error) {
 		return nil, err
 	}
 	p := tuneParams{
-		Arch: k.net.String(), Precision: k.precision, Spec: spec.String(), Data: in.data,
+		Arch: k.Float.String(), Precision: k.Precision(), Spec: spec.String(), Data: in.data,
 		CacheSplit: in.cacheSplit, ValSplit: in.valSplit, Flip: in.flip, Items: c.Len(), Queries: q.Len(),
 		Theta: res.Theta, Lambda: res.Lambda, CacheOnlyTheta: res.CacheOnlyTheta,
 		ValAcc: res.Acc, ValCacheOnly: res.CacheOnlyAcc, ValBaseline: res.BaselineAcc,

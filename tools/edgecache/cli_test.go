@@ -25,12 +25,11 @@ func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func writeImage(t *testing.T, path string, w, h int) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, w, h))); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := png.Encode(f, image.NewNRGBA(image.Rect(0, 0, w, h))); err != nil {
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +60,9 @@ func TestPredict(t *testing.T) {
 	good, small, junk := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png"), filepath.Join(dir, "c.png")
 	writeImage(t, good, 32, 32)
 	writeImage(t, small, 31, 32)
-	os.WriteFile(junk, []byte("\x89PNG\r\n\x1a\ntruncated"), 0o644)
+	if err := os.WriteFile(junk, []byte("\x89PNG\r\n\x1a\ntruncated"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	code, out, errs := cli(t, "predict", "-json", "-model", tinyModel, good)
 	if code != 0 {
@@ -74,9 +75,16 @@ func TestPredict(t *testing.T) {
 	if len(p.Logits) != 10 || len(p.Top) != 5 || p.Top[0].Prob < p.Top[1].Prob || p.Top[0].Label == "" {
 		t.Errorf("prediction %+v", p)
 	}
+	// Any size goes: a camera-sized photo is cropped and averaged to
+	// 32x32 as the board does it.
+	photo := filepath.Join(dir, "photo.png")
+	writeImage(t, photo, 320, 240)
+	if code, out, errs := cli(t, "predict", "-model", tinyModel, "-roi", "full", photo, small); code != 0 || strings.Count(out, "%") != 10 {
+		t.Errorf("predict 320x240 and 31x32: exit %d %s\n%s", code, errs, out)
+	}
 	for _, c := range []struct{ file, want string }{
-		{small, "image is 31x32, the network takes 32x32"},
 		{junk, "c.png"},
+		{junk, "png"},
 		{filepath.Join(dir, "missing.png"), "no such file"},
 	} {
 		code, _, errs := cli(t, "predict", "-model", tinyModel, c.file)
@@ -113,7 +121,9 @@ func TestEvalJSON(t *testing.T) {
 		t.Errorf("eval: %+v, want 10 images, top-1 0.1, top-5 0.5", r)
 	}
 	// A corrupt image stops eval with its name.
-	os.WriteFile(filepath.Join(root, "test", "cat", "1.png"), []byte("junk"), 0o644)
+	if err := os.WriteFile(filepath.Join(root, "test", "cat", "1.png"), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, errs := cli(t, "eval", "-model", tinyModel, "-data", root); code != 1 || !strings.Contains(errs, "1.png") {
 		t.Errorf("corrupt image: exit %d, %q", code, errs)
 	}

@@ -22,8 +22,8 @@ func runDemo(args []string, stdout io.Writer) error {
 	fs := newFlags("demo", "-data DIR [-model FILE] [-out DIR]")
 	data := fs.String("data", "../shared/data", "the shared data folder (models/, cifar10/, cifar10-jpeg/)")
 	modelRel := fs.String("model", "models/akamaster/resnet32-d509ac18.th", "model, relative to -data or absolute")
-	out := fs.String("out", "out/demo", "folder for the int8 model, the cache and its parameters")
-	pool := fs.String("pool", "avg", "key pooling for the board's cache: avg (192-value keys, 37 MiB for 100,000 items) or none (the paper's 12,288 values: 2.3 GiB)")
+	out := fs.String("out", "out/demo", "folder for the int8 model, the cache and the bundle")
+	budget := fs.String("budget", "4MiB", "board memory for the cache")
 	firmware := fs.String("firmware", "", "board program to run (default: firmware beside this binary)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,7 +48,7 @@ func runDemo(args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	qPath, params, cachePath := filepath.Join(*out, "net.eq8"), filepath.Join(*out, "params.json"), filepath.Join(*out, "board.cache")
+	qPath, cachePath, bundlePath := filepath.Join(*out, "net.eq8"), filepath.Join(*out, "board.cache"), filepath.Join(*out, "board.bundle")
 	start := time.Now()
 	step := func(title string, args ...string) ([]byte, error) {
 		fmt.Fprintf(stdout, "\n== %s\n$ edgecache %s\n", title, shellJoin(args))
@@ -79,17 +79,23 @@ func runDemo(args []string, stdout io.Writer) error {
 		"quantize", "-model", modelPath, "-data", train, "-o", qPath); err != nil {
 		return err
 	}
-	if _, err := step("3. tune the cache's theta and lambda on the validation split (keys from the int8 network)",
-		"cache", "tune", "-model", modelPath, "-quant", qPath, "-data", train, "-pool", *pool, "-no-refine", "-o", params); err != nil {
+	if _, err := step("3. fit the board's cache to "+*budget+" with keys from the int8 network: the fit study's recipe\n"+
+		"   (whole taps projected by PCA to 128, k-means prototypes of the 45,000 fit images and their flips,\n"+
+		"   theta and lambda tuned on the 5,000 validation images and their flips)",
+		"cache", "board", "-model", modelPath, "-quant", qPath, "-data", train, "-budget", *budget, "-o", cachePath); err != nil {
 		return err
 	}
-	if _, err := step("4. build the board's cache: all 50,000 training images and their flips",
-		"cache", "build", "-model", modelPath, "-quant", qPath, "-data", train, "-pool", *pool, "-params", params, "-o", cachePath); err != nil {
+	if _, err := step("4. write the bundle the board runs: int8 network + cache + settings, one checksummed file",
+		"bundle", "-quant", qPath, "-cache", cachePath, "-name", "resnet32-cifar10-"+*budget, "-o", bundlePath); err != nil {
+		return err
+	}
+	st, err := os.Stat(bundlePath)
+	if err != nil {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "\n== 5. the board program classifies the test set, frame by frame, from a replay camera\n$ %s -model %s -cache %s -replay %s -json\n", fw, qPath, cachePath, test)
-	cmd := exec.Command(fw, "-model", qPath, "-cache", cachePath, "-replay", test, "-json")
+	fmt.Fprintf(stdout, "\n== 5. the board program classifies the test set, frame by frame, from a replay camera\n$ %s -bundle %s -camera replay:%s -json\n", fw, bundlePath, test)
+	cmd := exec.Command(fw, "-bundle", bundlePath, "-camera", "replay:"+test, "-json")
 	cmd.Stderr = os.Stderr
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -99,13 +105,17 @@ func runDemo(args []string, stdout io.Writer) error {
 		return err
 	}
 	var sum struct {
-		Summary    bool     `json:"summary"`
-		Frames     int      `json:"frames"`
-		Labelled   int      `json:"labelled"`
-		Top1Net    *float64 `json:"top1_net"`
-		Top1Cache  *float64 `json:"top1_cache"`
-		MsPerFrame float64  `json:"ms_per_frame"`
-		Seconds    float64  `json:"seconds"`
+		Summary      bool     `json:"summary"`
+		Frames       int      `json:"frames"`
+		Labelled     int      `json:"labelled"`
+		Top1Net      *float64 `json:"top1_net"`
+		Top1Cache    *float64 `json:"top1_cache"`
+		MsPreprocess float64  `json:"ms_preprocess"`
+		MsNetwork    float64  `json:"ms_network"`
+		MsCache      float64  `json:"ms_cache"`
+		MsPerFrame   float64  `json:"ms_per_frame"`
+		Seconds      float64  `json:"seconds"`
+		CacheBytes   int      `json:"cache_bytes"`
 	}
 	prog := newProgress(10000, "replay")
 	sc := bufio.NewScanner(pipe)
@@ -126,7 +136,7 @@ func runDemo(args []string, stdout io.Writer) error {
 	if !sum.Summary || sum.Top1Net == nil || sum.Top1Cache == nil {
 		return fmt.Errorf("demo: the board program scored no labelled frames")
 	}
-	fmt.Fprintf(stdout, "%d frames in %.0f s, %.2f ms per frame on this machine\n", sum.Frames, sum.Seconds, sum.MsPerFrame)
+	fmt.Fprintf(stdout, "%d frames in %.0f s\n", sum.Frames, sum.Seconds)
 
 	fmt.Fprintf(stdout, "\n== accuracy on the CIFAR-10 JPEG test set (%d images), %s\n\n", sum.Labelled, filepath.Base(modelPath))
 	fmt.Fprintf(stdout, "| engine | top-1 | error |\n| --- | --- | --- |\n")
@@ -135,8 +145,11 @@ func runDemo(args []string, stdout io.Writer) error {
 	}
 	row("float32 network (host)", float.Top1)
 	row("int8 network (board program)", *sum.Top1Net)
-	row("int8 network + cache (board program)", *sum.Top1Cache)
-	fmt.Fprintf(stdout, "\ntotal %.0f s; files in %s\n", time.Since(start).Seconds(), *out)
+	row(fmt.Sprintf("int8 network + %.2f MiB cache (board program)", float64(sum.CacheBytes)/(1<<20)), *sum.Top1Cache)
+	fmt.Fprintf(stdout, "\nbundle %s: %d bytes (cache %d bytes on the board)\n", bundlePath, st.Size(), sum.CacheBytes)
+	fmt.Fprintf(stdout, "per frame on this machine: %.3f ms = JPEG to tensor %.3f + int8 network %.3f + cache lookup and mixture %.3f\n",
+		sum.MsPerFrame, sum.MsPreprocess, sum.MsNetwork, sum.MsCache)
+	fmt.Fprintf(stdout, "total %.0f s; files in %s\n", time.Since(start).Seconds(), *out)
 	return nil
 }
 

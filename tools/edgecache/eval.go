@@ -1,15 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -30,12 +30,12 @@ type evalResult struct {
 	Precision    string  `json:"precision"`
 	// With -cache: top-1 of the mixture at the file's theta and lambda, and
 	// of CacheOnly (lambda 1) at the file's CacheOnly theta.
-	Cache         string   `json:"cache,omitempty"`
-	Top1Cache     *float64 `json:"top1_cache,omitempty"`
-	Top1CacheOnly *float64 `json:"top1_cache_only,omitempty"`
-	Theta         float64  `json:"theta,omitempty"`
-	Lambda        float64  `json:"lambda,omitempty"`
-	CacheOnlyTh   float64  `json:"cache_only_theta,omitempty"`
+	Cache          string   `json:"cache,omitempty"`
+	Top1Cache      *float64 `json:"top1_cache,omitempty"`
+	Top1CacheOnly  *float64 `json:"top1_cache_only,omitempty"`
+	Theta          float64  `json:"theta,omitempty"`
+	Lambda         float64  `json:"lambda,omitempty"`
+	CacheOnlyTheta float64  `json:"cache_only_theta,omitempty"`
 }
 
 func runEval(args []string, stdout io.Writer) error {
@@ -84,75 +84,53 @@ func runEval(args []string, stdout io.Writer) error {
 			tapNames = append(tapNames, t.Name)
 		}
 	}
-	newEngine := func() (engine, error) { return net.NewRunner(*batch, tapNames...) }
-	precision := "float32"
-	kn := &keyNet{net: net}
+	kn := &keyNet{Float: net, Batch: *batch, Threads: *threads}
 	switch {
 	case *quantPath != "":
-		qm, err := quant.ReadFile(*quantPath)
-		if err != nil {
+		if kn.Int8, err = quant.ReadFile(*quantPath); err != nil {
 			return err
 		}
-		newEngine = func() (engine, error) { return qm.NewRunner(*batch, tapNames...) }
-		precision, kn.q = "int8", qm
 	case *int8:
 		if qo.observers, err = parseObservers(obs); err != nil {
 			return err
 		}
 		qo.data, qo.threads, qo.log = *data, *threads, os.Stderr
-		qm, err := quantizeNet(net, qo)
-		if err != nil {
+		if kn.Int8, err = quantizeNet(net, qo); err != nil {
 			return err
 		}
-		newEngine = func() (engine, error) { return qm.NewRunner(*batch, tapNames...) }
-		precision, kn.q = "int8", qm
 	}
+	precision := kn.Precision()
 	var q *queries
-	var key []float32
-	var tapBufs [][]float32
+	var specs []cache.Spec
 	if mem != nil {
-		if err := kn.checkSpec(mem); err != nil {
+		if err := kn.Fits(mem); err != nil {
 			return fmt.Errorf("%s: %w", *cachePath, err)
 		}
-		q = &queries{dim: mem.Dim(), classes: net.Classes}
-		key = make([]float32, mem.Dim())
-		tapBufs = make([][]float32, len(tapNames))
-	}
-	engines := make([]engine, *threads)
-	for i := range engines {
-		if engines[i], err = newEngine(); err != nil {
-			return err
-		}
+		specs = []cache.Spec{mem.Spec()}
 	}
 	idx := indices(set.Len(), *limit)
+	if mem != nil {
+		q = keys.NewQueries(mem.Spec(), net.Classes, len(idx))
+	}
 	var top1, top5 int
 	prog := newProgress(len(idx), "eval")
-	err = runPass(context.Background(), set, engines, passOpts{Indices: idx, Batch: *batch}, prog, func(c chunk) error {
-		for i := 0; i < c.N; i++ {
-			rank := rankOf(c.Logits[i*net.Classes:(i+1)*net.Classes], c.Labels[i])
-			if rank == 0 {
-				top1++
-			}
-			if rank < 5 {
-				top5++
-			}
-			if q == nil {
-				continue
-			}
-			for t, ts := range mem.Spec().Taps {
-				n := ts.C * ts.H * ts.W
-				tapBufs[t] = c.Engine.Tap(ts.Name)[i*n : (i+1)*n]
-			}
-			if err := mem.Spec().Key(key, tapBufs); err != nil {
-				return err
-			}
-			probs := make([]float32, net.Classes)
-			model.Softmax(probs, c.Logits[i*net.Classes:(i+1)*net.Classes])
-			q.add(item{Key: key, Label: c.Labels[i], Probs: probs})
+	done := 0
+	start := time.Now()
+	err = kn.Pass(set, idx, specs, keys.PassOptions{Progress: func(n, _ int) { prog.add(n - done); done = n }}, func(it keys.Item) error {
+		rank := rankOf(it.Logits, it.Label)
+		if rank == 0 {
+			top1++
+		}
+		if rank < 5 {
+			top5++
+		}
+		if q != nil {
+			q.Add(it.Keys[0], it.Label, it.Probs, it.Source, it.Flip)
 		}
 		return nil
 	})
-	elapsed := prog.done()
+	prog.done()
+	elapsed := time.Since(start)
 	if err != nil {
 		return err
 	}
@@ -162,13 +140,13 @@ func runEval(args []string, stdout io.Writer) error {
 		ImagesPerSec: float64(len(idx)) / elapsed.Seconds(), Threads: *threads, Precision: precision,
 	}
 	if q != nil {
-		pc, err := cacheProbs(q, mem, []float64{float64(mem.Theta), float64(mem.CacheOnlyTheta)})
+		e, err := cacheErrors(mem, q, tunedMixtures(mem)...)
 		if err != nil {
 			return err
 		}
-		a, b := mixAccuracy(q, pc[0], float64(mem.Lambda)), mixAccuracy(q, pc[1], 1)
+		a, b := 1-e[0], 1-e[1]
 		res.Cache, res.Top1Cache, res.Top1CacheOnly = *cachePath, &a, &b
-		res.Theta, res.Lambda, res.CacheOnlyTh = float64(mem.Theta), float64(mem.Lambda), float64(mem.CacheOnlyTheta)
+		res.Theta, res.Lambda, res.CacheOnlyTheta = float64(mem.Theta), float64(mem.Lambda), float64(mem.CacheOnlyTheta)
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
@@ -180,7 +158,7 @@ func runEval(args []string, stdout io.Writer) error {
 	if q != nil {
 		fmt.Fprintf(stdout, "cache   %s: %d items\n", *cachePath, mem.Len())
 		fmt.Fprintf(stdout, "top-1   %6.2f%%  with the cache (theta %.4g, lambda %.4g)\n", 100**res.Top1Cache, res.Theta, res.Lambda)
-		fmt.Fprintf(stdout, "top-1   %6.2f%%  CacheOnly (theta %.4g)\n", 100**res.Top1CacheOnly, res.CacheOnlyTh)
+		fmt.Fprintf(stdout, "top-1   %6.2f%%  CacheOnly (theta %.4g)\n", 100**res.Top1CacheOnly, res.CacheOnlyTheta)
 	}
 	fmt.Fprintf(stdout, "speed   %.0f images/s (%d threads, batch %d)\n", res.ImagesPerSec, *threads, *batch)
 	return nil

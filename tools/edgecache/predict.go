@@ -3,24 +3,24 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"image"
-	_ "image/jpeg" // decoders for predict's inputs
-	_ "image/png"
 	"io"
-	"os"
 	"sort"
 
+	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/device"
+	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/device/replay"
 	"github.com/edgecache/edgecache/model"
 )
 
 func init() {
-	register("predict", "top-5 classes of 32x32 images", runPredict)
+	register("predict", "top-5 classes of images of any size (cropped and resized as the board does), by a model or a bundle", runPredict)
 }
 
 type prediction struct {
 	Image  string      `json:"image"`
 	Top    []classProb `json:"top"`
-	Logits []float32   `json:"logits"`
+	Logits []float32   `json:"logits,omitempty"`
 }
 
 type classProb struct {
@@ -30,10 +30,12 @@ type classProb struct {
 }
 
 func runPredict(args []string, stdout io.Writer) error {
-	fs := newFlags("predict", "-model FILE [-json] IMAGE...")
-	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras")
+	fs := newFlags("predict", "-model FILE | -bundle F.bundle [-roi center] [-json] IMAGE...")
+	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras (float32)")
 	normPath := fs.String("norm", "", "input normalisation file for Keras models (made by edgecache norm)")
-	asJSON := fs.Bool("json", false, "print one JSON line per image, with its logits")
+	bundlePath := fs.String("bundle", "", "classify as the board does: this bundle's int8 network, cache and preprocessing")
+	roi := fs.String("roi", "", "region of each image the network sees: center (the centred largest square), full, or X,Y,W,H (default: the bundle's, else center)")
+	asJSON := fs.Bool("json", false, "print one JSON line per image (with the logits for -model)")
 	top := fs.Int("top", 5, "classes to list per image")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,39 +43,26 @@ func runPredict(args []string, stdout io.Writer) error {
 	if fs.NArg() == 0 {
 		return usagef("no images given")
 	}
-	net, err := loadModel(*modelPath, *normPath)
+	if (*modelPath == "") == (*bundlePath == "") {
+		return usagef("give -model or -bundle")
+	}
+	classify, err := newPredictor(*modelPath, *normPath, *bundlePath, *roi)
 	if err != nil {
 		return err
 	}
-	r, err := net.NewRunner(1)
-	if err != nil {
-		return err
-	}
-	pixels := make([]float32, model.InputLen)
 	enc := json.NewEncoder(stdout)
 	for _, path := range fs.Args() {
-		if err := readImage(path, pixels); err != nil {
-			return err
-		}
-		logits, err := r.Run(pixels, 1)
+		// JPEG files stay undecoded until device/frame takes them, as a
+		// camera's frames do.
+		f, err := replay.Load(path, true)
 		if err != nil {
 			return err
 		}
-		p := prediction{Image: path, Logits: logits}
-		probs := make([]float32, len(logits))
-		model.Softmax(probs, logits)
-		order := make([]int, len(probs))
-		for i := range order {
-			order[i] = i
+		p, err := classify(f, *top)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
-		for _, c := range order[:min(*top, len(order))] {
-			cp := classProb{Class: c, Prob: float64(probs[c])}
-			if c < len(net.Spec.Labels) {
-				cp.Label = net.Spec.Labels[c]
-			}
-			p.Top = append(p.Top, cp)
-		}
+		p.Image = path
 		if *asJSON {
 			if err := enc.Encode(p); err != nil {
 				return err
@@ -92,18 +81,74 @@ func runPredict(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func readImage(path string, dst []float32) error {
-	f, err := os.Open(path)
+// newPredictor returns the classification of one image: the float network
+// on the image's region resized by device/frame, or the board's whole path
+// (bundle.Classifier).
+func newPredictor(modelPath, normPath, bundlePath, roiFlag string) (func(device.Frame, int) (prediction, error), error) {
+	if bundlePath != "" {
+		b, err := bundle.ReadFile(bundlePath)
+		if err != nil {
+			return nil, err
+		}
+		if roiFlag != "" {
+			b.Meta.Preprocess.ROI = roiFlag
+		}
+		cl, err := bundle.NewClassifier(b)
+		if err != nil {
+			return nil, err
+		}
+		return func(f device.Frame, top int) (prediction, error) {
+			r, err := cl.Classify(f)
+			if err != nil {
+				return prediction{}, err
+			}
+			var p prediction
+			for _, t := range cl.Top(r, top) {
+				p.Top = append(p.Top, classProb{Class: t.Class, Label: t.Label, Prob: float64(t.Prob)})
+			}
+			return p, nil
+		}, nil
+	}
+	net, err := loadModel(modelPath, normPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	r, err := net.NewRunner(1)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	if err := model.Pixels(dst, img); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	roi, err := frame.ParseROI(roiFlag)
+	if err != nil {
+		return nil, usagef("-roi: %v", err)
 	}
-	return nil
+	conv, err := frame.New(&frame.Opts{Size: model.InputSize, ROI: roi})
+	if err != nil {
+		return nil, err
+	}
+	pixels := make([]float32, model.InputLen)
+	return func(f device.Frame, top int) (prediction, error) {
+		if err := conv.Pixels(pixels, f); err != nil {
+			return prediction{}, err
+		}
+		logits, err := r.Run(pixels, 1)
+		if err != nil {
+			return prediction{}, err
+		}
+		p := prediction{Logits: logits}
+		probs := make([]float32, len(logits))
+		model.Softmax(probs, logits)
+		order := make([]int, len(probs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+		for _, c := range order[:min(top, len(order))] {
+			cp := classProb{Class: c, Prob: float64(probs[c])}
+			if c < len(net.Spec.Labels) {
+				cp.Label = net.Spec.Labels[c]
+			}
+			p.Top = append(p.Top, cp)
+		}
+		return p, nil
+	}, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
 	"github.com/edgecache/edgecache/tools/dataset"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -59,33 +59,10 @@ func parseObservers(s string) ([]quant.Observer, error) {
 	return out, nil
 }
 
-// spread picks n indices evenly over 0..total-1 (all of them when n is 0 or
-// over total): data sets on disk are often sorted by class, and a subset
-// must see every class.
-func spread(total, n int) []int {
-	if n <= 0 || n > total {
-		n = total
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = int(int64(i) * int64(total) / int64(n))
-	}
-	return idx
-}
-
-// quantizeNet calibrates net on training images, quantizes it with every
-// observer, and keeps the one with the best top-1 on validation images
-// (never test images).
+// quantizeNet quantizes net with keys.Quantize: calibrated on o.data's fit
+// split, the observer chosen on its val split (never test images).
 func quantizeNet(net *model.Net, o quantOpts) (*quant.Model, error) {
 	fit, err := dataset.Open(o.data, "fit")
-	if err != nil {
-		return nil, err
-	}
-	pixels, _, err := loadImages(fit, spread(fit.Len(), o.calib))
-	if err != nil {
-		return nil, err
-	}
-	cal, err := quant.Calibrate(net, pixels, len(pixels)/model.InputLen)
 	if err != nil {
 		return nil, err
 	}
@@ -93,35 +70,7 @@ func quantizeNet(net *model.Net, o quantOpts) (*quant.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	vpix, labels, err := loadImages(val, spread(val.Len(), o.val))
-	if err != nil {
-		return nil, err
-	}
-	choices, best, err := quant.Choose(net, cal, vpix, labels, o.observers...)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range choices {
-		fmt.Fprintf(o.log, "quantize: observer %-9v validation top-1 %.2f%% (%d images, calibrated on %d)\n",
-			c.Observer, 100*c.Top1, len(labels), cal.Images())
-	}
-	return choices[best].Model, nil
-}
-
-// loadImages decodes the chosen images of a set, on every core.
-func loadImages(set *dataset.Set, idx []int) ([]float32, []int, error) {
-	sub, err := set.Subset(idx)
-	if err != nil {
-		return nil, nil, err
-	}
-	pixels := make([]float32, len(idx)*model.InputLen)
-	labels := make([]int, len(idx))
-	err = sub.Batches(context.Background(), 64, defaultThreads(), func(b dataset.Batch) error {
-		copy(pixels[b.Start*model.InputLen:], b.Pixels[:b.N*model.InputLen])
-		copy(labels[b.Start:], b.Labels[:b.N])
-		return nil
-	})
-	return pixels, labels, err
+	return keys.Quantize(net, fit, val, keys.QuantizeOptions{Calib: o.calib, Val: o.val, Observers: o.observers, Threads: o.threads, Log: o.log})
 }
 
 func runQuantize(args []string, stdout io.Writer) error {

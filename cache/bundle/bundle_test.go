@@ -1,0 +1,292 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/modeltest"
+	"github.com/edgecache/edgecache/quant"
+)
+
+// testBundle is a random int8 ResNet-8 of 3 classes and a small tuned cache
+// on two of its taps.
+func testBundle(t testing.TB) *Bundle {
+	t.Helper()
+	labels := []string{"cat", "dog", "ship"}
+	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: labels}, modeltest.RandomWeights(8, 3, false, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	pixels := make([]float32, n*model.InputLen)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range pixels {
+		pixels[i] = rng.Float32()
+	}
+	cal, err := quant.Calibrate(net, pixels, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qm, err := quant.Quantize(net, cal, quant.MinMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec cache.Spec
+	for _, name := range []string{"layer3.0", "layer3.0.relu"} {
+		info, err := qm.Tap(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.Taps = append(spec.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg})
+	}
+	c, err := cache.New(spec, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]float32, c.Dim())
+	for i := 0; i < 12; i++ {
+		var s float32
+		for j := range key {
+			key[j] = rng.Float32()
+			s += key[j] * key[j]
+		}
+		for j := range key {
+			key[j] /= float32(math.Sqrt(float64(s)))
+		}
+		if err := c.AddWeighted(key, i%3, 1+i%4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Theta, c.Lambda, c.CacheOnlyTheta = 50, 0.5, 40
+	return &Bundle{
+		Meta: Meta{Name: "test", Classes: labels, Preprocess: DefaultPreprocess,
+			Created: time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), Source: map[string]string{"model": "random"}},
+		Model: qm, Cache: c,
+	}
+}
+
+func encode(t testing.TB, b *Bundle) ([]byte, [32]byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	id, err := b.Write(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), id
+}
+
+func TestRoundTrip(t *testing.T) {
+	b := testBundle(t)
+	data, id := encode(t, b)
+	got, err := Read(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != id {
+		t.Errorf("ID %x, Write returned %x", got.ID, id)
+	}
+	if got.Meta.Name != "test" || strings.Join(got.Meta.Classes, ",") != "cat,dog,ship" || got.Meta.Preprocess != DefaultPreprocess ||
+		!got.Meta.Created.Equal(b.Meta.Created) || got.Meta.Source["model"] != "random" {
+		t.Errorf("meta %+v", got.Meta)
+	}
+	if got.Cache.Len() != b.Cache.Len() || got.Cache.Theta != 50 || got.Cache.Lambda != 0.5 || got.Cache.CacheOnlyTheta != 40 {
+		t.Errorf("cache %d items theta %v lambda %v", got.Cache.Len(), got.Cache.Theta, got.Cache.Lambda)
+	}
+	for i := 0; i < b.Cache.Len(); i++ {
+		if got.Cache.Weight(i) != b.Cache.Weight(i) || got.Cache.Label(i) != b.Cache.Label(i) {
+			t.Fatalf("item %d differs", i)
+		}
+	}
+	// The model section is the model file byte for byte.
+	var want, have bytes.Buffer
+	b.Model.WriteTo(&want)
+	got.Model.WriteTo(&have)
+	if !bytes.Equal(want.Bytes(), have.Bytes()) {
+		t.Error("model changed in the round trip")
+	}
+	var info strings.Builder
+	if err := got.Describe(&info); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"section QNET", "section CACH", "12 items", "theta 50, lambda 0.5", "cat, dog, ship", "region center, area-averaged to 32x32"} {
+		if !strings.Contains(info.String(), s) {
+			t.Errorf("Describe lacks %q:\n%s", s, info.String())
+		}
+	}
+}
+
+func TestNetworkAlone(t *testing.T) {
+	b := testBundle(t)
+	b.Cache = nil
+	data, _ := encode(t, b)
+	got, err := Read(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cache != nil || len(got.Sections) != 2 {
+		t.Errorf("cache %v, %d sections", got.Cache, len(got.Sections))
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	b := testBundle(t)
+	path := filepath.Join(t.TempDir(), "board.bundle")
+	if err := b.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != b.ID || b.ID == [32]byte{} {
+		t.Errorf("ID %x, written %x", got.ID, b.ID)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("%d files left in the folder, want the bundle alone", len(entries))
+	}
+}
+
+// TestCheck: a bundle whose parts do not fit each other is refused on writing.
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		edit       func(b *Bundle)
+	}{
+		{"class names", "2 class names", func(b *Bundle) { b.Meta.Classes = b.Meta.Classes[:2] }},
+		{"untuned", "no tuned theta", func(b *Bundle) { b.Cache.Theta = 0 }},
+		{"lambda", "no tuned theta", func(b *Bundle) { b.Cache.Lambda = 1.5 }},
+		{"roi", "region \"middle\"", func(b *Bundle) { b.Meta.Preprocess.ROI = "middle" }},
+		{"size", "size 0", func(b *Bundle) { b.Meta.Preprocess.Size = 0 }},
+		{"no model", "no model", func(b *Bundle) { b.Model = nil }},
+		{"foreign cache", "does not fit", func(b *Bundle) {
+			spec := b.Cache.Spec()
+			spec.Taps[0].C = 32
+			c, err := cache.New(spec, 3)
+			if err != nil {
+				panic(err)
+			}
+			c.Add(make([]float32, c.Dim()), 0)
+			c.Theta, c.Lambda = 1, 0.5
+			b.Cache = c
+		}},
+	} {
+		b := testBundle(t)
+		tc.edit(b)
+		_, err := b.Write(&bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// rechecksum recomputes the header CRC after a test edits the header.
+func rechecksum(data []byte) {
+	n := int(binary.LittleEndian.Uint32(data[12:]))
+	h := 16 + n*entrySize
+	binary.LittleEndian.PutUint32(data[h:], crc32.Checksum(data[:h], castagnoli))
+}
+
+// TestBad: each damaged or foreign file is refused with an error naming what
+// is wrong.
+func TestBad(t *testing.T) {
+	good, _ := encode(t, testBundle(t))
+	var qnet bytes.Buffer
+	testBundle(t).Model.WriteTo(&qnet)
+	mod := func(f func(d []byte) []byte) []byte { return f(bytes.Clone(good)) }
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "truncated"},
+		{"bare model", qnet.Bytes(), "not a bundle"},
+		{"text", []byte("hello, this is not a bundle at all"), "not a bundle"},
+		{"header cut", good[:30], "truncated inside its header"},
+		{"cut in a section", good[:len(good)-10], "runs past the end"},
+		{"tail", append(bytes.Clone(good), 0), "1 bytes after the last section"},
+		{"version", mod(func(d []byte) []byte { d[8] = 9; rechecksum(d); return d }), "format version 9"},
+		{"no sections", mod(func(d []byte) []byte { d[12] = 0; return d }), "0 sections"},
+		{"many sections", mod(func(d []byte) []byte { d[12] = 200; return d }), "200 sections"},
+		{"header crc", mod(func(d []byte) []byte { d[17] ^= 1; return d }), "checksum mismatch (file corrupt): header"},
+		{"section crc", mod(func(d []byte) []byte { d[len(d)-3] ^= 0x10; return d }), "checksum mismatch (file corrupt): section CACH"},
+		{"unknown tag", mod(func(d []byte) []byte { copy(d[16+2*entrySize:], "ZZZZ"); rechecksum(d); return d }), "unknown section \"ZZZZ\""},
+		{"twice", mod(func(d []byte) []byte { copy(d[16+2*entrySize:], "QNET"); rechecksum(d); return d }), "QNET appears twice"},
+		{"huge length", mod(func(d []byte) []byte {
+			binary.LittleEndian.PutUint64(d[16+2*entrySize+12:], 1<<63)
+			rechecksum(d)
+			return d
+		}), "runs past the end"},
+		{"gap", mod(func(d []byte) []byte {
+			binary.LittleEndian.PutUint64(d[16+entrySize+4:], 1<<40)
+			rechecksum(d)
+			return d
+		}), "expected"},
+	} {
+		_, err := Read(tc.data)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := Read(qnet.Bytes()); !errors.Is(err, ErrNotBundle) {
+		t.Errorf("bare model: %v, want ErrNotBundle", err)
+	}
+}
+
+// TestCorruptCount: every truncation and every single-byte flip of a bundle is
+// refused (the header and each section carry a CRC-32C, which catches every
+// burst of up to 32 bits), and none panics.
+func TestCorruptCount(t *testing.T) {
+	b := testBundle(t)
+	b.Cache = nil // keep the file small enough to try every offset
+	good, _ := encode(t, b)
+	step := 1
+	if testing.Short() {
+		step = 7
+	}
+	missed := 0
+	tried := 0
+	for off := 0; off < len(good); off += step {
+		tried++
+		if _, err := Read(good[:off]); err == nil {
+			t.Errorf("truncated at %d of %d: accepted", off, len(good))
+		}
+		d := bytes.Clone(good)
+		d[off] ^= 1 << (off % 8)
+		if _, err := Read(d); err == nil {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d single-bit flips accepted", missed, tried)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	good, _ := encode(f, testBundle(f))
+	f.Add(good)
+	f.Add(good[:100])
+	f.Add([]byte(magic + "\x01\x00\x00\x00\x01\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := Read(data)
+		if err != nil {
+			return
+		}
+		// What reads is consistent, so it writes again.
+		var buf bytes.Buffer
+		if _, err := b.Write(&buf); err != nil {
+			t.Fatalf("read but cannot write: %v", err)
+		}
+	})
+}

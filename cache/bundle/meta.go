@@ -1,0 +1,54 @@
+package bundle
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/edgecache/edgecache/device/frame"
+)
+
+// Meta is the bundle's description, stored as JSON in its META section.
+type Meta struct {
+	// Name is a free-form name for the deployment ("resnet32-cifar10-4MiB").
+	Name string `json:"name"`
+	// Classes are the class names in the network's output order.
+	Classes []string `json:"classes"`
+	// Preprocess says how a camera frame becomes the network's input.
+	Preprocess Preprocess `json:"preprocess"`
+	// Created is when the bundle was written (UTC).
+	Created time.Time `json:"created"`
+	// Source records where the parts came from (model file, cache recipe,
+	// tool version), for whoever finds the file on a board a year later.
+	Source map[string]string `json:"source,omitempty"`
+}
+
+// Preprocess is the frame-to-tensor setting a bundle was built and measured
+// with; device/frame applies it on the board.
+type Preprocess struct {
+	// ROI is the region of interest in device/frame.ParseROI's syntax:
+	// "center" (the centred largest square, the default: a square network
+	// input taken from a wide frame without distortion), "full", or a
+	// rectangle "X,Y,W,H" (fractions of the frame with a decimal point, so
+	// one bundle serves every camera resolution, or whole pixels).
+	ROI string `json:"roi"`
+	// Size is the side of the square input the network takes (32 for the
+	// CIFAR ResNets); the region is area-averaged down to it.
+	Size int `json:"size"`
+}
+
+// DefaultPreprocess is the centred largest square, area-averaged to 32x32.
+var DefaultPreprocess = Preprocess{ROI: "center", Size: 32}
+
+// Region is the parsed ROI.
+func (p Preprocess) Region() (frame.ROI, error) { return frame.ParseROI(p.ROI) }
+
+// Validate refuses settings a board cannot apply.
+func (p Preprocess) Validate() error {
+	if _, err := p.Region(); err != nil {
+		return fmt.Errorf("preprocess: %w", err)
+	}
+	if p.Size < 1 || p.Size > 4096 {
+		return fmt.Errorf("preprocess: size %d (1 to 4096)", p.Size)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// config is everything the board program can be told, from a JSON file
+// (-config, keys as below) and from flags, which win over the file.
+type config struct {
+	Bundle string `json:"bundle"`
+	Camera string `json:"camera"`
+	Config string `json:"-"`
+
+	// Replay settings (camera replay: or arducam-sim:).
+	Loop bool    `json:"loop"`
+	FPS  float64 `json:"fps"`
+
+	// ROI overrides the bundle's region of interest (device/frame syntax:
+	// center, full, X,Y,W,H) for a camera mounted off-centre.
+	ROI string `json:"roi"`
+
+	Limit    int  `json:"limit"`
+	JSON     bool `json:"json"`
+	SelfTest bool `json:"-"`
+	Threads  int  `json:"threads"`
+
+	// The indicator: LED is a GPIO pin name ("GPIO17"), driven high while
+	// LEDClass is the top class with at least LEDMin probability.
+	LED      string  `json:"led"`
+	LEDClass string  `json:"led_class"`
+	LEDMin   float64 `json:"led_min"`
+
+	// The status page (off when Status is empty) and teaching. Teaching is
+	// on when a token is given (for the page) or a button is configured.
+	Status      string `json:"status"`
+	TokenFile   string `json:"token_file"`
+	TeachLog    string `json:"teach_log"`
+	TeachBudget int    `json:"teach_budget"`
+	TeachWeight int    `json:"teach_weight"`
+	Button      string `json:"button"`
+	ButtonLabel string `json:"button_label"`
+
+	// Camera faults: a capture is given CaptureTimeout; after a failure the
+	// loop waits Backoff, doubling up to MaxBackoff, and gives up after
+	// Retries failures in a row (a service manager restarts the program).
+	CaptureTimeout duration `json:"capture_timeout"`
+	Backoff        duration `json:"backoff"`
+	MaxBackoff     duration `json:"max_backoff"`
+	Retries        int      `json:"retries"`
+}
+
+// defaults is the configuration with nothing set.
+func defaults() config {
+	return config{
+		Camera:         "",
+		Threads:        1,
+		LEDMin:         0.5,
+		CaptureTimeout: duration(10 * time.Second),
+		Backoff:        duration(100 * time.Millisecond),
+		MaxBackoff:     duration(5 * time.Second),
+		Retries:        10,
+		TeachWeight:    1,
+	}
+}
+
+// duration is a time.Duration that reads and writes as "1.5s" in JSON.
+type duration time.Duration
+
+func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"2s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+func (d *duration) String() string { return time.Duration(*d).String() }
+func (d *duration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+// flags binds every setting to a flag whose default is the setting's value
+// in c, so a second parse over a loaded file lets the command line win.
+func flags(c *config, usage io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("firmware", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.Bundle, "bundle", c.Bundle, "the deployable bundle (from edgecache bundle)")
+	fs.StringVar(&c.Camera, "camera", c.Camera, "camera: replay:DIR, arducam:spi=SPI0.0,i2c=1[,size=320x240][,format=jpeg|rgb565],\n"+
+		"rpicam[:size=640x480,fps=10], uvc:/dev/video0[,size=640x480][,format=mjpeg|yuyv], mjpeg:FILE|-, arducam-sim:DIR")
+	fs.Func("replay", "shorthand for -camera replay:DIR", func(dir string) error { c.Camera = "replay:" + dir; return nil })
+	fs.StringVar(&c.Config, "config", c.Config, "JSON configuration file (keys as the flags, e.g. {\"bundle\": \"board.bundle\", \"led\": \"GPIO17\"}); flags win")
+	fs.BoolVar(&c.Loop, "loop", c.Loop, "replay: start again after the last file")
+	fs.Float64Var(&c.FPS, "fps", c.FPS, "replay: pace frames at this rate (0: as fast as they classify)")
+	fs.StringVar(&c.ROI, "roi", c.ROI, "region of each frame the network sees, overriding the bundle's: center, full, or X,Y,W,H (fractions with a decimal point, or pixels)")
+	fs.IntVar(&c.Limit, "limit", c.Limit, "stop after this many frames (0: no limit)")
+	fs.BoolVar(&c.JSON, "json", c.JSON, "print one JSON line per frame, then a JSON summary line")
+	fs.BoolVar(&c.SelfTest, "selftest", false, "check the bundle and the camera (one frame captured and classified), then exit: 0 if all is well")
+	fs.IntVar(&c.Threads, "threads", c.Threads, "goroutines for one frame's network")
+	fs.StringVar(&c.LED, "led", c.LED, "GPIO pin to drive high while -led-class is seen (e.g. GPIO17)")
+	fs.StringVar(&c.LEDClass, "led-class", c.LEDClass, "class that lights the LED")
+	fs.Float64Var(&c.LEDMin, "led-min", c.LEDMin, "least probability of -led-class that lights the LED")
+	fs.StringVar(&c.Status, "status", c.Status, "serve the status page on this address (e.g. 127.0.0.1:8080; a bare :8080 binds loopback too); off when empty")
+	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "file holding the secret the status page's teach requests must carry (or set EDGECACHE_TOKEN); teaching from the page is off without one")
+	fs.StringVar(&c.TeachLog, "teach-log", c.TeachLog, "the teach log, where taught examples survive restarts (default: the bundle's path + .teach)")
+	fs.IntVar(&c.TeachBudget, "teach-budget", c.TeachBudget, "bytes the cache may take as it learns (0: what the bundle's cache takes; items are given up to stay within it)")
+	fs.IntVar(&c.TeachWeight, "teach-weight", c.TeachWeight, "how many items a taught example counts as in the cache's sums")
+	fs.StringVar(&c.Button, "button", c.Button, "GPIO pin of a push button (to ground) that teaches the current frame as -button-label")
+	fs.StringVar(&c.ButtonLabel, "button-label", c.ButtonLabel, "class a button press teaches (a new name adds a class)")
+	fs.Var(&c.CaptureTimeout, "capture-timeout", "longest wait for one frame before it counts as a camera fault")
+	fs.Var(&c.Backoff, "backoff", "first wait after a camera fault (doubles up to -max-backoff)")
+	fs.Var(&c.MaxBackoff, "max-backoff", "longest wait between retries")
+	fs.IntVar(&c.Retries, "retries", c.Retries, "camera faults in a row before the program gives up (exit 1)")
+	return fs
+}
+
+// parseConfig reads flags, then the -config file if one is named, then the
+// flags again over it.
+func parseConfig(args []string, usage io.Writer) (config, error) {
+	c := defaults()
+	if err := flags(&c, usage).Parse(args); err != nil {
+		return c, err
+	}
+	if c.Config != "" {
+		path := c.Config
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, err
+		}
+		c = defaults()
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := flags(&c, usage).Parse(args); err != nil {
+			return c, err
+		}
+	}
+	return c, c.validate()
+}
+
+func (c *config) validate() error {
+	switch {
+	case c.Bundle == "":
+		return errors.New("no bundle: give -bundle FILE (made by edgecache bundle)")
+	case c.Limit < 0:
+		return fmt.Errorf("limit %d", c.Limit)
+	case c.FPS < 0:
+		return fmt.Errorf("fps %v", c.FPS)
+	case c.Threads < 1:
+		return fmt.Errorf("threads %d (at least 1)", c.Threads)
+	case c.Retries < 0:
+		return fmt.Errorf("retries %d", c.Retries)
+	case c.CaptureTimeout <= 0 || c.Backoff <= 0 || c.MaxBackoff < c.Backoff:
+		return fmt.Errorf("capture timeout %v, backoff %v, max backoff %v: want positive, backoff <= max",
+			c.CaptureTimeout.String(), c.Backoff.String(), c.MaxBackoff.String())
+	case c.LED != "" && c.LEDClass == "":
+		return errors.New("-led needs -led-class: which class lights it")
+	case c.Button != "" && c.ButtonLabel == "":
+		return errors.New("-button needs -button-label: which class a press teaches")
+	case c.TeachBudget < 0 || c.TeachWeight < 1:
+		return fmt.Errorf("teach budget %d, weight %d", c.TeachBudget, c.TeachWeight)
+	case !(c.LEDMin >= 0 && c.LEDMin <= 1):
+		return fmt.Errorf("led-min %v outside 0..1", c.LEDMin)
+	}
+	return nil
+}

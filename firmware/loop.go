@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/device"
+)
+
+// frameJSON is one line of -json output.
+type frameJSON struct {
+	Time  time.Time       `json:"time"`
+	Seq   uint64          `json:"seq"`
+	Name  string          `json:"name,omitempty"`
+	Top   []bundle.Ranked `json:"top"`
+	Net   int             `json:"net_class"` // the network's own choice, before the cache
+	Truth *int            `json:"truth,omitempty"`
+	Ms    stageMs         `json:"ms"`
+}
+
+// stageMs is a frame's latency by stage, in milliseconds.
+type stageMs struct {
+	Capture    float64 `json:"capture"`
+	Preprocess float64 `json:"preprocess"`
+	Network    float64 `json:"network"`
+	Cache      float64 `json:"cache"`
+	Total      float64 `json:"total"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// loop captures and classifies frames until the source ends, ctx is done or
+// the limit is reached. A camera fault (an error from the source, a frame
+// that does not decode, a capture that outlives its timeout) is logged with
+// its reason and retried after a backoff that doubles up to the maximum;
+// after cfg.Retries faults in a row the loop gives up with the last one, so
+// a dead camera never makes the board spin.
+//
+// onFrame, when not nil, runs after each classified frame (the status page,
+// teaching), in the loop's goroutine.
+func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classifier, led *indicator,
+	sc *score, out io.Writer, logger *log.Logger, onFrame func(device.Frame, bundle.Result, time.Duration) error) error {
+	enc := json.NewEncoder(out)
+	faults := 0
+	wait := time.Duration(cfg.Backoff)
+	fault := func(err error) error {
+		faults++
+		logger.Printf("camera fault %d of %d in a row: %v", faults, cfg.Retries, err)
+		if faults > cfg.Retries {
+			return fmt.Errorf("camera failed %d times in a row, giving up: %w", faults, err)
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Duration(cfg.MaxBackoff))
+		return nil
+	}
+	for n := 0; cfg.Limit == 0 || n < cfg.Limit; {
+		t0 := time.Now()
+		cctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.CaptureTimeout))
+		f, err := cam.Next(cctx)
+		cancel()
+		if ctx.Err() != nil || errors.Is(err, device.ErrEnd) {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("%v gave no frame within %v", cam, cfg.CaptureTimeout.String())
+			}
+			if err := fault(err); err != nil {
+				return err
+			}
+			continue
+		}
+		capture := time.Since(t0)
+		r, err := cl.Classify(f)
+		if err != nil {
+			if err := fault(fmt.Errorf("frame %d %s: %w", f.Seq, f.Name, err)); err != nil {
+				return err
+			}
+			continue
+		}
+		faults, wait = 0, time.Duration(cfg.Backoff)
+		n++
+		truth := sc.add(f.Name, r)
+		if led != nil {
+			if err := led.show(r.Class, r.Prob); err != nil {
+				return err
+			}
+		}
+		if onFrame != nil {
+			if err := onFrame(f, r, capture); err != nil {
+				return err
+			}
+		}
+		if cfg.JSON {
+			rec := frameJSON{Time: f.Time, Seq: f.Seq, Name: f.Name, Top: cl.Top(r, 3), Net: r.Net,
+				Ms: stageMs{Capture: ms(capture), Preprocess: ms(r.Preprocess), Network: ms(r.Network), Cache: ms(r.Cache),
+					Total: ms(capture + r.Preprocess + r.Network + r.Cache)}}
+			if f.Time.IsZero() {
+				rec.Time = t0
+			}
+			if truth >= 0 {
+				rec.Truth = &truth
+			}
+			if err := enc.Encode(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,531 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/tools/fewshot"
+	"github.com/edgecache/edgecache/tools/framesim"
+	"github.com/edgecache/edgecache/tools/keys"
+)
+
+func init() {
+	register("fewshot", "the few-shot teaching study: hold a class out, teach k examples as the board does, score the test set (and -camera: teach camera frames)", runFewshot)
+}
+
+// fewshotArgs are the parsed flags.
+type fewshotArgs struct {
+	bundle, data, teachSplit string
+	classSpec                []string // nil: all
+	ks, cameraKs             []int
+	seed                     uint64
+	limit, threads, budget   int
+	weight                   int
+	camera                   bool
+	jsonOut, plotOut         string
+}
+
+func parseFewshot(args []string) (*fewshotArgs, error) {
+	fs := newFlags("fewshot", "-bundle F.bundle -data DIR [-classes all|0,3|cat,dog] [-k 1,2,5,10,20,50] [-seed 1] [-limit N] [-json F] [-plot F.png] [-camera] [-camera-k 0,10,50,200]")
+	a := &fewshotArgs{}
+	fs.StringVar(&a.bundle, "bundle", "", "the board's bundle (edgecache bundle): int8 network and tuned cache")
+	fs.StringVar(&a.data, "data", "", "ImageFolder root or CIFAR binary folder with the bundle's classes (test and training images)")
+	classes := fs.String("classes", "all", "classes to hold out in turn: all, or a comma-separated list of indices or names")
+	k := fs.String("k", "1,2,5,10,20,50", "examples taught per held-out class, ascending (k=0, the masked baseline, is always scored)")
+	fs.Uint64Var(&a.seed, "seed", 1, "seed of the draw of taught examples (nested: the k=2 set holds the k=1 example)")
+	fs.IntVar(&a.limit, "limit", 0, "score only N test images, spread evenly over the test set (0: all)")
+	fs.StringVar(&a.teachSplit, "teach-split", "val", "training images to teach from: val (the last 10% of each class, which a cache built on the fit split has not seen), fit or train")
+	fs.IntVar(&a.budget, "budget", 0, "the cache's memory budget in bytes while teaching (0: what the bundle's cache takes, the board's default)")
+	fs.IntVar(&a.weight, "weight", 1, "how many items a taught example counts as in the cache's sums (the board's -teach-weight)")
+	fs.IntVar(&a.threads, "threads", 0, "network passes and lookup workers at once (0: every core)")
+	fs.StringVar(&a.jsonOut, "json", "", "write every figure as JSON to this file")
+	fs.StringVar(&a.plotOut, "plot", "", "write the held-out plot to this PNG (with -camera also NAME-camera.png)")
+	fs.BoolVar(&a.camera, "camera", false, "also run the camera study: teach simulated camera frames of training images, score frames of the test images")
+	camK := fs.String("camera-k", "0,10,50,200", "with -camera: frames taught per class, ascending")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected arguments %q", fs.Args())
+	}
+	if a.bundle == "" || a.data == "" {
+		return nil, usagef("-bundle and -data are required")
+	}
+	var err error
+	if a.ks, err = parseKs(*k); err != nil {
+		return nil, usagef("-k: %v", err)
+	}
+	if a.cameraKs, err = parseKs(*camK); err != nil {
+		return nil, usagef("-camera-k: %v", err)
+	}
+	if a.weight < 1 || a.weight > cache.MaxWeight {
+		return nil, usagef("-weight %d: want 1 to %d", a.weight, cache.MaxWeight)
+	}
+	if a.limit < 0 || a.threads < 0 || a.budget < 0 {
+		return nil, usagef("-limit, -threads and -budget must not be negative")
+	}
+	switch a.teachSplit {
+	case "val", "fit", "train":
+	default:
+		return nil, usagef("-teach-split %q: want val, fit or train", a.teachSplit)
+	}
+	if c := strings.TrimSpace(*classes); c != "all" {
+		for _, f := range strings.Split(c, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				return nil, usagef("-classes %q: empty entry", c)
+			}
+			a.classSpec = append(a.classSpec, f)
+		}
+	}
+	return a, nil
+}
+
+// parseKs reads an ascending list of distinct non-negative counts.
+func parseKs(s string) ([]int, error) {
+	var ks []int
+	for _, f := range strings.Split(s, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 0 {
+			return nil, fmt.Errorf("%q: want comma-separated counts >= 0", s)
+		}
+		if len(ks) > 0 && k <= ks[len(ks)-1] {
+			return nil, fmt.Errorf("%q: want ascending, distinct counts", s)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
+// resolveClasses turns -classes into class indices of names (all when spec
+// is nil).
+func resolveClasses(spec, names []string) ([]int, error) {
+	if spec == nil {
+		out := make([]int, len(names))
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	var out []int
+	for _, f := range spec {
+		y, err := strconv.Atoi(f)
+		if err != nil {
+			if y = slices.Index(names, f); y < 0 {
+				return nil, usagef("-classes: no class %q (classes: %s)", f, strings.Join(names, ", "))
+			}
+		} else if y < 0 || y >= len(names) {
+			return nil, usagef("-classes: class %d of %d (0 to %d)", y, len(names), len(names)-1)
+		}
+		if slices.Contains(out, y) {
+			return nil, usagef("-classes: class %q twice", f)
+		}
+		out = append(out, y)
+	}
+	return out, nil
+}
+
+func runFewshot(args []string, stdout io.Writer) error {
+	a, err := parseFewshot(args)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	b, err := bundle.ReadFile(a.bundle)
+	if err != nil {
+		return err
+	}
+	mem := b.Cache
+	if mem == nil {
+		return fmt.Errorf("%s has no cache: the study teaches a cache", a.bundle)
+	}
+	names := b.Meta.Classes
+	if len(names) != b.Model.Classes {
+		names = make([]string, b.Model.Classes)
+		for i := range names {
+			names[i] = strconv.Itoa(i)
+		}
+	}
+	classes, err := resolveClasses(a.classSpec, names)
+	if err != nil {
+		return err
+	}
+	if a.budget != 0 && a.budget < mem.Bytes() {
+		return usagef("-budget %d is below what the bundle's cache takes (%d bytes)", a.budget, mem.Bytes())
+	}
+	testSet, err := openSet(a.data, "test", b.Model.Classes)
+	if err != nil {
+		return err
+	}
+	trainSet, err := openSet(a.data, a.teachSplit, b.Model.Classes)
+	if err != nil {
+		return err
+	}
+	if n := testSet.Classes(); len(n) > 0 && len(b.Meta.Classes) > 0 && !slices.Equal(n, b.Meta.Classes) {
+		return fmt.Errorf("%s has classes %v, the bundle %v", a.data, n, b.Meta.Classes)
+	}
+	spec := mem.Spec()
+	eo := fewshot.EncodeOptions{Threads: a.threads}
+	encode := func(what string, set keys.Images, idx []int) (*fewshot.Encoded, error) {
+		bar := newProgress(len(idx), what)
+		last := 0
+		eo.Progress = func(done, total int) { bar.add(done - last); last = done }
+		e, err := fewshot.Encode(context.Background(), b.Model, spec, set, idx, eo)
+		took := bar.done()
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "fewshot: %s: %d images through the int8 network in %.1fs\n", what, len(idx), took.Seconds())
+		}
+		return e, err
+	}
+	testIdx := keys.Spread(testSet.Len(), a.limit)
+	logLine := func(s string) { fmt.Fprintf(os.Stderr, "fewshot: %s (%.0fs)\n", s, time.Since(start).Seconds()) }
+	opts := fewshot.Options{Ks: a.ks, Weight: a.weight, Budget: a.budget, Workers: a.threads, Progress: logLine}
+
+	labels := make([]int, trainSet.Len())
+	for i := range labels {
+		labels[i] = trainSet.Label(i)
+	}
+	report := fewshotReport{Bundle: a.bundle, Data: a.data, TeachSplit: a.teachSplit, Seed: a.seed, Weight: a.weight,
+		Budget: max(a.budget, mem.Bytes()), Items: mem.Len(), Theta: mem.Theta, Lambda: mem.Lambda, Classes: names}
+
+	test, err := encode("test images", testSet, testIdx)
+	if err != nil {
+		return err
+	}
+	report.TestImages = test.Len()
+	maxK := a.ks[len(a.ks)-1]
+	pick := fewshot.Choose(labels, len(names), maxK, a.seed)
+	teach := map[int]*fewshot.Encoded{}
+	for _, y := range classes {
+		if len(pick[y]) == 0 {
+			return fmt.Errorf("%s %s split has no image of class %s to teach", a.data, a.teachSplit, names[y])
+		}
+		if teach[y], err = encode("examples of "+names[y], trainSet, pick[y]); err != nil {
+			return err
+		}
+	}
+	h, err := fewshot.StudyHeldOut(mem, test, teach, classes, names, opts)
+	if err != nil {
+		return err
+	}
+	report.HeldOut = h
+	report.Summary = h.Summaries()
+	printHeldOut(stdout, &report)
+	if a.plotOut != "" {
+		if err := plotHeldOut(a.plotOut, &report); err != nil {
+			return err
+		}
+	}
+
+	if a.camera {
+		roi, err := b.Meta.Preprocess.Region()
+		if err != nil {
+			return err
+		}
+		conv := frame.Opts{Size: b.Meta.Preprocess.Size, ROI: roi}
+		sim := framesim.DefaultOpts
+		// Test frames draw their noise from seed+i, training frames from a
+		// range far from it, so no two frames share their noise.
+		testFrames := &fewshot.Frames{Src: testSet, Sim: sim, Conv: conv, Seed: a.seed}
+		trainFrames := &fewshot.Frames{Src: trainSet, Sim: sim, Conv: conv, Seed: a.seed + 1<<32}
+		ft, err := encode("test frames", testFrames, testIdx)
+		if err != nil {
+			return err
+		}
+		camK := a.cameraKs[len(a.cameraKs)-1]
+		cpick := fewshot.Choose(labels, len(names), camK, a.seed+1)
+		var all []int
+		for _, p := range cpick {
+			all = append(all, p...)
+		}
+		ex, err := encode("training frames", trainFrames, all)
+		if err != nil {
+			return err
+		}
+		per := make([]*fewshot.Encoded, len(names))
+		at := 0
+		for y, p := range cpick {
+			per[y] = ex.Slice(at, at+len(p))
+			at += len(p)
+		}
+		co := opts
+		co.Ks = a.cameraKs
+		cam, err := fewshot.StudyCamera(mem, ft, per, co)
+		if err != nil {
+			return err
+		}
+		report.Camera = cam
+		report.Frames = fmt.Sprintf("%dx%d, image %v, noise %g, JPEG quality %d, ROI %s", sim.Width, sim.Height, sim.Place(), sim.Noise, sim.Quality, b.Meta.Preprocess.ROI)
+		printCamera(stdout, &report)
+		if a.plotOut != "" {
+			if err := plotCamera(strings.TrimSuffix(a.plotOut, ".png")+"-camera.png", &report); err != nil {
+				return err
+			}
+		}
+	}
+	report.Seconds = time.Since(start).Seconds()
+	if a.jsonOut != "" {
+		data, err := json.MarshalIndent(report, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(a.jsonOut, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "\n(%.0f s)\n", report.Seconds)
+	return nil
+}
+
+// fewshotReport is everything a run measured (the -json file).
+type fewshotReport struct {
+	Bundle     string            `json:"bundle"`
+	Data       string            `json:"data"`
+	TeachSplit string            `json:"teach_split"`
+	Seed       uint64            `json:"seed"`
+	Weight     int               `json:"weight"`
+	Budget     int               `json:"budget_bytes"`
+	Items      int               `json:"items"`
+	Theta      float32           `json:"theta"`
+	Lambda     float32           `json:"lambda"`
+	Classes    []string          `json:"classes"`
+	TestImages int               `json:"test_images"`
+	HeldOut    *fewshot.HeldOut  `json:"held_out"`
+	Summary    []fewshot.Summary `json:"summary"`
+	Frames     string            `json:"frames,omitempty"`
+	Camera     *fewshot.Camera   `json:"camera,omitempty"`
+	Seconds    float64           `json:"seconds"`
+}
+
+func fsPct(t fewshot.Top1) string { return fmt.Sprintf("%.1f", 100*t.Rate()) }
+
+func printHeldOut(w io.Writer, r *fewshotReport) {
+	h := r.HeldOut
+	ref := h.Reference
+	fmt.Fprintf(w, "Few-shot teaching: %s (%d cache items, %d bytes budget, theta %.4g, lambda %.4g), %d test images of %s; examples from the %s split, seed %d, weight %d.\n\n",
+		r.Bundle, r.Items, r.Budget, r.Theta, r.Lambda, r.TestImages, r.Data, r.TeachSplit, r.Seed, r.Weight)
+	fmt.Fprintf(w, "Reference, the bundle unmasked: top-1 %.2f%% (int8 network alone %.2f%%).\n\n", 100*ref.All.Rate(), 100*ref.Net.Rate())
+	byClass := map[int][]fewshot.Row{}
+	var order []int
+	for _, row := range h.Rows {
+		if _, ok := byClass[row.Class]; !ok {
+			order = append(order, row.Class)
+		}
+		byClass[row.Class] = append(byClass[row.Class], row)
+	}
+	head := func(title string) {
+		fmt.Fprintf(w, "%s\n\n| class | bundle |", title)
+		for _, k := range h.Ks {
+			fmt.Fprintf(w, " k=%d |", k)
+		}
+		fmt.Fprint(w, "\n| --- | ---: |")
+		for range h.Ks {
+			fmt.Fprint(w, " ---: |")
+		}
+		fmt.Fprintln(w)
+	}
+	head("Top-1 (%) on the held-out class's test images (bundle: the unmasked bundle on them; k=0: class masked and removed):")
+	for _, y := range order {
+		fmt.Fprintf(w, "| %s | %s |", byClass[y][0].Name, fsPct(ref.PerClass[y]))
+		for _, row := range byClass[y] {
+			fmt.Fprintf(w, " %s |", fsPct(row.New))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, "| **mean** | |")
+	for _, s := range r.Summary {
+		fmt.Fprintf(w, " **%.1f** |", 100*s.New)
+	}
+	fmt.Fprint(w, "\n| mean, the cache alone | |")
+	for _, s := range r.Summary {
+		fmt.Fprintf(w, " %.1f |", 100*s.NewCache)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	head("Top-1 (%) on the other classes' test images (bundle: the unmasked bundle on them):")
+	for _, y := range order {
+		var other fewshot.Top1
+		for c, t := range ref.PerClass {
+			if c != y {
+				other.Right += t.Right
+				other.Total += t.Total
+			}
+		}
+		fmt.Fprintf(w, "| %s | %.2f |", byClass[y][0].Name, 100*other.Rate())
+		for _, row := range byClass[y] {
+			fmt.Fprintf(w, " %.2f |", 100*row.Others.Rate())
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, "| **mean** | |")
+	for _, s := range r.Summary {
+		fmt.Fprintf(w, " **%.2f** |", 100*s.Others)
+	}
+	fmt.Fprintln(w)
+	// The noise: the binomial standard error of a top-1 on the other
+	// classes' images, at the k=0 rows' rate.
+	var se float64
+	var n int
+	for _, row := range h.Rows {
+		if row.K == 0 {
+			se = max(se, row.Others.SE())
+			n = row.Others.Total
+		}
+	}
+	worst := fewshot.Summary{}
+	for _, s := range r.Summary {
+		if s.Drop > worst.Drop {
+			worst = s
+		}
+	}
+	verdict := "within"
+	if worst.DropSE > 2 {
+		verdict = "PAST"
+	}
+	// The paired view: images of the other classes that changed between
+	// the k=0 row and the largest k of each class.
+	var gained, lost int
+	for _, row := range h.Rows {
+		if row.K == h.Ks[len(h.Ks)-1] {
+			gained += row.OthersGained
+			lost += row.OthersLost
+		}
+	}
+	fmt.Fprintf(w, "\nPaired, from k=0 to k=%d, summed over the held-out classes: %d of the other classes' test images became right and %d became wrong (net %+d; noise of the net, sqrt(gained+lost): %.0f).\n",
+		h.Ks[len(h.Ks)-1], gained, lost, gained-lost, math.Sqrt(float64(gained+lost)))
+	fmt.Fprintf(w, "\nNoise: the binomial standard error of a top-1 on the other classes' %d images is %.2f points (at most, over the k=0 rows). "+
+		"The largest fall of the other classes' top-1 from their k=0 row is %.2f points (k=%d, %.1f standard errors): %s the noise (2 standard errors).\n",
+		n, 100*se, 100*worst.Drop, worst.K, worst.DropSE, verdict)
+}
+
+func printCamera(w io.Writer, r *fewshotReport) {
+	c := r.Camera
+	fmt.Fprintf(w, "\nCamera domain: frames %s; top-1 on %d test frames (int8 network alone %.2f%%), teaching k frames of training images per class (all classes, nothing masked, budget %d bytes):\n\n",
+		r.Frames, c.Net.Total, 100*c.Net.Rate(), r.Budget)
+	fmt.Fprintln(w, "| k per class | taught | items | evicted | top-1 (%) | ± SE | frames gained / lost vs k=0 | paired z |")
+	fmt.Fprintln(w, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, row := range c.Rows {
+		z := 0.0
+		if n := row.Gained + row.Lost; n > 0 {
+			z = float64(row.Gained-row.Lost) / math.Sqrt(float64(n))
+		}
+		fmt.Fprintf(w, "| %d | %d | %d | %d | %.2f | %.2f | %d / %d | %.1f |\n", row.K, row.Taught, row.Items, row.Evicted,
+			100*row.Top1.Rate(), 100*row.Top1.SE(), row.Gained, row.Lost, z)
+	}
+	fmt.Fprintln(w, "\n(paired z: (gained - lost) / sqrt(gained + lost), McNemar's statistic on the same test frames; |z| > 2 is past the noise.)")
+}
+
+// plotHeldOut draws top-1 on the held-out class against k, one thin line per
+// class and the mean in bold, and the other classes' mean top-1; k is on an
+// even scale of its values (0, 1, 2, 5, ...), labelled.
+func plotHeldOut(path string, r *fewshotReport) error {
+	h := r.HeldOut
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Few-shot teaching, one class held out (%d test images, taught weight %d)", r.TestImages, r.Weight)
+	p.X.Label.Text = "examples taught (k)"
+	p.Y.Label.Text = "top-1 (%)"
+	p.Add(plotter.NewGrid())
+	var ticks []plot.Tick
+	pos := map[int]float64{}
+	for i, k := range h.Ks {
+		pos[k] = float64(i)
+		ticks = append(ticks, plot.Tick{Value: float64(i), Label: strconv.Itoa(k)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	per := map[int]plotter.XYs{}
+	var order []int
+	for _, row := range h.Rows {
+		if _, ok := per[row.Class]; !ok {
+			order = append(order, row.Class)
+		}
+		per[row.Class] = append(per[row.Class], plotter.XY{X: pos[row.K], Y: 100 * row.New.Rate()})
+	}
+	for _, y := range order {
+		l, err := plotter.NewLine(per[y])
+		if err != nil {
+			return err
+		}
+		l.Color = color.RGBA{150, 170, 210, 255}
+		l.Width = vg.Points(0.8)
+		p.Add(l)
+	}
+	var mean, others plotter.XYs
+	for _, s := range r.Summary {
+		mean = append(mean, plotter.XY{X: pos[s.K], Y: 100 * s.New})
+		others = append(others, plotter.XY{X: pos[s.K], Y: 100 * s.Others})
+	}
+	for _, s := range []struct {
+		name string
+		xy   plotter.XYs
+		c    color.Color
+	}{{"held-out class, mean over classes", mean, color.RGBA{20, 60, 170, 255}}, {"other classes, mean", others, color.RGBA{200, 60, 20, 255}}} {
+		l, pts, err := plotter.NewLinePoints(s.xy)
+		if err != nil {
+			return err
+		}
+		l.Color, l.Width = s.c, vg.Points(2.5)
+		pts.Color, pts.Shape = s.c, draw.CircleGlyph{}
+		p.Add(l, pts)
+		p.Legend.Add(s.name, l, pts)
+	}
+	if len(order) > 1 {
+		thin, _ := plotter.NewLine(plotter.XYs{{}})
+		thin.Color = color.RGBA{150, 170, 210, 255}
+		p.Legend.Add("held-out class, each class", thin)
+	}
+	p.Y.Min, p.Y.Max = 0, 100
+	// Left, below the other classes' line (about 80%): the held-out
+	// class's lines start low at small k.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(10), vg.Points(-80)
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// plotCamera draws top-1 on test frames against the frames taught per
+// class, with the int8 network alone on the same frames for scale.
+func plotCamera(path string, r *fewshotReport) error {
+	c := r.Camera
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Teaching the board its camera (%d test frames, taught weight %d)", c.Net.Total, r.Weight)
+	p.X.Label.Text = "frames taught per class"
+	p.Y.Label.Text = "top-1 on test frames (%)"
+	p.Add(plotter.NewGrid())
+	var xy, net plotter.XYs
+	for _, row := range c.Rows {
+		xy = append(xy, plotter.XY{X: float64(row.K), Y: 100 * row.Top1.Rate()})
+		net = append(net, plotter.XY{X: float64(row.K), Y: 100 * c.Net.Rate()})
+	}
+	l, pts, err := plotter.NewLinePoints(xy)
+	if err != nil {
+		return err
+	}
+	l.Color, l.Width = color.RGBA{20, 60, 170, 255}, vg.Points(2)
+	pts.Color, pts.Shape = l.Color, draw.CircleGlyph{}
+	n, err := plotter.NewLine(net)
+	if err != nil {
+		return err
+	}
+	n.Color, n.Dashes = color.RGBA{120, 120, 120, 255}, []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(l, pts, n)
+	p.Legend.Add("bundle + taught frames (mixture)", l, pts)
+	p.Legend.Add("int8 network alone", n)
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(-10), vg.Points(10)
+	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+}

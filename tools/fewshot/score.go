@@ -1,0 +1,125 @@
+package fewshot
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/host"
+)
+
+// MaskNet writes into dst the network distribution p as if the network had
+// never been trained on class masked: p(masked) is 0 and the others are
+// divided by their sum, which is exactly the softmax over the other
+// classes' logits (softmax is invariant to which classes are left out up
+// to this renormalisation). The class keeps its index, as on the board.
+// masked < 0 copies p unchanged.
+func MaskNet(dst, p []float32, masked int) {
+	copy(dst, p)
+	if masked < 0 || masked >= len(p) {
+		return
+	}
+	dst[masked] = 0
+	var s float64
+	for _, v := range dst {
+		s += float64(v)
+	}
+	if s <= 0 {
+		// The network put all its mass on the masked class (to float32
+		// precision): it has no opinion on the others.
+		for i := range dst {
+			if i != masked {
+				dst[i] = float32(1 / float64(len(dst)-1))
+			}
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = float32(float64(dst[i]) / s)
+	}
+}
+
+// Checked is how many queries of every scoring Score also looks up with the
+// board's own lookup (cache.Cache.ProbsBatch) to prove the batched host
+// lookup gives the board's answer.
+const Checked = 16
+
+// checkTol bounds |host - board| for a p_cache value: both sum the same
+// float32 similarities' exponentials in float64, in different orders and
+// with different exp approximations (host's 1e-9, the board kernels' 3e-7
+// relative) and with float32 dot products in different orders (about
+// Dim * 2^-24 * theta relative in each term: 192 * 6e-8 * 90 = 1e-3 at the
+// paper's theta). 1e-3 absolute on a probability is far below what changes
+// a decision except at exact ties.
+const checkTol = 2e-3
+
+// Outcome is the board's decision for every query of one scoring.
+type Outcome struct {
+	Pred []int // the mixture's top-1 class per query
+	// CachePred is p_cache's own top-1 per query (the cache alone, the
+	// paper's CacheOnly at the mixture's theta).
+	CachePred []int
+	// MaxDiff is the largest |p_cache host - p_cache board| over the
+	// checked sample.
+	MaxDiff float64
+}
+
+// Score classifies every query of e with the board's mixture: p_cache from
+// c (host.Probs at c.Theta), the network's distribution masked by MaskNet
+// (masked < 0: none), cache.Mix at c.Lambda, and the board's argmax (the
+// first of equal probabilities). It checks Checked queries, spread over e,
+// against the board's lookup and fails if they disagree by more than the
+// numerical tolerance.
+func Score(c *cache.Cache, e *Encoded, masked int, workers int) (*Outcome, error) {
+	if e.Dim != c.Dim() {
+		return nil, fmt.Errorf("fewshot: keys of %d values, the cache's are %d", e.Dim, c.Dim())
+	}
+	if e.NetClasses > c.Classes() {
+		return nil, fmt.Errorf("fewshot: network of %d classes, cache of %d", e.NetClasses, c.Classes())
+	}
+	n := e.Len()
+	if n == 0 {
+		return nil, fmt.Errorf("fewshot: no queries to score")
+	}
+	out, err := host.Probs(c, e.Keys, []float64{float64(c.Theta)}, host.SimOptions{Workers: workers})
+	if err != nil {
+		return nil, fmt.Errorf("fewshot: %w", err)
+	}
+	pc := out[0]
+	k := c.Classes()
+	o := &Outcome{Pred: make([]int, n), CachePred: make([]int, n)}
+	pn := make([]float32, e.NetClasses)
+	mix := make([]float32, k)
+	for i := 0; i < n; i++ {
+		MaskNet(pn, e.Net(i), masked)
+		if err := cache.Mix(mix, pn, pc[i*k:(i+1)*k], c.Lambda); err != nil {
+			return nil, err
+		}
+		o.Pred[i] = argmax(mix)
+		o.CachePred[i] = argmax(pc[i*k : (i+1)*k])
+	}
+	board := make([]float32, k)
+	for s := 0; s < min(Checked, n); s++ {
+		i := s * n / min(Checked, n)
+		if err := c.ProbsBatch(board, e.Key(i), c.Theta); err != nil {
+			return nil, err
+		}
+		for y, v := range board {
+			o.MaxDiff = max(o.MaxDiff, math.Abs(float64(v-pc[i*k+y])))
+		}
+	}
+	if o.MaxDiff > checkTol {
+		return nil, fmt.Errorf("fewshot: the host lookup differs from the board's by %.3g (tolerance %.g)", o.MaxDiff, checkTol)
+	}
+	return o, nil
+}
+
+func argmax(p []float32) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
