@@ -1,7 +1,7 @@
 package cache
 
 import (
-	"github.com/edgecache/edgecache/cache/host/cputime"
+	"github.com/edgecache/edgecache/model/cputime"
 
 	"fmt"
 	"math/rand/v2"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// perCPU reports a rate per CPU-second received (see cache/host/cputime) when the
+// perCPU reports a rate per CPU-second received (see model/cputime) when the
 // platform can measure it.
 func perCPU(b *testing.B, amount float64, cpu time.Duration, unit string) {
 	if cpu > 0 {

@@ -22,7 +22,7 @@ import (
 //	dim      uint32  key length (must equal the spec's Dim)
 //	theta    float32
 //	lambda   float32
-//	cotheta  float32 CacheOnly theta (version 2 on)
+//	cacheOnlyTheta float32 (version 2 on)
 //	ntaps    uint32
 //	ntaps x { nameLen uint16, name, C uint32, H uint32, W uint32, pool uint8 }
 //	proj     uint8   0: none, 1: projection follows
@@ -275,9 +275,9 @@ func Read(in io.Reader) (*Cache, error) {
 	dim := r.dim32("key length")
 	theta := math.Float32frombits(r.u32("theta"))
 	lambda := math.Float32frombits(r.u32("lambda"))
-	coTheta := theta
+	cacheOnlyTheta := theta
 	if version >= 2 {
-		coTheta = math.Float32frombits(r.u32("CacheOnly theta"))
+		cacheOnlyTheta = math.Float32frombits(r.u32("CacheOnly theta"))
 	}
 	ntaps := r.u32("tap count")
 	if r.err != nil {
@@ -381,8 +381,8 @@ func Read(in io.Reader) (*Cache, error) {
 	if !finite(theta) || theta < 0 {
 		return nil, fmt.Errorf("cache: theta %v in file", theta)
 	}
-	if !finite(coTheta) || coTheta < 0 {
-		return nil, fmt.Errorf("cache: CacheOnly theta %v in file", coTheta)
+	if !finite(cacheOnlyTheta) || cacheOnlyTheta < 0 {
+		return nil, fmt.Errorf("cache: CacheOnly theta %v in file", cacheOnlyTheta)
 	}
 	if !(lambda >= 0 && lambda <= 1) {
 		return nil, fmt.Errorf("cache: lambda %v in file", lambda)
@@ -403,7 +403,7 @@ func Read(in io.Reader) (*Cache, error) {
 		}
 	}
 	return &Cache{spec: spec, dim: dim, classes: classes, keys: keys, labels: labels, weights: weights,
-		Theta: theta, Lambda: lambda, CacheOnlyTheta: coTheta}, nil
+		Theta: theta, Lambda: lambda, CacheOnlyTheta: cacheOnlyTheta}, nil
 }
 
 // transpose returns the cols x rows transpose of a rows x cols matrix.

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edgecache/edgecache/model/cputime"
 
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/internal/gemm"
@@ -150,7 +151,7 @@ func benchRunner(b *testing.B, batch int, path convPath, pause time.Duration) {
 	}
 	x := pixels(batch, 1)
 	var times []time.Duration
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 	for b.Loop() {
 		t0 := time.Now()
 		if _, err := r.Run(x, batch); err != nil {
@@ -163,7 +164,7 @@ func benchRunner(b *testing.B, batch int, path convPath, pause time.Duration) {
 			b.StartTimer()
 		}
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Self() - cpu0
 	// The machine is shared: the mean (ns/op) counts the time other
 	// processes hold the core, the median of single runs less, the fastest
 	// run and the CPU time hardly. tools/ort/bench.mjs reports the same.
@@ -225,11 +226,11 @@ func BenchmarkConv(b *testing.B) {
 				res = pixels(len(dst), 4)
 			}
 			apply := model.NewConvolution(c)
-			cpu0 := cpuTime()
+			cpu0 := cputime.Self()
 			for b.Loop() {
 				apply(dst, src, 1, cs.size, cs.size, res, true)
 			}
-			cpu := cpuTime() - cpu0
+			cpu := cputime.Self() - cpu0
 			flops := 2 * float64(c.Out*c.In*c.K*c.K*oh*ow) * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			if cpu > 0 {
@@ -237,14 +238,4 @@ func BenchmarkConv(b *testing.B) {
 			}
 		})
 	}
-}
-
-// cpuTime is the user+system CPU time of the process so far (getrusage(2),
-// RUSAGE_SELF); Run allocates nothing, so garbage collection adds little.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

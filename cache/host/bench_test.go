@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/cache/host/cputime"
 	"github.com/edgecache/edgecache/cache/internal/cachetest"
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
-// perCPU reports a rate per CPU-second received (cache/host/cputime)
+// perCPU reports a rate per CPU-second received (model/cputime)
 // when the platform can measure it.
 func perCPU(b *testing.B, amount float64, cpu time.Duration, unit string) {
 	if cpu > 0 {

@@ -3,6 +3,7 @@ package hdf5
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/x448/float16"
 	"math"
 )
 
@@ -145,7 +146,7 @@ func (t Datatype) float32s(raw []byte, what string) ([]float32, error) {
 		if t.Class == ClassFloat {
 			switch t.Size {
 			case 2:
-				out[i] = halfToFloat32(order.Uint16(e))
+				out[i] = float16.Frombits(order.Uint16(e)).Float32()
 			case 4:
 				out[i] = math.Float32frombits(order.Uint32(e))
 			case 8:
@@ -218,25 +219,4 @@ func (t Datatype) float64s(raw []byte, what string) ([]float64, error) {
 		}
 	}
 	return out, nil
-}
-
-// halfToFloat32 widens an IEEE 754 binary16 value exactly.
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	man := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0xff<<23 | man<<13)
-	case exp != 0: // normal: rebias 15 -> 127
-		return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
-	case man == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal half: man * 2^-24 is a normal float32.
-	v := float32(man) / (1 << 24)
-	if sign != 0 {
-		v = -v
-	}
-	return v
 }

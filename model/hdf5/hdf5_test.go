@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/x448/float16"
 	"hash"
 	"hash/fnv"
 	"math"
@@ -336,14 +337,14 @@ func TestHalf(t *testing.T) {
 		0x0000: 0, 0x3c00: 1, 0xc000: -2, 0x7bff: 65504, 0x0001: 1.0 / (1 << 24), 0x03ff: 1023.0 / (1 << 24),
 		0x0400: 1.0 / (1 << 14), 0x3555: 0.333251953125, 0x7c00: float32(math.Inf(1)), 0xfc00: float32(math.Inf(-1)),
 	} {
-		if got := halfToFloat32(h); got != want {
+		if got := float16.Frombits(h).Float32(); got != want {
 			t.Errorf("half %#04x: %v, want %v", h, got, want)
 		}
 	}
-	if got := halfToFloat32(0x8000); got != 0 || !math.Signbit(float64(got)) {
+	if got := float16.Frombits(0x8000).Float32(); got != 0 || !math.Signbit(float64(got)) {
 		t.Errorf("half 0x8000: %v, want -0", got)
 	}
-	if got := halfToFloat32(0x7e00); !math.IsNaN(float64(got)) {
+	if got := float16.Frombits(0x7e00).Float32(); !math.IsNaN(float64(got)) {
 		t.Errorf("half 0x7e00: %v, want NaN", got)
 	}
 }

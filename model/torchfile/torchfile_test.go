@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/x448/float16"
 	"math"
 	"os"
 	"slices"
@@ -249,7 +250,7 @@ func TestCanonicalName(t *testing.T) {
 func TestHalf(t *testing.T) {
 	for h := 0; h < 1<<16; h++ {
 		s, e, f := h>>15, (h>>10)&0x1f, h&0x3ff
-		got := float64(halfToFloat(uint16(h)))
+		got := float64(float16.Frombits(uint16(h)).Float32())
 		var want float64
 		switch {
 		case e == 0x1f && f == 0:

@@ -3,6 +3,7 @@ package torchfile
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/x448/float16"
 	"io"
 	"math"
 	"slices"
@@ -228,35 +229,13 @@ func decode(raw []byte, d dtype, order binary.ByteOrder) []float32 {
 		case "DoubleStorage":
 			out[i] = float32(math.Float64frombits(order.Uint64(b)))
 		case "HalfStorage":
-			out[i] = halfToFloat(order.Uint16(b))
+			out[i] = float16.Frombits(order.Uint16(b)).Float32()
 		case "BFloat16Storage":
 			// bfloat16 is the high half of a float32.
 			out[i] = math.Float32frombits(uint32(order.Uint16(b)) << 16)
 		}
 	}
 	return out
-}
-
-// halfToFloat converts IEEE 754 binary16 to float32 exactly (every half is a
-// float32): 1 sign, 5 exponent (bias 15), 10 fraction bits.
-func halfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
-	case exp != 0: // normal: rebias 15 -> 127
-		return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
-	case frac == 0:
-		return math.Float32frombits(sign)
-	}
-	// Subnormal half: frac * 2^-24, a normal float32.
-	v := float32(frac) / (1 << 24)
-	if sign != 0 {
-		v = -v
-	}
-	return v
 }
 
 // contiguous copies a strided tensor out of its storage values.

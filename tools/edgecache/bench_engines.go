@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgecache/edgecache/cache/host/cputime"
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
 // benchInput is n images of seeded random pixels: the timed runs need

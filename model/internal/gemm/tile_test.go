@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
 const guard = -12345.678
@@ -204,11 +206,11 @@ func BenchmarkKernel(b *testing.B) {
 				tc.t.Off = 0
 				tc.t.C = make([]float32, MR*nr)
 				tc.t.Res = make([]float32, MR*nr)
-				cpu0 := cpuTime()
+				cpu0 := cputime.Self()
 				for b.Loop() {
 					kern.fn(&tc.t)
 				}
-				cpu := cpuTime() - cpu0
+				cpu := cputime.Self() - cpu0
 				flops := 2.0 * 576 * MR * float64(nr) * float64(b.N)
 				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				if cpu > 0 {

@@ -1,8 +1,10 @@
 // Package cputime measures the CPU time a process or thread has received:
 // the machines the benchmarks run on are shared, so besides wall-clock rates
 // they report rates per CPU-second actually received, which other tenants'
-// load disturbs less. The one such helper of the cache's benchmarks and the
-// host tool's bench command; the board program does not link it.
+// load disturbs less. The one such helper of every package's benchmarks and
+// the host tool's bench command; the board program does not link it. It
+// lives under model, the root of the project's imports, so that every
+// package may use it.
 package cputime
 
 import "time"
