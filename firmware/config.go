@@ -54,6 +54,9 @@ type config struct {
 	Backoff        duration `json:"backoff"`
 	MaxBackoff     duration `json:"max_backoff"`
 	Retries        int      `json:"retries"`
+
+	// reload, when set, swaps the bundle on SIGHUP (set by run).
+	reload *reloader
 }
 
 // defaults is the configuration with nothing set.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"time"
 
 	"github.com/edgecache/edgecache/cache/bundle"
@@ -33,6 +34,20 @@ type stageMs struct {
 	Total      float64 `json:"total"`
 }
 
+// watchdogTurns is how many capture timeouts one turn of the loop may take
+// before the watchdog ends the program.
+const watchdogTurns = 3
+
+// hang ends the program when the watchdog fires; tests replace it.
+var hang = func() { os.Exit(2) }
+
+// reloader swaps the bundle on a signal (SIGHUP): open reads and checks the
+// new one; a bundle that fails is refused and the running one stays.
+type reloader struct {
+	signal <-chan os.Signal
+	open   func() (*bundle.Classifier, error)
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // loop captures and classifies frames until the source ends, ctx is done or
@@ -44,8 +59,19 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 //
 // onFrame, when not nil, runs after each classified frame (the status page,
 // teaching), in the loop's goroutine.
+//
+// A watchdog guards the loop itself: a camera driver stuck in a call that
+// ignores its context, or anything else that keeps one turn of the loop
+// past watchdogTurns capture timeouts plus the longest backoff, is logged
+// and ends the process (hang), for the service manager to restart it.
 func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classifier, led *indicator,
 	sc *score, out io.Writer, logger *log.Logger, onFrame func(device.Frame, bundle.Result, time.Duration) error) error {
+	limit := watchdogTurns*time.Duration(cfg.CaptureTimeout) + time.Duration(cfg.MaxBackoff)
+	dog := time.AfterFunc(limit, func() {
+		logger.Printf("watchdog: the frame loop has not moved for %v (a camera call that never returns?); exiting", limit)
+		hang()
+	})
+	defer dog.Stop()
 	enc := json.NewEncoder(out)
 	faults := 0
 	wait := time.Duration(cfg.Backoff)
@@ -65,6 +91,19 @@ func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classi
 		return nil
 	}
 	for n := 0; cfg.Limit == 0 || n < cfg.Limit; {
+		dog.Reset(limit)
+		if reload := cfg.reload; reload != nil {
+			select {
+			case <-reload.signal:
+				if next, err := reload.open(); err != nil {
+					logger.Printf("bundle reload refused, the running bundle stays: %v", err)
+				} else {
+					cl = next
+					logger.Printf("bundle reloaded: %s", cl.Bundle().Meta.Name)
+				}
+			default:
+			}
+		}
 		t0 := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.CaptureTimeout))
 		f, err := cam.Next(cctx)

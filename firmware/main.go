@@ -26,6 +26,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -104,6 +105,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer svc.close()
+	// SIGHUP reloads the bundle from its file: a bundle that fails its
+	// checks is refused and the running one stays.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	cfg.reload = &reloader{signal: hup, open: func() (*bundle.Classifier, error) {
+		return reopen(&cfg, b, svc)
+	}}
 	sc := newScore(b.Meta.Classes, b.Cache != nil)
 	start := time.Now()
 	err = loop(ctx, &cfg, cam, cl, led, sc, stdout, logger, svc.onFrame(cl))
@@ -123,4 +132,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		sc.report(stdout, b, cam, elapsed)
 	}
 	return err
+}
+
+// reopen reads the bundle file again for a reload and prepares its
+// classifier, refusing what the running program cannot switch to.
+func reopen(cfg *config, running *bundle.Bundle, svc *services) (*bundle.Classifier, error) {
+	if svc.teacher != nil {
+		return nil, errors.New("teaching is on and the teach log belongs to the running bundle: stop the program, move the log aside, then start it on the new bundle")
+	}
+	nb, err := bundle.ReadFile(cfg.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(nb.Meta.Classes, running.Meta.Classes) {
+		return nil, fmt.Errorf("the new bundle's classes %v are not the running one's %v: restart the program to switch", nb.Meta.Classes, running.Meta.Classes)
+	}
+	if cfg.ROI != "" {
+		nb.Meta.Preprocess.ROI = cfg.ROI
+	}
+	cl, err := bundle.NewClassifier(nb)
+	if err != nil {
+		return nil, err
+	}
+	if err := cl.SetThreads(cfg.Threads); err != nil {
+		return nil, err
+	}
+	return cl, nil
 }
