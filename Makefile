@@ -5,7 +5,7 @@ BIN    := bin
 export EDGECACHE_DATA := $(abspath $(DATA))
 export CGO_ENABLED := 0
 
-.PHONY: all build cross test test-unit test-arm lint bench bench-arm bench-arm-deps demo golden fuzz clean
+.PHONY: soak all build cross test test-unit test-arm lint bench bench-arm bench-arm-deps demo golden fuzz clean
 
 all: build
 
@@ -105,6 +105,11 @@ $(ARM_OUT)/resnet32_qdq.onnx: $(ARM_OUT)/resnet32.q
 
 demo: build
 	$(BIN)/edgecache demo -data $(DATA)
+
+# The board program over 100,000 replayed frames with its memory sampled
+# (after make demo, which writes the bundle).
+soak: build
+	firmware/deploy/soak.sh $(BIN)/firmware out/demo/board.bundle $(DATA)/cifar10-jpeg/test 100000
 
 # Regenerate the committed golden logits from the reference runtimes.
 golden: tools/ort/node_modules

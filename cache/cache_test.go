@@ -89,13 +89,13 @@ func refProbs(c *Cache, q []float32, theta float64) (p []float64, sims []float64
 }
 
 // probTol bounds |p - ref|: each similarity is within delta of the exact one
-// (dotBound), so each term exp(theta*(s_i - s_max)) is off by a factor within
+// (activeDotBound: the kernels' own bound), so each term exp(theta*(s_i - s_max)) is off by a factor within
 // exp(+-2 theta delta) and a ratio of sums of such terms by exp(+-4 theta
 // delta); add the cut-off (n e^-40) and the float32 rounding of the output.
 func probTol(c *Cache, q []float32, theta float64) func(ref float64) float64 {
 	delta := 0.0
 	for i := 0; i < c.Len(); i++ {
-		delta = math.Max(delta, dotBound(c.keys[i*c.dim:(i+1)*c.dim], q))
+		delta = math.Max(delta, activeDotBound(c.keys[i*c.dim:(i+1)*c.dim], q))
 	}
 	return func(ref float64) float64 {
 		return math.Expm1(4*theta*delta)*ref + float64(c.Len())*math.Exp(-cutoff) + 1e-7

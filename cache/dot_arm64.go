@@ -23,10 +23,10 @@ func projectNEON(dst *float32, wt *uint16, idx *int32, xs *float32, n, rows, bod
 var neonKernels = &kernelSet{name: "neon", dotsBody: dotsNEON, dots4Body: dots4NEON, f16to32Body: f16to32NEON, expsBody: expsNEON, projectBody: projectNEON}
 
 // preferFP16 makes the start-up choice the half-precision dots where the
-// core has FEAT_FP16 (dot_fp16_arm64.go). Off until the probability tests'
-// tolerance (probTol in cache_test.go, derived for fp32 dots) takes the fp16
-// kernel's own bound, dotsFP16Bound: the kernel is tested on its own here.
-const preferFP16 = false
+// core has FEAT_FP16 (dot_fp16_arm64.go: the Pi 5's A76). The probability
+// tests take the kernel's own bound (activeDotBound), and the board program
+// gives every test image the class it gives with fp32 dots (README, "Speed").
+const preferFP16 = true
 
 func pickKernels() *kernelSet {
 	if preferFP16 && hasFP16 {

@@ -18,22 +18,29 @@ import (
 // command that runs each: arm64 (Pi 3/4/5, 64-bit OS; qemu's default core
 // has the dot-product extension, as the Pi 5's A76), armv7 (Pi 2/3, 32-bit)
 // and armv6 (Pi Zero/1: the ARM1176).
+//
+// tol bounds the probabilities' difference from the host's: the float32
+// lookup sums in another order per kernel (1e-5), and on a core with native
+// fp16 arithmetic (qemu's default arm64 core, as the Pi 5's A76) the lookup's
+// dot products round the query to fp16 (2^-11 relative: at theta 90 a term
+// moves by up to 2.3%, cache/dot_fp16_arm64.go), so there 0.01.
 var boards = []struct {
 	name string
 	env  []string
 	qemu []string
+	tol  float32
 }{
-	{"arm64", []string{"GOARCH=arm64"}, []string{"qemu-aarch64-static"}},
-	{"arm64-a72", []string{"GOARCH=arm64"}, []string{"qemu-aarch64-static", "-cpu", "cortex-a72"}},
-	{"armv7", []string{"GOARCH=arm", "GOARM=7"}, []string{"qemu-arm-static"}},
-	{"armv6", []string{"GOARCH=arm", "GOARM=6"}, []string{"qemu-arm-static", "-cpu", "arm1176"}},
+	{"arm64", []string{"GOARCH=arm64"}, []string{"qemu-aarch64-static"}, 0.01},
+	{"arm64-a72", []string{"GOARCH=arm64"}, []string{"qemu-aarch64-static", "-cpu", "cortex-a72"}, 1e-5},
+	{"armv7", []string{"GOARCH=arm", "GOARM=7"}, []string{"qemu-arm-static"}, 1e-5},
+	{"armv6", []string{"GOARCH=arm", "GOARM=6"}, []string{"qemu-arm-static", "-cpu", "arm1176"}, 1e-5},
 }
 
 // TestBoards runs the board program end to end as each board runs it, under
 // qemu-user, on a replayed folder of camera-sized JPEG frames and on the
 // simulated ArduCAM, and checks that every frame gets the host's class. The
-// int8 network is bit-exact on every ISA; the cache's float32 lookup sums in
-// another order per kernel, so probabilities are compared to 1e-5.
+// int8 network is bit-exact on every ISA; the cache's lookup is not (see
+// boards' tol), so probabilities are compared within a bound.
 //
 // It builds four binaries, so it runs when EDGECACHE_BOARDS=1 (make test-arm
 // sets it); CI must run it, so under CI=true it is never skipped.
@@ -103,7 +110,7 @@ func TestBoards(t *testing.T) {
 						t.Errorf("%s frame %d: class %d (network %d), host %d (%d)", cam, i, g.Top[0].Class, g.Net, w.Top[0].Class, w.Net)
 					}
 					for k := range g.Top {
-						if d := g.Top[k].Prob - w.Top[k].Prob; d > 1e-5 || d < -1e-5 {
+						if d := g.Top[k].Prob - w.Top[k].Prob; d > b.tol || d < -b.tol {
 							t.Errorf("%s frame %d: probability %v, host %v", cam, i, g.Top[k].Prob, w.Top[k].Prob)
 						}
 					}

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
 	"github.com/edgecache/edgecache/tools/dataset"
@@ -29,9 +30,9 @@ type robustSetup struct {
 }
 
 type robustFlags struct {
-	model, norm, cachePath, data, split, quantPath, boardCache *string
-	n                                                          *int
-	seed                                                       *uint64
+	model, norm, cachePath, data, split, quantPath, boardCache, bundlePath *string
+	n                                                                      *int
+	seed                                                                   *uint64
 }
 
 func addRobustFlags(fs interface {
@@ -47,6 +48,7 @@ func addRobustFlags(fs interface {
 		split:      fs.String("split", "test", "which images"),
 		quantPath:  fs.String("quant", "", "int8 model (edgecache quantize): with -board-cache adds the board's configuration"),
 		boardCache: fs.String("board-cache", "", "the board's cache (e.g. cache fit -budget 4MiB), scored with the int8 network as the firmware does"),
+		bundlePath: fs.String("bundle", "", "the board's bundle (e.g. out/demo/board.bundle): its int8 network and cache, instead of -quant and -board-cache"),
 		n:          fs.Int("n", defaultN, "images, drawn at random from the split by -seed (the paper: 2,500)"),
 		seed:       fs.Uint64("seed", 1, "seed of the image draw and the single-pixel attack's pixel order"),
 	}
@@ -61,6 +63,9 @@ func (f robustFlags) open() (*robustSetup, error) {
 	}
 	if (*f.quantPath == "") != (*f.boardCache == "") {
 		return nil, usagef("-quant and -board-cache go together (the board's int8 network and its cache)")
+	}
+	if *f.bundlePath != "" && *f.quantPath != "" {
+		return nil, usagef("-bundle holds the board's network and cache: give it or -quant and -board-cache, not both")
 	}
 	net, err := loadModel(*f.model, *f.norm)
 	if err != nil {
@@ -90,18 +95,29 @@ func (f robustFlags) open() (*robustSetup, error) {
 			s.targets = append(s.targets, robust.Target{Name: h.Name, Decide: m, Grad: m})
 		}
 	}
-	if *f.quantPath != "" {
-		q, err := quant.ReadFile(*f.quantPath)
-		if err != nil {
-			return nil, err
-		}
-		bc, err := cache.ReadFile(*f.boardCache)
-		if err != nil {
-			return nil, err
+	if *f.quantPath != "" || *f.bundlePath != "" {
+		var q *quant.Model
+		var bc *cache.Cache
+		if *f.bundlePath != "" {
+			b, err := bundle.ReadFile(*f.bundlePath)
+			if err != nil {
+				return nil, err
+			}
+			if b.Cache == nil {
+				return nil, fmt.Errorf("%s: the bundle holds no cache (the network alone decides)", *f.bundlePath)
+			}
+			q, bc = b.Model, b.Cache
+		} else {
+			if q, err = quant.ReadFile(*f.quantPath); err != nil {
+				return nil, err
+			}
+			if bc, err = cache.ReadFile(*f.boardCache); err != nil {
+				return nil, err
+			}
 		}
 		board, err := robust.NewBoard(q, bc)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", *f.boardCache, err)
+			return nil, fmt.Errorf("board: %w", err)
 		}
 		mix, err := robust.NewMixture(bc)
 		if err != nil {
@@ -109,7 +125,7 @@ func (f robustFlags) open() (*robustSetup, error) {
 		}
 		twin, err := robust.NewCacheModel(net, mix, robust.Head{Name: "board float twin", Theta: float64(bc.Theta), Lambda: float64(bc.Lambda)})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", *f.boardCache, err)
+			return nil, fmt.Errorf("board: %w", err)
 		}
 		s.targets = append(s.targets, robust.Target{Name: "board int8 + cache", Decide: board, Grad: twin})
 	}
@@ -131,7 +147,7 @@ func (f robustFlags) open() (*robustSetup, error) {
 }
 
 func runAttack(args []string, stdout io.Writer) error {
-	fs := newFlags("attack", "-model M -data D -attack fgsm|ifgsm|pixel|blur [-cache C] [-quant Q -board-cache C4] [-n 2500] [-seed S] [-json]")
+	fs := newFlags("attack", "-model M -data D -attack fgsm|ifgsm|pixel|blur [-cache C] [-quant Q -board-cache C4 | -bundle B] [-n 2500] [-seed S] [-json]")
 	rf := addRobustFlags(fs, 2500)
 	kindName := fs.String("attack", "fgsm", "fgsm (50 epsilons up to 0.5), ifgsm (50 epsilons, 10 steps), pixel (single pixel, up to 1,000), blur (Gaussian, 50 strengths)")
 	white := fs.Bool("whitebox", true, "also attack each cache model through its own mixture (the gradient-masking check)")

@@ -25,7 +25,7 @@ type jacobianRow struct {
 }
 
 func runJacobian(args []string, stdout io.Writer) error {
-	fs := newFlags("jacobian", "-model M -data D [-cache C] [-quant Q -board-cache C4] [-n 200] [-seed S] [-plot F.png] [-json]")
+	fs := newFlags("jacobian", "-model M -data D [-cache C] [-quant Q -board-cache C4 | -bundle B] [-n 200] [-seed S] [-plot F.png] [-json]")
 	rf := addRobustFlags(fs, 200)
 	plotPath := fs.String("plot", "", "draw the mean singular-value spectra into this PNG")
 	asJSON := fs.Bool("json", false, "print the table as JSON")

@@ -50,9 +50,10 @@ func (l *Learner) Forget(y int) (int, error) {
 	if y < 0 || y >= l.Cache.Classes() {
 		return 0, fmt.Errorf("fewshot: class %d of %d", y, l.Cache.Classes())
 	}
-	// One pass keeping the items of other classes would be faster, but
-	// Remove is the board's operation; a run of class y's items at the
-	// end costs little as each moves only the items after it.
+	// Remove, the board's own operation, rather than one filtering pass:
+	// the copy then holds exactly what a board that removed the class
+	// would hold. Going backwards, each Remove moves only the items after
+	// it (a fraction of a second for a board's cache).
 	n := 0
 	for i := l.Cache.Len() - 1; i >= 0; i-- {
 		if l.Cache.Label(i) != y {
