@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
 	"github.com/edgecache/edgecache/cache/bundle"
 	"github.com/edgecache/edgecache/cache/journal"
 	"github.com/edgecache/edgecache/device"
@@ -341,4 +345,40 @@ func readLog(t *testing.T, path string) *journal.Replay {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// A push button on a GPIO pin teaches the current frame as the configured
+// label: a press (falling edge) puts one example in the cache and the log.
+func TestButtonTeaches(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	pin := &gpiotest.Pin{N: "TESTBUTTON", Num: 103, EdgesChan: make(chan gpio.Level, 4)}
+	if err := gpioreg.Register(pin); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(pin.N)
+	logPath := filepath.Join(t.TempDir(), "board.teach")
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-bundle", bundlePath, "-replay", replayDir, "-loop", "-fps", "100",
+			"-button", "TESTBUTTON", "-button-label", "doorbell", "-teach-log", logPath}, io.Discard, &logs)
+	}()
+	for i := 0; i < 300 && !strings.Contains(logs.String(), "taught an example"); i++ {
+		if i%50 == 0 {
+			pin.EdgesChan <- gpio.Low // a press
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `button: taught an example of "doorbell" (class 2)`) {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+	rep := readLog(t, logPath)
+	if len(rep.Records) < 1 || rep.Records[0].Name != "doorbell" || rep.Records[0].Class != 2 {
+		t.Errorf("teach log %+v", rep.Records)
+	}
 }
