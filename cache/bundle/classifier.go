@@ -30,6 +30,7 @@ type Classifier struct {
 	pNet    []float32
 	pCache  []float32
 	p       []float32
+	out     []float32 // the last frame's final distribution: pNet or p
 }
 
 // Result is what the classifier saw in one frame. Probs is the classifier's
@@ -93,35 +94,59 @@ func (c *Classifier) SetThreads(n int) error { return c.run.SetThreads(n) }
 // Bundle is the bundle the classifier runs.
 func (c *Classifier) Bundle() *Bundle { return c.b }
 
-// Classify runs one frame through the whole path.
-func (c *Classifier) Classify(f device.Frame) (Result, error) {
-	t0 := time.Now()
-	if err := c.conv.Pixels(c.pixels, f); err != nil {
-		return Result{}, err
-	}
-	t1 := time.Now()
-	logits, err := c.run.Run(c.pixels, 1)
-	if err != nil {
-		return Result{}, err
-	}
-	model.Softmax(c.pNet, logits)
-	t2 := time.Now()
-	p := c.pNet
-	if mem := c.b.Cache; mem != nil {
+// Stages name the steps of Classify, in order: what Stage(i) runs.
+var Stages = []string{"frame to tensor", "int8 network", "cache lookup", "mixture"}
+
+// Stage runs step i of Classify (Stages[i]); step 0 takes f, the later ones
+// what the earlier left. Classify is the four in order; instruction counts
+// (tools/ort/inscount) set marks between them, on this same code.
+func (c *Classifier) Stage(i int, f device.Frame) error {
+	mem := c.b.Cache
+	switch i {
+	case 0:
+		return c.conv.Pixels(c.pixels, f)
+	case 1:
+		logits, err := c.run.Run(c.pixels, 1)
+		if err != nil {
+			return err
+		}
+		model.Softmax(c.pNet, logits)
+		c.out = c.pNet
+		return nil
+	case 2:
+		if mem == nil {
+			return nil
+		}
 		for i, t := range mem.Spec().Taps {
 			c.taps[i] = c.run.Tap(t.Name)
 		}
-		if err := mem.TapProbs(c.pCache, c.scratch, c.taps); err != nil {
-			return Result{}, err
+		return mem.TapProbs(c.pCache, c.scratch, c.taps)
+	case 3:
+		if mem == nil {
+			return nil
 		}
 		if err := cache.Mix(c.p, c.pNet, c.pCache, mem.Lambda); err != nil {
+			return err
+		}
+		c.out = c.p
+		return nil
+	}
+	return fmt.Errorf("bundle: no stage %d", i)
+}
+
+// Classify runs one frame through the whole path.
+func (c *Classifier) Classify(f device.Frame) (Result, error) {
+	var t [5]time.Time
+	t[0] = time.Now()
+	for i := range Stages {
+		if err := c.Stage(i, f); err != nil {
 			return Result{}, err
 		}
-		p = c.p
+		t[i+1] = time.Now()
 	}
-	t3 := time.Now()
+	p := c.out
 	r := Result{Class: argmax(p), Net: argmax(c.pNet), Probs: p,
-		Preprocess: t1.Sub(t0), Network: t2.Sub(t1), Cache: t3.Sub(t2)}
+		Preprocess: t[1].Sub(t[0]), Network: t[2].Sub(t[1]), Cache: t[4].Sub(t[2])}
 	r.Prob = p[r.Class]
 	return r, nil
 }

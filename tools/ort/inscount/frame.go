@@ -14,15 +14,13 @@ import (
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
 	"github.com/edgecache/edgecache/device"
-	"github.com/edgecache/edgecache/device/frame"
-	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/onnx"
 	"github.com/edgecache/edgecache/quant"
 )
 
-// The stages of one frame as the board program runs it
-// (cache/bundle.Classifier.Classify), in order.
-var stages = []string{"frame to tensor", "int8 network", "cache lookup", "mixture"}
+// The stages of one frame as the board program runs it: the board's own
+// cache/bundle.Classifier, one Stage call at a time.
+var stages = bundle.Stages
 
 // The fitted 4 MiB cache's shape (docs/results/README.md, "Fitting a board's
 // memory"): the paper's three taps whole (12,288 raw values) projected to 128
@@ -33,43 +31,14 @@ const (
 	fittedBudget = 4 << 20
 )
 
-// frameRun is the board's path for one frame, split into its stages so the
-// child can set a mark between them. It calls what Classifier.Classify calls,
-// in the same order, on buffers made once.
+// frameRun is the board's classifier and the frame it is given.
 type frameRun struct {
-	conv    *frame.Converter
-	run     *quant.Runner
-	mem     *cache.Cache
-	f       device.Frame
-	pixels  []float32
-	taps    [][]float32
-	scratch *cache.Scratch
-	pNet    []float32
-	pCache  []float32
-	p       []float32
+	cl  *bundle.Classifier
+	mem *cache.Cache
+	f   device.Frame
 }
 
-func (r *frameRun) stage(i int) error {
-	switch i {
-	case 0:
-		return r.conv.Pixels(r.pixels, r.f)
-	case 1:
-		logits, err := r.run.Run(r.pixels, 1)
-		if err != nil {
-			return err
-		}
-		model.Softmax(r.pNet, logits)
-		return nil
-	case 2:
-		for j, t := range r.mem.Spec().Taps {
-			r.taps[j] = r.run.Tap(t.Name)
-		}
-		return r.mem.TapProbs(r.pCache, r.scratch, r.taps)
-	case 3:
-		return cache.Mix(r.p, r.pNet, r.pCache, r.mem.Lambda)
-	}
-	return fmt.Errorf("no stage %d", i)
-}
+func (r *frameRun) stage(i int) error { return r.cl.Stage(i, r.f) }
 
 // newFrameRun prepares the path: from -bundle when given, else our int8
 // model (-quant) with a cache of the fitted shape filled with random
@@ -81,6 +50,7 @@ func newFrameRun(o options) (*frameRun, error) {
 	var qm *quant.Model
 	var mem *cache.Cache
 	pre := bundle.DefaultPreprocess
+	var names []string // class names
 	if o.bundle != "" {
 		b, err := bundle.ReadFile(o.bundle)
 		if err != nil {
@@ -89,7 +59,7 @@ func newFrameRun(o options) (*frameRun, error) {
 		if b.Cache == nil {
 			return nil, fmt.Errorf("%s has no cache: nothing to look up", o.bundle)
 		}
-		qm, mem, pre = b.Model, b.Cache, b.Meta.Preprocess
+		qm, mem, pre, names = b.Model, b.Cache, b.Meta.Preprocess, b.Meta.Classes
 	} else {
 		var err error
 		if qm, err = quant.ReadFile(o.quant); err != nil {
@@ -99,34 +69,24 @@ func newFrameRun(o options) (*frameRun, error) {
 			return nil, err
 		}
 	}
-	roi, err := pre.Region()
+	if names == nil {
+		names = make([]string, qm.Classes)
+		for y := range names {
+			names[y] = fmt.Sprint(y)
+		}
+	}
+	cl, err := bundle.NewClassifier(&bundle.Bundle{Model: qm, Cache: mem, Meta: bundle.Meta{Classes: names, Preprocess: pre}})
 	if err != nil {
 		return nil, err
 	}
-	conv, err := frame.New(&frame.Opts{Size: pre.Size, ROI: roi})
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, t := range mem.Spec().Taps {
-		names = append(names, t.Name)
-	}
-	run, err := qm.NewRunner(1, names...)
-	if err != nil {
-		return nil, err
-	}
-	if err := run.SetThreads(o.threads); err != nil {
+	if err := cl.SetThreads(o.threads); err != nil {
 		return nil, err
 	}
 	data, err := frameJPEG(o.jpeg)
 	if err != nil {
 		return nil, err
 	}
-	return &frameRun{conv: conv, run: run, mem: mem,
-		f:      device.Frame{Data: data, Format: device.JPEG},
-		pixels: make([]float32, conv.Len()), taps: make([][]float32, len(names)),
-		scratch: mem.NewScratch(), pNet: make([]float32, qm.Classes),
-		pCache: make([]float32, mem.Classes()), p: make([]float32, mem.Classes())}, nil
+	return &frameRun{cl: cl, mem: mem, f: device.Frame{Data: data, Format: device.JPEG}}, nil
 }
 
 // fittedCache builds a cache of the fitted 4 MiB shape on qm's paper taps
@@ -283,19 +243,13 @@ func runFrameChild(o options) error {
 			}
 		}
 	}
-	fmt.Println("class", argmax(r.p), "net", argmax(r.pNet), "items", r.mem.Len(), "dim", r.mem.Dim(), "kernel", cache.Kernel())
+	res, err := r.cl.Classify(r.f)
+	if err != nil {
+		return err
+	}
+	fmt.Println("class", res.Class, "net", res.Net, "items", r.mem.Len(), "dim", r.mem.Dim(), "kernel", cache.Kernel())
 	return nil
 }
 
 // stageKeys name the stages on the command line (-stage), in stages' order.
 var stageKeys = []string{"pixels", "network", "lookup", "mix"}
-
-func argmax(p []float32) int {
-	best := 0
-	for i, v := range p {
-		if v > p[best] {
-			best = i
-		}
-	}
-	return best
-}
