@@ -19,6 +19,13 @@ import (
 	"github.com/edgecache/edgecache/device/arducam/arducamtest"
 )
 
+// TestMain makes a watchdog that fires outside TestWatchdog a test failure
+// with its reason, not the process exit the board program uses.
+func TestMain(m *testing.M) {
+	hang = func() { panic("firmware: the watchdog fired in a test") }
+	os.Exit(m.Run())
+}
+
 // syncBuffer is a log sink safe for the loop's and the test's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -154,9 +161,10 @@ func TestWatchdog(t *testing.T) {
 	cfg.CaptureTimeout, cfg.Backoff, cfg.MaxBackoff = duration(10*time.Millisecond), duration(time.Millisecond), duration(5*time.Millisecond)
 	cam := &stuck{release: make(chan struct{})}
 	fired := make(chan struct{})
-	old := hang
+	old, oldMin := hang, minWatchdog
 	hang = func() { close(fired); close(cam.release) }
-	defer func() { hang = old }()
+	minWatchdog = 0
+	defer func() { hang, minWatchdog = old, oldMin }()
 	var logs syncBuffer
 	done := make(chan error, 1)
 	go func() {

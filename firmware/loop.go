@@ -38,6 +38,10 @@ type stageMs struct {
 // before the watchdog ends the program.
 const watchdogTurns = 3
 
+// minWatchdog is the watchdog's shortest limit: a scheduling hiccup on a
+// loaded board must not end a program configured with short timeouts.
+var minWatchdog = 10 * time.Second
+
 // hang ends the program when the watchdog fires; tests replace it.
 var hang = func() { os.Exit(2) }
 
@@ -66,7 +70,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // and ends the process (hang), for the service manager to restart it.
 func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classifier, led *indicator,
 	sc *score, out io.Writer, logger *log.Logger, onFrame func(device.Frame, bundle.Result, time.Duration) error) error {
-	limit := watchdogTurns*time.Duration(cfg.CaptureTimeout) + time.Duration(cfg.MaxBackoff)
+	limit := max(watchdogTurns*time.Duration(cfg.CaptureTimeout)+time.Duration(cfg.MaxBackoff), minWatchdog)
 	dog := time.AfterFunc(limit, func() {
 		logger.Printf("watchdog: the frame loop has not moved for %v (a camera call that never returns?); exiting", limit)
 		hang()
