@@ -62,14 +62,15 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // a dead camera never makes the board spin.
 //
 // onFrame, when not nil, runs after each classified frame (the status page,
-// teaching), in the loop's goroutine.
+// teaching), in the loop's goroutine, with the classifier that made r (a
+// reload may have replaced the one loop was given).
 //
 // A watchdog guards the loop itself: a camera driver stuck in a call that
 // ignores its context, or anything else that keeps one turn of the loop
 // past watchdogTurns capture timeouts plus the longest backoff, is logged
 // and ends the process (hang), for the service manager to restart it.
 func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classifier, led *indicator,
-	sc *score, out io.Writer, logger *log.Logger, onFrame func(device.Frame, bundle.Result, time.Duration) error) error {
+	sc *score, out io.Writer, logger *log.Logger, onFrame func(*bundle.Classifier, device.Frame, bundle.Result, time.Duration) error) error {
 	limit := max(watchdogTurns*time.Duration(cfg.CaptureTimeout)+time.Duration(cfg.MaxBackoff), minWatchdog)
 	dog := time.AfterFunc(limit, func() {
 		logger.Printf("watchdog: the frame loop has not moved for %v (a camera call that never returns?); exiting", limit)
@@ -141,7 +142,7 @@ func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classi
 			}
 		}
 		if onFrame != nil {
-			if err := onFrame(f, r, capture); err != nil {
+			if err := onFrame(cl, f, r, capture); err != nil {
 				return err
 			}
 		}

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}}
 	sc := newScore(b.Meta.Classes, b.Cache != nil)
 	start := time.Now()
-	err = loop(ctx, &cfg, cam, cl, led, sc, stdout, logger, svc.onFrame(cl))
+	err = loop(ctx, &cfg, cam, cl, led, sc, stdout, logger, svc.onFrame())
 	elapsed := time.Since(start)
 	if cfg.JSON {
 		sum := sc.summary(elapsed)

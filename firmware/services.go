@@ -125,12 +125,13 @@ func startServices(ctx context.Context, cfg *config, b *bundle.Bundle, cl *bundl
 	return s, nil
 }
 
-// onFrame updates the page and lets the teacher take the frame.
-func (s *services) onFrame(cl *bundle.Classifier) func(device.Frame, bundle.Result, time.Duration) error {
+// onFrame updates the page and lets the teacher take the frame (nil when
+// neither is on).
+func (s *services) onFrame() func(*bundle.Classifier, device.Frame, bundle.Result, time.Duration) error {
 	if s.state == nil && s.teacher == nil {
 		return nil
 	}
-	return func(f device.Frame, r bundle.Result, capture time.Duration) error {
+	return func(cl *bundle.Classifier, f device.Frame, r bundle.Result, capture time.Duration) error {
 		select {
 		case err := <-s.errs:
 			return fmt.Errorf("status page: %w", err)

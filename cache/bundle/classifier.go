@@ -15,8 +15,9 @@ import (
 
 // Classifier is the board's path for one frame: frame to tensor (the
 // bundle's preprocessing), the int8 network, the cache lookup and the
-// mixture. The board program, `edgecache predict` and `edgecache bench`
-// all classify through it, so a figure measured on the host is the board's.
+// mixture. The board program, `edgecache predict -bundle`, the few-shot
+// study and the instruction counts all classify through it, so a figure
+// measured on the host is the board's.
 // It owns every buffer, so classifying allocates nothing past the JPEG
 // decoder's planes; it is not safe for concurrent use.
 type Classifier struct {
@@ -117,9 +118,7 @@ func (c *Classifier) Stage(i int, f device.Frame) error {
 		if mem == nil {
 			return nil
 		}
-		for i, t := range mem.Spec().Taps {
-			c.taps[i] = c.run.Tap(t.Name)
-		}
+		c.lastTaps()
 		return mem.TapProbs(c.pCache, c.scratch, c.taps)
 	case 3:
 		if mem == nil {
@@ -209,13 +208,22 @@ func (c *Classifier) Key(dst []float32) error {
 	if mem == nil {
 		return fmt.Errorf("bundle: no cache to make keys for")
 	}
-	for i, t := range mem.Spec().Taps {
-		c.taps[i] = c.run.Tap(t.Name)
-		if len(c.taps[i]) == 0 {
-			return fmt.Errorf("bundle: no frame classified yet")
-		}
+	if !c.lastTaps() {
+		return fmt.Errorf("bundle: no frame classified yet")
 	}
 	return mem.Spec().Key(dst, c.taps)
+}
+
+// lastTaps points c.taps at the cache's taps of the last network run, in the
+// spec's order; false before any run.
+func (c *Classifier) lastTaps() bool {
+	for i, t := range c.b.Cache.Spec().Taps {
+		c.taps[i] = c.run.Tap(t.Name)
+		if len(c.taps[i]) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func argmax(p []float32) int {
