@@ -201,12 +201,14 @@ func (t *teacher) step() {
 }
 
 func (t *teacher) finish(err error) {
-	t.cur.err = err
-	close(t.cur.done)
-	t.cur = nil
+	// The counts first: whoever waits on done may read the status page at
+	// once and must see what it taught.
 	if t.counts != nil {
 		t.counts(t.classCounts())
 	}
+	t.cur.err = err
+	close(t.cur.done)
+	t.cur = nil
 }
 
 // add puts a taught example in the cache, giving up items while the cache
