@@ -105,17 +105,26 @@ func (c *Cache) AddWeighted(key []float32, label, weight int) error {
 	for _, v := range key {
 		c.keys = append(c.keys, f16.Encode(v))
 	}
-	if c.weights == nil && weight != 1 {
-		c.weights = make([]uint16, len(c.labels), cap(c.labels))
-		for i := range c.weights {
-			c.weights[i] = 1
-		}
+	if weight != 1 {
+		c.weigh()
 	}
 	if c.weights != nil {
 		c.weights = append(c.weights, uint16(weight))
 	}
 	c.labels = append(c.labels, uint16(label))
 	return nil
+}
+
+// weigh makes the cache store weights (1 for every item so far): from the
+// first item of another weight on.
+func (c *Cache) weigh() {
+	if c.weights != nil {
+		return
+	}
+	c.weights = make([]uint16, len(c.labels), cap(c.labels))
+	for i := range c.weights {
+		c.weights[i] = 1
+	}
 }
 
 // Weight is item i's multiplicity (1 unless added with AddWeighted).

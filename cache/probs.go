@@ -211,9 +211,18 @@ func (c *Cache) TapProbs(dst []float32, sc *Scratch, taps [][]float32) error {
 }
 
 // Mix writes the paper's mixture (1 - lambda) * pNet + lambda * pCache into
-// dst (lambda 0: the network alone; 1: CacheOnly). pNet may be shorter than
-// pCache and dst: classes taught on the board after the network was trained
-// (GrowClasses) get no probability from the network, only from the cache.
+// dst (lambda 0: the network alone; 1: CacheOnly).
+//
+// pNet may be shorter than pCache and dst: classes taught on the board
+// after the network was trained (GrowClasses) have no network probability.
+// The network's distribution is then read as conditional on the image
+// being of a class it knows, and the cache says how likely that is: with
+// u the cache's probability of the new classes, a known class y gets
+// (1 - lambda) * pNet[y] * (1 - u) + lambda * pCache[y] and a new class
+// pCache[y]. This sums to 1 and is the paper's mixture when u is 0. (Zero
+// network probability for new classes instead would cap them at lambda
+// times their cache probability: a new class could win only where the
+// cache is sure of it and the network unsure of everything.)
 func Mix(dst, pNet, pCache []float32, lambda float32) error {
 	if len(pCache) != len(dst) || len(pNet) > len(dst) {
 		return fmt.Errorf("cache: mixing %d network and %d cache probabilities into %d", len(pNet), len(pCache), len(dst))
@@ -221,11 +230,14 @@ func Mix(dst, pNet, pCache []float32, lambda float32) error {
 	if !(lambda >= 0 && lambda <= 1) {
 		return fmt.Errorf("cache: lambda %v outside 0..1", lambda)
 	}
+	known := float32(1)
+	for _, p := range pCache[len(pNet):] {
+		known -= p
+	}
+	known = max(known, 0)
 	for i := range pNet {
-		dst[i] = (1-lambda)*pNet[i] + lambda*pCache[i]
+		dst[i] = (1-lambda)*pNet[i]*known + lambda*pCache[i]
 	}
-	for i := len(pNet); i < len(dst); i++ {
-		dst[i] = lambda * pCache[i]
-	}
+	copy(dst[len(pNet):], pCache[len(pNet):])
 	return nil
 }

@@ -1,6 +1,10 @@
 package cache
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/edgecache/edgecache/cache/internal/f16"
+)
 
 // What a board does to its cache when a user teaches it: new classes, new
 // items, and items given up to stay within the memory it was sized for.
@@ -91,4 +95,30 @@ func (c *Cache) Victim(taught []bool) (int, error) {
 		}
 	}
 	return cand[best], nil
+}
+
+// setKey replaces item i's key (a taught item whose examples grew).
+func (c *Cache) setKey(i int, key []float32) error {
+	if i < 0 || i >= c.Len() || len(key) != c.dim {
+		return fmt.Errorf("cache: set key of item %d of %d (%d values, want %d)", i, c.Len(), len(key), c.dim)
+	}
+	row := c.keys[i*c.dim : (i+1)*c.dim]
+	for j, v := range key {
+		row[j] = f16.Encode(v)
+	}
+	return nil
+}
+
+// setWeight sets item i's weight; the cache stores weights from the first
+// one other than 1.
+func (c *Cache) setWeight(i, w int) error {
+	if i < 0 || i >= c.Len() || w < 1 || w > MaxWeight {
+		return fmt.Errorf("cache: weight %d for item %d of %d", w, i, c.Len())
+	}
+	if c.weights == nil && w == 1 {
+		return nil
+	}
+	c.weigh()
+	c.weights[i] = uint16(w)
+	return nil
 }

@@ -138,16 +138,23 @@ func TestRemoveLookup(t *testing.T) {
 	}
 }
 
-// A class taught on the board gets its probability from the cache alone.
+// A class taught on the board gets its probability from the cache alone;
+// the network's share is scaled by the cache's probability of a known
+// class, so the mixture still sums to 1.
 func TestMixTaughtClass(t *testing.T) {
 	dst := make([]float32, 3)
 	if err := Mix(dst, []float32{0.8, 0.2}, []float32{0.1, 0.1, 0.8}, 0.5); err != nil {
 		t.Fatal(err)
 	}
-	for i, want := range []float32{0.5*0.8 + 0.5*0.1, 0.5*0.2 + 0.5*0.1, 0.5 * 0.8} {
+	var sum float32
+	for i, want := range []float32{0.5*0.8*0.2 + 0.5*0.1, 0.5*0.2*0.2 + 0.5*0.1, 0.8} {
+		sum += dst[i]
 		if d := dst[i] - want; d > 1e-7 || d < -1e-7 {
 			t.Errorf("mix %v: value %d, want %v", dst, i, want)
 		}
+	}
+	if d := sum - 1; d > 1e-6 || d < -1e-6 {
+		t.Errorf("mix %v sums to %v", dst, sum)
 	}
 	if err := Mix(dst[:1], []float32{0.8, 0.2}, []float32{1}, 0.5); err == nil {
 		t.Error("a network with more classes than the mixture accepted")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/edgecache/edgecache/cache"
 	"io"
 	"os"
 	"time"
@@ -43,9 +44,12 @@ type config struct {
 	TokenFile   string `json:"token_file"`
 	TeachLog    string `json:"teach_log"`
 	TeachBudget int    `json:"teach_budget"`
-	TeachWeight int    `json:"teach_weight"`
-	Button      string `json:"button"`
-	ButtonLabel string `json:"button_label"`
+	// TeachGroup and TeachPrior are cache.LearnOpts: how taught examples
+	// become cache items.
+	TeachGroup  int     `json:"teach_group"`
+	TeachPrior  float64 `json:"teach_prior"`
+	Button      string  `json:"button"`
+	ButtonLabel string  `json:"button_label"`
 
 	// Camera faults: a capture is given CaptureTimeout; after a failure the
 	// loop waits Backoff, doubling up to MaxBackoff, and gives up after
@@ -69,7 +73,8 @@ func defaults() config {
 		Backoff:        duration(100 * time.Millisecond),
 		MaxBackoff:     duration(5 * time.Second),
 		Retries:        10,
-		TeachWeight:    1,
+		TeachGroup:     cache.DefaultLearnOpts.Group,
+		TeachPrior:     cache.DefaultLearnOpts.Prior,
 	}
 }
 
@@ -125,7 +130,8 @@ func flags(c *config, usage io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "file holding the secret the status page's teach requests must carry (or set EDGECACHE_TOKEN); teaching from the page is off without one")
 	fs.StringVar(&c.TeachLog, "teach-log", c.TeachLog, "the teach log, where taught examples survive restarts (default: the bundle's path + .teach)")
 	fs.IntVar(&c.TeachBudget, "teach-budget", c.TeachBudget, "bytes the cache may take as it learns (0: what the bundle's cache takes; items are given up to stay within it)")
-	fs.IntVar(&c.TeachWeight, "teach-weight", c.TeachWeight, "how many items a taught example counts as in the cache's sums")
+	fs.IntVar(&c.TeachGroup, "teach-group", c.TeachGroup, "examples of a class one taught cache item summarises (their mean key; 1: an item per example)")
+	fs.Float64Var(&c.TeachPrior, "teach-prior", c.TeachPrior, "weight of a class the bundle lacks, as a share of a bundle class's (0 to 1; 1: equal footing)")
 	fs.StringVar(&c.Button, "button", c.Button, "GPIO pin of a push button (to ground) that teaches the current frame as -button-label")
 	fs.StringVar(&c.ButtonLabel, "button-label", c.ButtonLabel, "class a button press teaches (a new name adds a class)")
 	fs.Var(&c.CaptureTimeout, "capture-timeout", "longest wait for one frame before it counts as a camera fault")
@@ -180,8 +186,10 @@ func (c *config) validate() error {
 		return errors.New("-led needs -led-class: which class lights it")
 	case c.Button != "" && c.ButtonLabel == "":
 		return errors.New("-button needs -button-label: which class a press teaches")
-	case c.TeachBudget < 0 || c.TeachWeight < 1:
-		return fmt.Errorf("teach budget %d, weight %d", c.TeachBudget, c.TeachWeight)
+	case c.TeachBudget < 0:
+		return fmt.Errorf("teach budget %d bytes", c.TeachBudget)
+	case c.TeachGroup < 1 || c.TeachGroup > cache.MaxWeight || !(c.TeachPrior > 0 && c.TeachPrior <= 1):
+		return fmt.Errorf("teach group %d, prior %v: want a group of 1 to %d examples and a prior above 0, at most 1", c.TeachGroup, c.TeachPrior, cache.MaxWeight)
 	case !(c.LEDMin >= 0 && c.LEDMin <= 1):
 		return fmt.Errorf("led-min %v outside 0..1", c.LEDMin)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,26 +25,33 @@ import (
 // the next k frames the board classifies, the first of them the frame after
 // the request: what the camera sees when the user asks.
 //
-// Eviction (cache.Victim): when a new example would take the cache past its
-// budget, the board gives up an item of its bundle from the class holding
-// the most items; examples taught on the board go only once no bundle item
-// is left, oldest first, and the log is then compacted to what is left.
+// The cache's own cache.Learner turns examples into items (the mean key of
+// up to a group of a class's examples) and keeps the budget (cache.Victim):
+// when an example would take the cache past it, the board gives up an item
+// of its bundle from the class holding the most items; examples taught on
+// the board go only once no bundle item is left, oldest first, and the log
+// is then compacted to what is left. Replaying the compacted log rebuilds
+// the same items: groups form in teaching order, and only whole items go.
 type teacher struct {
 	cl     *bundle.Classifier
 	mem    *cache.Cache
+	learn  *cache.Learner
 	log    *journal.Log
-	budget int
-	weight int
 	logger *log.Logger
 	counts func([]status.ClassCount) // status page counts, or nil
 
 	reqs chan *teachReq
 
 	// Owned by the frame loop.
-	cur    *teachReq
-	taught []bool           // per cache item: taught on the board
-	live   []journal.Record // the log's records still in the cache, in order
-	key    []float32
+	cur  *teachReq
+	live []liveRecord // the log's records still in the cache, in order
+	key  []float32
+}
+
+// liveRecord is a logged example and its id in the Learner.
+type liveRecord struct {
+	id  int
+	rec journal.Record
 }
 
 type teachReq struct {
@@ -59,24 +67,22 @@ type teachReq struct {
 
 // newTeacher replays the teach log at path into the cache (a log written for
 // another bundle is refused) and returns a teacher that appends to it.
-func newTeacher(cl *bundle.Classifier, path string, budget, weight int, opts *journal.Opts, logger *log.Logger) (*teacher, error) {
+func newTeacher(cl *bundle.Classifier, path string, budget int, lo cache.LearnOpts, opts *journal.Opts, logger *log.Logger) (*teacher, error) {
 	b := cl.Bundle()
 	mem := b.Cache
 	if mem == nil {
 		return nil, errors.New("teach: the bundle has no cache to teach")
 	}
-	if weight < 1 || weight > cache.MaxWeight {
-		return nil, fmt.Errorf("teach: weight %d (1 to %d)", weight, cache.MaxWeight)
-	}
-	if budget < mem.Bytes() {
-		return nil, fmt.Errorf("teach: budget %d bytes is below what the bundle's cache already takes (%d)", budget, mem.Bytes())
+	learn, err := cache.NewLearner(mem, budget, lo)
+	if err != nil {
+		return nil, fmt.Errorf("teach: %w", err)
 	}
 	lg, rep, err := journal.Open(path, journal.Header{Bundle: journal.ID(b.ID), Dim: mem.Dim()}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("teach log: %w", err)
 	}
-	t := &teacher{cl: cl, mem: mem, log: lg, budget: budget, weight: weight, logger: logger,
-		reqs: make(chan *teachReq, 16), taught: make([]bool, mem.Len()), key: make([]float32, mem.Dim())}
+	t := &teacher{cl: cl, mem: mem, learn: learn, log: lg, logger: logger,
+		reqs: make(chan *teachReq, 16), key: make([]float32, mem.Dim())}
 	if rep.Dropped > 0 {
 		logger.Printf("teach log %s: dropped a damaged tail of %d bytes (%v); %d examples kept", path, rep.Dropped, rep.Reason, len(rep.Records))
 	}
@@ -101,7 +107,7 @@ func newTeacher(cl *bundle.Classifier, path string, budget, weight int, opts *jo
 	if evicted {
 		// Replaying gave up taught examples to stay in the budget (a
 		// smaller budget than when they were taught): forget them for good.
-		if err := lg.Compact(t.live); err != nil {
+		if err := lg.Compact(t.records()); err != nil {
 			lg.Close()
 			return nil, err
 		}
@@ -179,7 +185,7 @@ func (t *teacher) step() {
 		t.finish(err)
 		return
 	}
-	rec := journal.Record{Class: req.res.Class, Name: req.label, Weight: t.weight, Time: time.Now(), Key: t.key}
+	rec := journal.Record{Class: req.res.Class, Name: req.label, Weight: 1, Time: time.Now(), Key: t.key}
 	// The log first: an example counts as taught once it is on disk.
 	if err := t.log.Append(rec); err != nil {
 		t.finish(fmt.Errorf("teach log: %w", err))
@@ -188,7 +194,7 @@ func (t *teacher) step() {
 	rec.Key = append([]float32(nil), t.key...)
 	evicted, err := t.add(rec)
 	if err == nil && evicted {
-		err = t.log.Compact(t.live)
+		err = t.log.Compact(t.records())
 	}
 	if err != nil {
 		t.finish(err)
@@ -211,44 +217,37 @@ func (t *teacher) finish(err error) {
 	t.cur = nil
 }
 
-// add puts a taught example in the cache, giving up items while the cache
-// is over its budget. It reports whether a taught example was given up.
+// add puts a taught example in the cache; the Learner gives up items
+// while the cache is over its budget. It reports whether taught examples
+// were given up (the log then holds more than the cache).
 func (t *teacher) add(r journal.Record) (bool, error) {
-	if err := t.mem.AddWeighted(r.Key, r.Class, r.Weight); err != nil {
+	id, dropped, err := t.learn.Teach(r.Key, r.Class)
+	if err != nil {
 		return false, err
 	}
-	t.taught = append(t.taught, true)
-	t.live = append(t.live, r)
-	evicted := false
-	for t.mem.Bytes() > t.budget {
-		v, err := t.mem.Victim(t.taught)
-		if err != nil {
-			return evicted, err
-		}
-		if v < 0 {
-			return evicted, fmt.Errorf("%w: the cache budget of %d bytes holds no item", status.ErrRejected, t.budget)
-		}
-		if t.taught[v] {
-			// Taught items keep their order in the cache: the k-th taught
-			// item still there is live[k].
-			k := 0
-			for i := 0; i < v; i++ {
-				if t.taught[i] {
-					k++
-				}
-			}
-			t.live = append(t.live[:k], t.live[k+1:]...)
-			evicted = true
-		}
-		if err := t.mem.Remove(v); err != nil {
-			return evicted, err
-		}
-		t.taught = append(t.taught[:v], t.taught[v+1:]...)
+	t.live = append(t.live, liveRecord{id: id, rec: r})
+	if len(dropped) == 0 {
+		return false, nil
 	}
-	return evicted, nil
+	gone := make(map[int]bool, len(dropped))
+	for _, id := range dropped {
+		gone[id] = true
+	}
+	t.live = slices.DeleteFunc(t.live, func(l liveRecord) bool { return gone[l.id] })
+	return true, nil
 }
 
-// classCounts is the number of cache items per class, taught and all.
+// records is what the compacted log holds: the examples still in the cache.
+func (t *teacher) records() []journal.Record {
+	out := make([]journal.Record, len(t.live))
+	for i, l := range t.live {
+		out[i] = l.rec
+	}
+	return out
+}
+
+// classCounts is the number of cache items per class and of the examples
+// taught on the board that they hold.
 func (t *teacher) classCounts() []status.ClassCount {
 	counts := make([]status.ClassCount, len(t.cl.Labels()))
 	for y, name := range t.cl.Labels() {
@@ -257,9 +256,7 @@ func (t *teacher) classCounts() []status.ClassCount {
 	for i := 0; i < t.mem.Len(); i++ {
 		y := t.mem.Label(i)
 		counts[y].Items++
-		if t.taught[i] {
-			counts[y].Taught++
-		}
+		counts[y].Taught += t.learn.Holds(i)
 	}
 	return counts
 }

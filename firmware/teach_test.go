@@ -23,6 +23,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
 	"github.com/edgecache/edgecache/cache/journal"
 	"github.com/edgecache/edgecache/device"
@@ -85,7 +86,9 @@ func TestTeachNewClassAndRestart(t *testing.T) {
 	mem := cl.Bundle().Cache
 	n0 := mem.Len()
 	logger := log.New(io.Discard, "", 0)
-	te, err := newTeacher(cl, logPath, 1<<30, 1, nil, logger)
+	// Groups of 2: the three teapot examples make two items.
+	lo := cache.LearnOpts{Group: 2, Prior: 1}
+	te, err := newTeacher(cl, logPath, 1<<30, lo, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestTeachNewClassAndRestart(t *testing.T) {
 	if err != nil || res.Added != 3 || !res.NewClass || res.Class != 2 {
 		t.Fatalf("teach: %+v %v", res, err)
 	}
-	if mem.Len() != n0+3 || mem.Classes() != 3 || cl.Label(2) != "teapot" {
+	if mem.Len() != n0+2 || mem.Classes() != 3 || cl.Label(2) != "teapot" {
 		t.Fatalf("cache %d items %d classes", mem.Len(), mem.Classes())
 	}
 	// The taught frame is now recognised as the new class (CacheOnly at
@@ -107,7 +110,7 @@ func TestTeachNewClassAndRestart(t *testing.T) {
 		t.Fatalf("teach an old class: %+v %v", res, err)
 	}
 	counts := te.classCounts()
-	if counts[2].Label != "teapot" || counts[2].Items != 3 || counts[2].Taught != 3 || counts[0].Taught != 1 {
+	if counts[2].Label != "teapot" || counts[2].Items != 2 || counts[2].Taught != 3 || counts[0].Taught != 1 || counts[0].Items+counts[1].Items != n0+1 {
 		t.Errorf("counts %+v", counts)
 	}
 	if err := te.Close(); err != nil {
@@ -123,18 +126,18 @@ func TestTeachNewClassAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	te2, err := newTeacher(cl2, logPath, 1<<30, 1, nil, logger)
+	te2, err := newTeacher(cl2, logPath, 1<<30, lo, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer te2.Close()
-	if b2.Cache.Len() != n0+4 || cl2.Label(2) != "teapot" {
+	if b2.Cache.Len() != n0+3 || cl2.Label(2) != "teapot" {
 		t.Fatalf("restored %d items, classes %v", b2.Cache.Len(), cl2.Labels())
 	}
 	for i := 0; i < b2.Cache.Len(); i++ {
 		k1, k2 := mem.Key(nil, i), b2.Cache.Key(nil, i)
 		for j := range k1 {
-			if k1[j] != k2[j] || mem.Label(i) != b2.Cache.Label(i) {
+			if k1[j] != k2[j] || mem.Label(i) != b2.Cache.Label(i) || mem.Weight(i) != b2.Cache.Weight(i) {
 				t.Fatalf("item %d differs after the restart", i)
 			}
 		}
@@ -150,7 +153,7 @@ func TestTeachForeignLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	lg.Close()
-	_, err = newTeacher(cl, logPath, 1<<30, 1, nil, log.New(io.Discard, "", 0))
+	_, err = newTeacher(cl, logPath, 1<<30, cache.DefaultLearnOpts, nil, log.New(io.Discard, "", 0))
 	if !errors.Is(err, journal.ErrForeign) {
 		t.Errorf("foreign log: %v", err)
 	}
@@ -162,7 +165,7 @@ func TestTeachBudget(t *testing.T) {
 	cl, f, _ := teachRig(t)
 	mem := cl.Bundle().Cache
 	budget := mem.Bytes() + 16 // no room for a new item: each teach evicts
-	te, err := newTeacher(cl, filepath.Join(t.TempDir(), "t"), budget, 1, nil, log.New(io.Discard, "", 0))
+	te, err := newTeacher(cl, filepath.Join(t.TempDir(), "t"), budget, cache.LearnOpts{Group: 1, Prior: 1}, nil, log.New(io.Discard, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}

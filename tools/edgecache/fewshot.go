@@ -37,7 +37,7 @@ type fewshotArgs struct {
 	ks, cameraKs             []int
 	seed                     uint64
 	limit, threads, budget   int
-	weight                   int
+	learn                    cache.LearnOpts
 	camera                   bool
 	jsonOut, plotOut         string
 }
@@ -53,7 +53,8 @@ func parseFewshot(args []string) (*fewshotArgs, error) {
 	fs.IntVar(&a.limit, "limit", 0, "score only N test images, spread evenly over the test set (0: all)")
 	fs.StringVar(&a.teachSplit, "teach-split", "val", "training images to teach from: val (the last 10% of each class, which a cache built on the fit split has not seen), fit or train")
 	fs.IntVar(&a.budget, "budget", 0, "the cache's memory budget in bytes while teaching (0: what the bundle's cache takes, the board's default)")
-	fs.IntVar(&a.weight, "weight", 1, "how many items a taught example counts as in the cache's sums (the board's -teach-weight)")
+	fs.IntVar(&a.learn.Group, "group", cache.DefaultLearnOpts.Group, "examples of a class one taught cache item summarises, as their mean key (the board's -teach-group)")
+	fs.Float64Var(&a.learn.Prior, "prior", cache.DefaultLearnOpts.Prior, "weight of a class the bundle lacks, as a share of a bundle class's (the board's -teach-prior)")
 	fs.IntVar(&a.threads, "threads", 0, "network passes and lookup workers at once (0: every core)")
 	fs.StringVar(&a.jsonOut, "json", "", "write every figure as JSON to this file")
 	fs.StringVar(&a.plotOut, "plot", "", "write the held-out plot to this PNG (with -camera also NAME-camera.png)")
@@ -75,8 +76,11 @@ func parseFewshot(args []string) (*fewshotArgs, error) {
 	if a.cameraKs, err = parseKs(*camK); err != nil {
 		return nil, usagef("-camera-k: %v", err)
 	}
-	if a.weight < 1 || a.weight > cache.MaxWeight {
-		return nil, usagef("-weight %d: want 1 to %d", a.weight, cache.MaxWeight)
+	if a.learn.Group < 1 || a.learn.Group > cache.MaxWeight {
+		return nil, usagef("-group %d: want 1 to %d", a.learn.Group, cache.MaxWeight)
+	}
+	if !(a.learn.Prior > 0 && a.learn.Prior <= 1) {
+		return nil, usagef("-prior %v: want more than 0, at most 1", a.learn.Prior)
 	}
 	if a.limit < 0 || a.threads < 0 || a.budget < 0 {
 		return nil, usagef("-limit, -threads and -budget must not be negative")
@@ -195,13 +199,13 @@ func runFewshot(args []string, stdout io.Writer) error {
 	}
 	testIdx := keys.Spread(testSet.Len(), a.limit)
 	logLine := func(s string) { fmt.Fprintf(os.Stderr, "fewshot: %s (%.0fs)\n", s, time.Since(start).Seconds()) }
-	opts := fewshot.Options{Ks: a.ks, Weight: a.weight, Budget: a.budget, Workers: a.threads, Progress: logLine}
+	opts := fewshot.Options{Ks: a.ks, Learn: a.learn, Budget: a.budget, Workers: a.threads, Progress: logLine}
 
 	labels := make([]int, trainSet.Len())
 	for i := range labels {
 		labels[i] = trainSet.Label(i)
 	}
-	report := fewshotReport{Bundle: a.bundle, Data: a.data, TeachSplit: a.teachSplit, Seed: a.seed, Weight: a.weight,
+	report := fewshotReport{Bundle: a.bundle, Data: a.data, TeachSplit: a.teachSplit, Seed: a.seed, Group: a.learn.Group, Prior: a.learn.Prior,
 		Budget: max(a.budget, mem.Bytes()), Items: mem.Len(), Theta: mem.Theta, Lambda: mem.Lambda, Classes: names}
 
 	test, err := encode("test images", testSet, testIdx)
@@ -299,7 +303,8 @@ type fewshotReport struct {
 	Data       string            `json:"data"`
 	TeachSplit string            `json:"teach_split"`
 	Seed       uint64            `json:"seed"`
-	Weight     int               `json:"weight"`
+	Group      int               `json:"group"`
+	Prior      float64           `json:"prior"`
 	Budget     int               `json:"budget_bytes"`
 	Items      int               `json:"items"`
 	Theta      float32           `json:"theta"`
@@ -318,8 +323,8 @@ func fsPct(t fewshot.Top1) string { return fmt.Sprintf("%.1f", 100*t.Rate()) }
 func printHeldOut(w io.Writer, r *fewshotReport) {
 	h := r.HeldOut
 	ref := h.Reference
-	fmt.Fprintf(w, "Few-shot teaching: %s (%d cache items, %d bytes budget, theta %.4g, lambda %.4g), %d test images of %s; examples from the %s split, seed %d, weight %d.\n\n",
-		r.Bundle, r.Items, r.Budget, r.Theta, r.Lambda, r.TestImages, r.Data, r.TeachSplit, r.Seed, r.Weight)
+	fmt.Fprintf(w, "Few-shot teaching: %s (%d cache items, %d bytes budget, theta %.4g, lambda %.4g), %d test images of %s; examples from the %s split, seed %d; taught items of up to %d examples, prior %.3g.\n\n",
+		r.Bundle, r.Items, r.Budget, r.Theta, r.Lambda, r.TestImages, r.Data, r.TeachSplit, r.Seed, r.Group, r.Prior)
 	fmt.Fprintf(w, "Reference, the bundle unmasked: top-1 %.2f%% (int8 network alone %.2f%%).\n\n", 100*ref.All.Rate(), 100*ref.Net.Rate())
 	byClass := map[int][]fewshot.Row{}
 	var order []int
@@ -437,7 +442,7 @@ func printCamera(w io.Writer, r *fewshotReport) {
 func plotHeldOut(path string, r *fewshotReport) error {
 	h := r.HeldOut
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Few-shot teaching, one class held out (%d test images, taught weight %d)", r.TestImages, r.Weight)
+	p.Title.Text = fmt.Sprintf("Few-shot teaching, one class held out (%d test images, groups of %d, prior %.3g)", r.TestImages, r.Group, r.Prior)
 	p.X.Label.Text = "examples taught (k)"
 	p.Y.Label.Text = "top-1 (%)"
 	p.Add(plotter.NewGrid())
@@ -502,7 +507,7 @@ func plotHeldOut(path string, r *fewshotReport) error {
 func plotCamera(path string, r *fewshotReport) error {
 	c := r.Camera
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Teaching the board its camera (%d test frames, taught weight %d)", c.Net.Total, r.Weight)
+	p.Title.Text = fmt.Sprintf("Teaching the board its camera (%d test frames, groups of %d)", c.Net.Total, r.Group)
 	p.X.Label.Text = "frames taught per class"
 	p.Y.Label.Text = "top-1 on test frames (%)"
 	p.Add(plotter.NewGrid())

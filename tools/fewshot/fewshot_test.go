@@ -68,7 +68,7 @@ func TestEncodeIsTheBoard(t *testing.T) {
 // taught items of a new class and weighted items.
 func TestHostMatchesBoard(t *testing.T) {
 	qm, c := testSetup(t)
-	l, err := NewLearner(c, 1<<20)
+	l, err := NewLearner(c, 1<<20, cache.LearnOpts{Group: 2, Prior: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,24 +78,24 @@ func TestHostMatchesBoard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < e.Len(); i++ {
-		if err := l.Teach(e.Key(i), 3, 1+i%3); err != nil { // class 3: one the network never knew
+		if err := l.Teach(e.Key(i), 3); err != nil { // class 3: one the network never knew
 			t.Fatal(err)
 		}
 	}
-	if l.Cache.Classes() != 4 || !l.Cache.Weighted() {
-		t.Fatalf("classes %d, weighted %v", l.Cache.Classes(), l.Cache.Weighted())
+	if l.Cache().Classes() != 4 || !l.Cache().Weighted() {
+		t.Fatalf("classes %d, weighted %v", l.Cache().Classes(), l.Cache().Weighted())
 	}
 	q := randomImages(40, 3, 41)
 	qe, err := Encode(context.Background(), qm, c.Spec(), q, seq(q.Len()), EncodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := host.Probs(l.Cache, qe.Keys, []float64{float64(l.Cache.Theta)}, host.SimOptions{})
+	out, err := host.Probs(l.Cache(), qe.Keys, []float64{float64(l.Cache().Theta)}, host.SimOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	board := make([]float32, qe.Len()*4)
-	if err := l.Cache.ProbsBatch(board, qe.Keys, l.Cache.Theta); err != nil {
+	if err := l.Cache().ProbsBatch(board, qe.Keys, l.Cache().Theta); err != nil {
 		t.Fatal(err)
 	}
 	var worst float64
@@ -106,13 +106,13 @@ func TestHostMatchesBoard(t *testing.T) {
 		t.Fatalf("host and board p_cache differ by %g", worst)
 	}
 	t.Logf("host vs board p_cache: largest difference %.3g", worst)
-	o, err := Score(l.Cache, qe, -1, 0)
+	o, err := Score(l.Cache(), qe, -1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mix := make([]float32, 4)
 	for i := 0; i < qe.Len(); i++ {
-		if err := cache.Mix(mix, qe.Net(i), board[i*4:(i+1)*4], l.Cache.Lambda); err != nil {
+		if err := cache.Mix(mix, qe.Net(i), board[i*4:(i+1)*4], l.Cache().Lambda); err != nil {
 			t.Fatal(err)
 		}
 		if o.Pred[i] != argmax(mix) {
@@ -126,19 +126,16 @@ func TestHostMatchesBoard(t *testing.T) {
 // is taught, that exact image is.
 func TestTeachMakesExampleRecognised(t *testing.T) {
 	qm, c := testSetup(t)
-	l, err := NewLearner(c, 0)
+	l, err := NewLearner(c, 0, cache.LearnOpts{Group: 1, Prior: 1}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, err := l.Forget(2)
-	if err != nil {
-		t.Fatal(err)
+	removed := c.Len() - l.Cache().Len()
+	if removed != 10 || l.Cache().Len() != 20 {
+		t.Fatalf("forgot %d items, %d left", removed, l.Cache().Len())
 	}
-	if removed != 10 || l.Cache.Len() != 20 {
-		t.Fatalf("forgot %d items, %d left", removed, l.Cache.Len())
-	}
-	for i := 0; i < l.Cache.Len(); i++ {
-		if l.Cache.Label(i) == 2 {
+	for i := 0; i < l.Cache().Len(); i++ {
+		if l.Cache().Label(i) == 2 {
 			t.Fatal("an item of class 2 left")
 		}
 	}
@@ -148,7 +145,7 @@ func TestTeachMakesExampleRecognised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := Score(l.Cache, e, 2, 0)
+	before, err := Score(l.Cache(), e, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,23 +154,23 @@ func TestTeachMakesExampleRecognised(t *testing.T) {
 			t.Fatalf("image %d called class 2 with the class masked and removed", i)
 		}
 	}
-	if err := l.Teach(e.Key(0), 2, 1); err != nil {
+	if err := l.Teach(e.Key(0), 2); err != nil {
 		t.Fatal(err)
 	}
 	// A random network maps random images to nearly the same key; theta
 	// must be large enough that the exact item outweighs the rest.
 	gap := 1.0
 	key := make([]float32, c.Dim())
-	for i := 0; i < l.Cache.Len()-1; i++ {
+	for i := 0; i < l.Cache().Len()-1; i++ {
 		var s float64
-		for j, v := range l.Cache.Key(key, i) {
+		for j, v := range l.Cache().Key(key, i) {
 			s += float64(v) * float64(e.Key(0)[j])
 		}
 		gap = min(gap, 1-s)
 	}
 	t.Logf("closest other item: similarity 1-%.3g", gap)
-	l.Cache.Theta = float32(min(1e6, 20/gap))
-	after, err := Score(l.Cache, e, 2, 0)
+	l.Cache().Theta = float32(min(1e6, 20/gap))
+	after, err := Score(l.Cache(), e, 2, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,27 +213,27 @@ func TestMaskNet(t *testing.T) {
 func TestLearnerBudget(t *testing.T) {
 	_, c := testSetup(t)
 	perItem := cache.Footprint(c.Spec(), 3, 2, false) - cache.Footprint(c.Spec(), 3, 1, false)
-	l, err := NewLearner(c, 0)
+	l, err := NewLearner(c, 0, cache.LearnOpts{Group: 1, Prior: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := make([]float32, c.Dim())
 	key[0] = 1
 	for i := 0; i < 35; i++ {
-		if err := l.Teach(key, 0, 1); err != nil {
+		if err := l.Teach(key, 0); err != nil {
 			t.Fatal(err)
 		}
-		if l.Cache.Bytes() > l.Budget() {
-			t.Fatalf("after %d: %d bytes, budget %d", i+1, l.Cache.Bytes(), l.Budget())
+		if l.Cache().Bytes() > l.Budget() {
+			t.Fatalf("after %d: %d bytes, budget %d", i+1, l.Cache().Bytes(), l.Budget())
 		}
 		if i < 30 && l.EvictedTaught > 0 {
 			t.Fatalf("after %d: a taught item went while bundle items remain", i+1)
 		}
 	}
-	if l.Cache.Len() != 30 || l.Taught() != 30 || l.Evicted != 35 || l.EvictedTaught != 5 {
-		t.Errorf("len %d, taught %d, evicted %d (%d taught); %d bytes an item", l.Cache.Len(), l.Taught(), l.Evicted, l.EvictedTaught, perItem)
+	if l.Cache().Len() != 30 || l.Examples() != 30 || l.Evicted() != 35 || l.EvictedTaught != 5 {
+		t.Errorf("len %d, taught %d, evicted %d (%d taught); %d bytes an item", l.Cache().Len(), l.Examples(), l.Evicted(), l.EvictedTaught, perItem)
 	}
-	if _, err := NewLearner(c, c.Bytes()-1); err == nil {
+	if _, err := NewLearner(c, c.Bytes()-1, cache.DefaultLearnOpts); err == nil {
 		t.Error("a budget below the cache's size accepted")
 	}
 }
@@ -284,7 +281,7 @@ func TestStudies(t *testing.T) {
 		}
 	}
 	var lines int
-	h, err := StudyHeldOut(c, te, teach, []int{0, 2}, []string{"cat", "dog", "ship"}, Options{Ks: []int{1, 5, 10}, Progress: func(string) { lines++ }})
+	h, err := StudyHeldOut(c, te, teach, []int{0, 2}, []string{"cat", "dog", "ship"}, Options{Ks: []int{1, 5, 10}, Learn: cache.LearnOpts{Group: 5, Prior: 0.5}, Progress: func(string) { lines++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +296,7 @@ func TestStudies(t *testing.T) {
 		if r.Others.Right-base[r.Class] != r.OthersGained-r.OthersLost {
 			t.Errorf("class %d, k=%d: %d right, %d at k=0, yet %d gained and %d lost", r.Class, r.K, r.Others.Right, base[r.Class], r.OthersGained, r.OthersLost)
 		}
-		if r.New.Total != 10 || r.Others.Total != 20 || r.Taught != r.K || r.Removed != 10 || r.Items != 20+r.K {
+		if r.New.Total != 10 || r.Others.Total != 20 || r.Taught != r.K || r.Removed != 10 || r.Items != 20+(r.K+4)/5 {
 			t.Errorf("row %+v", r)
 		}
 		if r.K == 0 && (r.New.Right != 0 || r.NewCache.Right != 0) {
@@ -320,7 +317,8 @@ func TestStudies(t *testing.T) {
 	}
 
 	// The camera study: frames of the same images; a budget of the
-	// cache's own size makes every taught frame evict a bundle item.
+	// cache's own size makes every taught item (up to 10 frames of a class
+	// by default) evict a bundle item.
 	sim := framesim.DefaultOpts
 	sim.Width, sim.Height = 64, 48
 	tf := &Frames{Src: test, Sim: sim, Seed: 1}
@@ -339,7 +337,7 @@ func TestStudies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cam.Rows) != 3 || cam.Rows[2].Taught != 12 || cam.Rows[2].Evicted != 12 || cam.Rows[2].Items != 30 {
+	if len(cam.Rows) != 3 || cam.Rows[2].Taught != 12 || cam.Rows[2].Evicted != 3 || cam.Rows[2].Items != 30 {
 		t.Fatalf("camera rows %+v", cam.Rows)
 	}
 	for _, r := range cam.Rows {
@@ -363,5 +361,38 @@ func TestFramesBadSource(t *testing.T) {
 	f.Sim = framesim.DefaultOpts
 	if err := f.Load(0, make([]float32, 10)); err == nil {
 		t.Error("short pixel buffer accepted")
+	}
+}
+
+// TestMaskedMix: the study's masked class is mixed as the board mixes a
+// class its network never knew (cache.Mix with the class after the
+// network's), whatever its index.
+func TestMaskedMix(t *testing.T) {
+	pNet := []float32{0.1, 0.6, 0.3}
+	pCache := []float32{0.2, 0.3, 0.4, 0.1} // class 3: taught past the network
+	for _, class := range []int{0, 1, 2} {
+		m := newMasked(3, 4, class)
+		got := make([]float32, 4)
+		if err := m.mix(got, pNet, pCache, 0.5); err != nil {
+			t.Fatal(err)
+		}
+		// By hand: the network without the class, renormalised; the
+		// unknown mass u is the cache's on the class and class 3.
+		var rest float32
+		for y, p := range pNet {
+			if y != class {
+				rest += p
+			}
+		}
+		u := pCache[class] + pCache[3]
+		for y := range got {
+			want := pCache[y]
+			if y != class && y != 3 {
+				want = 0.5*pNet[y]/rest*(1-u) + 0.5*pCache[y]
+			}
+			if math.Abs(float64(got[y]-want)) > 1e-6 {
+				t.Errorf("class %d masked: p(%d) = %v, want %v", class, y, got[y], want)
+			}
+		}
 	}
 }

@@ -39,6 +39,54 @@ func MaskNet(dst, p []float32, masked int) {
 	}
 }
 
+// masked mixes as a board whose network never knew class masked: the
+// board keeps such a class after the network's own (its index is past the
+// end of the network's distribution, and cache.Mix gives it the cache's
+// probability, the network's scaled down by it), while the study keeps the
+// class's index. So the class moves to the end for cache.Mix and back.
+type masked struct {
+	class      int
+	pn, pc, mx []float32
+}
+
+func newMasked(netClasses, classes, class int) *masked {
+	if class < 0 || class >= netClasses {
+		return &masked{class: -1}
+	}
+	return &masked{class: class, pn: make([]float32, netClasses), pc: make([]float32, classes), mx: make([]float32, classes)}
+}
+
+// at is where class y sits in the reordered distribution.
+func (m *masked) at(y int) int {
+	switch {
+	case y < m.class:
+		return y
+	case y == m.class:
+		return len(m.pn) - 1
+	case y < len(m.pn):
+		return y - 1
+	}
+	return y // a class taught past the network's: already after them
+}
+
+func (m *masked) mix(dst, pNet, pCache []float32, lambda float32) error {
+	if m.class < 0 {
+		return cache.Mix(dst, pNet, pCache, lambda)
+	}
+	MaskNet(m.pn, pNet, m.class)
+	copy(m.pn[m.class:], m.pn[m.class+1:]) // p(masked) is 0: dropped
+	for y, p := range pCache {
+		m.pc[m.at(y)] = p
+	}
+	if err := cache.Mix(m.mx, m.pn[:len(m.pn)-1], m.pc, lambda); err != nil {
+		return err
+	}
+	for y := range dst {
+		dst[y] = m.mx[m.at(y)]
+	}
+	return nil
+}
+
 // Checked is how many queries of every scoring Score also looks up with the
 // board's own lookup (cache.Cache.ProbsBatch) to prove the batched host
 // lookup gives the board's answer.
@@ -88,11 +136,10 @@ func Score(c *cache.Cache, e *Encoded, masked int, workers int) (*Outcome, error
 	pc := out[0]
 	k := c.Classes()
 	o := &Outcome{Pred: make([]int, n), CachePred: make([]int, n)}
-	pn := make([]float32, e.NetClasses)
+	m := newMasked(e.NetClasses, k, masked)
 	mix := make([]float32, k)
 	for i := 0; i < n; i++ {
-		MaskNet(pn, e.Net(i), masked)
-		if err := cache.Mix(mix, pn, pc[i*k:(i+1)*k], c.Lambda); err != nil {
+		if err := m.mix(mix, e.Net(i), pc[i*k:(i+1)*k], c.Lambda); err != nil {
 			return nil, err
 		}
 		o.Pred[i] = argmax(mix)

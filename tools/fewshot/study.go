@@ -20,8 +20,9 @@ type Options struct {
 	// Ks are the numbers of taught examples, ascending (0 is the
 	// baseline and always scored).
 	Ks []int
-	// Weight is each taught item's weight (the board's default, 1, when 0).
-	Weight int
+	// Learn is how taught examples enter the cache (the board's
+	// cache.DefaultLearnOpts when zero).
+	Learn cache.LearnOpts
 	// Budget is the cache's byte budget (0: the bundle cache's own size,
 	// the board's default).
 	Budget int
@@ -40,11 +41,8 @@ func (o *Options) check() error {
 			return fmt.Errorf("fewshot: k values %v: want ascending, distinct, >= 0", o.Ks)
 		}
 	}
-	if o.Weight == 0 {
-		o.Weight = 1
-	}
-	if o.Weight < 1 || o.Weight > cache.MaxWeight {
-		return fmt.Errorf("fewshot: weight %d (1 to %d)", o.Weight, cache.MaxWeight)
+	if o.Learn == (cache.LearnOpts{}) {
+		o.Learn = cache.DefaultLearnOpts
 	}
 	if o.Budget < 0 {
 		return fmt.Errorf("fewshot: budget %d bytes", o.Budget)
@@ -198,31 +196,28 @@ func StudyHeldOut(c *cache.Cache, test *Encoded, teach map[int]*Encoded, classes
 				return nil, fmt.Errorf("fewshot: example %d to teach class %d has label %d", i, y, l)
 			}
 		}
-		l, err := NewLearner(c, o.Budget)
+		l, err := NewLearner(c, o.Budget, o.Learn, y)
 		if err != nil {
 			return nil, err
 		}
-		removed, err := l.Forget(y)
-		if err != nil {
-			return nil, err
-		}
-		if l.Cache.Len() == 0 {
+		removed := c.Len() - l.Cache().Len()
+		if l.Cache().Len() == 0 {
 			return nil, fmt.Errorf("fewshot: the cache holds only class %d", y)
 		}
 		taught := 0
 		var base []int // the k=0 decisions
 		for _, k := range ks {
 			for ; taught < min(k, ex.Len()); taught++ {
-				if err := l.Teach(ex.Key(taught), y, o.Weight); err != nil {
+				if err := l.Teach(ex.Key(taught), y); err != nil {
 					return nil, err
 				}
 			}
-			out, err := Score(l.Cache, test, y, o.Workers)
+			out, err := Score(l.Cache(), test, y, o.Workers)
 			if err != nil {
 				return nil, err
 			}
 			row := Row{Class: y, Name: name(names, y), K: k, Taught: taught, Removed: removed,
-				Evicted: l.Evicted, Items: l.Cache.Len(), MaxDiff: out.MaxDiff}
+				Evicted: l.Evicted(), Items: l.Cache().Len(), MaxDiff: out.MaxDiff}
 			if base == nil {
 				base = out.Pred
 			}
@@ -334,7 +329,7 @@ func StudyCamera(c *cache.Cache, test *Encoded, teach []*Encoded, o Options) (*C
 	if len(teach) != c.Classes() {
 		return nil, fmt.Errorf("fewshot: examples of %d classes for a cache of %d", len(teach), c.Classes())
 	}
-	l, err := NewLearner(c, o.Budget)
+	l, err := NewLearner(c, o.Budget, o.Learn)
 	if err != nil {
 		return nil, err
 	}
@@ -349,18 +344,18 @@ func StudyCamera(c *cache.Cache, test *Encoded, teach []*Encoded, o Options) (*C
 		for ; done < k; done++ {
 			for y, ex := range teach {
 				if done < ex.Len() {
-					if err := l.Teach(ex.Key(done), y, o.Weight); err != nil {
+					if err := l.Teach(ex.Key(done), y); err != nil {
 						return nil, err
 					}
 					taught++
 				}
 			}
 		}
-		out, err := Score(l.Cache, test, -1, o.Workers)
+		out, err := Score(l.Cache(), test, -1, o.Workers)
 		if err != nil {
 			return nil, err
 		}
-		row := CameraRow{K: k, Taught: taught, Evicted: l.Evicted, Items: l.Cache.Len(),
+		row := CameraRow{K: k, Taught: taught, Evicted: l.Evicted(), Items: l.Cache().Len(),
 			PerClass: make([]Top1, c.Classes()), MaxDiff: out.MaxDiff}
 		if base == nil {
 			base = out.Pred
