@@ -130,6 +130,7 @@ const (
 	fastPath convPath = iota
 	sharedPath
 	referencePath
+	directPath // no Winograd: the implicit GEMM for every convolution
 )
 
 // benchRunner times Run; pause > 0 sleeps that long between runs (outside
@@ -148,6 +149,8 @@ func benchRunner(b *testing.B, batch int, path convPath, pause time.Duration) {
 		model.UseSharedScratch(r)
 	case referencePath:
 		model.UseReferenceConvolutions(r)
+	case directPath:
+		model.UseDirectConvolutions(r)
 	}
 	x := pixels(batch, 1)
 	var times []time.Duration
@@ -191,6 +194,11 @@ func BenchmarkResNet32Batch1Paced(b *testing.B) { benchRunner(b, 1, fastPath, 20
 
 func BenchmarkResNet32Batch32(b *testing.B) { benchRunner(b, 32, fastPath, 0) }
 
+// BenchmarkResNet32Batch1Direct is batch 1 without Winograd, the peer that
+// shows its gain in the same run (the same as BenchmarkResNet32Batch1 where
+// model.WinogradInUse is false).
+func BenchmarkResNet32Batch1Direct(b *testing.B) { benchRunner(b, 1, directPath, 0) }
+
 // BenchmarkResNet32Batch1Shared is batch 1 with the padded planes shared
 // across convolutions (UseSharedScratch), as proposed for NewRunner.
 func BenchmarkResNet32Batch1Shared(b *testing.B) { benchRunner(b, 1, sharedPath, 0) }
@@ -198,8 +206,10 @@ func BenchmarkResNet32Batch1Shared(b *testing.B) { benchRunner(b, 1, sharedPath,
 // BenchmarkResNet32Reference is the reference path, for the speed-up.
 func BenchmarkResNet32Reference(b *testing.B) { benchRunner(b, 1, referencePath, 0) }
 
-// BenchmarkConv reports GFLOP/s (2 per multiply-add) of each convolution
-// shape of ResNet32, batch 1, with the kernel Compute uses.
+// BenchmarkConv reports GFLOP/s (2 per multiply-add of the direct
+// convolution, whatever the path does) of each convolution shape of ResNet32,
+// batch 1, with the path NewRunner picks; the 3x3 stride-1 shapes also on the
+// direct path ("direct"), Winograd's peer in the same run.
 func BenchmarkConv(b *testing.B) {
 	n := resnet32(b, model.PadSymmetric)
 	for _, cs := range []struct {
@@ -216,26 +226,40 @@ func BenchmarkConv(b *testing.B) {
 		{"stage3-down", &n.Stages[2][0].Conv1, 16, false},
 		{"stage3", &n.Stages[2][1].Conv2, 8, true},
 	} {
-		b.Run(cs.name+"/"+gemm.Kernel(), func(b *testing.B) {
-			c := cs.c
-			oh, ow := c.OutSize(cs.size, cs.size)
-			src := pixels(c.In*cs.size*cs.size, 3)
-			dst := make([]float32, c.Out*oh*ow)
-			var res []float32
-			if cs.res {
-				res = pixels(len(dst), 4)
-			}
-			apply := model.NewConvolution(c)
-			cpu0 := cputime.Self()
-			for b.Loop() {
-				apply(dst, src, 1, cs.size, cs.size, res, true)
-			}
-			cpu := cputime.Self() - cpu0
-			flops := 2 * float64(c.Out*c.In*c.K*c.K*oh*ow) * float64(b.N)
-			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			if cpu > 0 {
-				b.ReportMetric(flops/cpu.Seconds()/1e9, "cpu-GFLOP/s")
-			}
-		})
+		paths := []convPathBench{{gemm.Kernel(), model.NewConvolution}}
+		if cs.c.K == 3 && cs.c.Stride == 1 && model.WinogradInUse() {
+			paths = []convPathBench{{"winograd", model.NewConvolution}, {"direct-" + gemm.Kernel(), model.NewDirectConvolution}}
+		}
+		for _, p := range paths {
+			b.Run(cs.name+"/"+p.name, func(b *testing.B) { benchConv(b, cs.c, cs.size, cs.res, p.mk) })
+		}
+	}
+}
+
+type convApply = func(dst, src []float32, batch, h, w int, residual []float32, relu bool)
+
+type convPathBench struct {
+	name string
+	mk   func(*model.Conv) convApply
+}
+
+func benchConv(b *testing.B, c *model.Conv, size int, withRes bool, mk func(*model.Conv) convApply) {
+	oh, ow := c.OutSize(size, size)
+	src := pixels(c.In*size*size, 3)
+	dst := make([]float32, c.Out*oh*ow)
+	var res []float32
+	if withRes {
+		res = pixels(len(dst), 4)
+	}
+	apply := mk(c)
+	cpu0 := cputime.Self()
+	for b.Loop() {
+		apply(dst, src, 1, size, size, res, true)
+	}
+	cpu := cputime.Self() - cpu0
+	flops := 2 * float64(c.Out*c.In*c.K*c.K*oh*ow) * float64(b.N)
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if cpu > 0 {
+		b.ReportMetric(flops/cpu.Seconds()/1e9, "cpu-GFLOP/s")
 	}
 }

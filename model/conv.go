@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/edgecache/edgecache/model/internal/gemm"
+	"github.com/edgecache/edgecache/model/internal/winograd"
 )
 
 // convolver runs one convolution of a network; prepared once per Conv so that
@@ -23,6 +24,9 @@ func newConvolverShared(c *Conv, scratch *convScratch) convolver {
 	if c.Out < 1 || c.K < 1 || c.Stride < 1 || c.In < 1 {
 		return refConv{c}
 	}
+	if winogradWanted(c) {
+		return newWinoConv(c, scratch)
+	}
 	f := newFastConv(c)
 	f.scratch = scratch
 	return f
@@ -38,7 +42,10 @@ type convScratch struct {
 	pads map[padLayout][]float32
 }
 
-type padLayout struct{ in, s, h, w, top, left, wq, plane, n int }
+type padLayout struct {
+	in, s, h, w, top, left, wq, plane, n int
+	wino                                 bool // winograd.Geometry's layout
+}
 
 func (s *convScratch) get(l padLayout) []float32 {
 	if s.pads == nil {
@@ -91,6 +98,7 @@ func newFastConv(c *Conv) *fastConv {
 // core) share the panels instead of each holding a copy.
 type convPacked struct {
 	panels, bias []float32
+	wino         *winograd.Filter // 3x3 stride 1 where winogradWanted, else nil
 }
 
 func packConv(c *Conv) *convPacked {
@@ -101,6 +109,9 @@ func packConv(c *Conv) *convPacked {
 		bias:   make([]float32, n*gemm.MR),
 	}
 	copy(pk.bias, c.Bias)
+	if winogradWanted(c) {
+		pk.wino, _ = winograd.NewFilter(c.Weight, c.Bias, c.Out, c.In) // nil on bad shapes: the direct path runs
+	}
 	for o := 0; o < c.Out; o++ {
 		p, r := o/gemm.MR, o%gemm.MR
 		panel := pk.panels[p*steps*gemm.MR:]
@@ -190,7 +201,7 @@ func (f *fastConv) plan(h, w int) {
 	last := g.tiles[len(g.tiles)-1]
 	n := max(c.In*s*s*g.plane, last.q0+last.nr+g.offs.Max())
 	if f.scratch != nil {
-		g.pad = f.scratch.get(padLayout{c.In, s, h, w, t, l, g.wq, g.plane, n})
+		g.pad = f.scratch.get(padLayout{in: c.In, s: s, h: h, w: w, top: t, left: l, wq: g.wq, plane: g.plane, n: n})
 	} else {
 		g.pad = make([]float32, n)
 	}

@@ -126,10 +126,7 @@ func TestFastConvMatchesRef(t *testing.T) {
 			cc.residual = rng.IntN(2) == 0
 			cc.relu = rng.IntN(2) == 0
 			c := randConv(rng, cc)
-			fast := newConvolver(c)
-			if _, ok := fast.(*fastConv); !ok {
-				t.Fatalf("%v: newConvolver picked %T", cc, fast)
-			}
+			fast := newFastConv(c)                // the direct path; Winograd has its own test
 			if testing.Short() && cc.size >= 16 { // convRef is slow under qemu
 				cc.batch = 1
 			}
@@ -157,7 +154,7 @@ func TestNewConvolverFallsBack(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	cc := convCase{in: 2, out: gemm.MR, k: 3, stride: 1, size: 6, batch: 1}
 	c = randConv(rng, cc)
-	f := newConvolver(c)
+	var f convolver = newFastConv(c)
 	f.apply(nil, nil, 1, 0, 0, nil, true) // an empty image has no output
 	if g := f.(*fastConv).geo; !g.reference {
 		t.Fatalf("no-output geometry not sent to the reference: %+v", g)
@@ -197,6 +194,12 @@ func UseSharedScratch(r *Runner) {
 			}
 		}
 	}
+}
+
+// NewDirectConvolution returns the direct (implicit GEMM) path's apply for
+// c, the peer of NewConvolution's Winograd in benchmarks.
+func NewDirectConvolution(c *Conv) func(dst, src []float32, batch, h, w int, residual []float32, relu bool) {
+	return newFastConv(c).apply
 }
 
 // NewConvolution returns the fast path's apply for c, for benchmarks.
