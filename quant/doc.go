@@ -32,9 +32,11 @@
 // Files named *_ref.go hold one reference op each, the specification, in
 // plain loops. The Runner's fast path is conv.go and dense.go
 // (quant/internal/kernel's GemmRequant, the GEMM with the requantization
-// fused in: 3x3 stride-1 convolutions read their patches in place from a
-// padded copy of the image, the others go through im2col.go in L1-sized
-// chunks) and add.go (kernel.Add); tests prove it equal to the reference ops
+// fused in: where the kernel can, convolutions read their patches in place
+// from images kept with a zero-point border (act.go) and write the next
+// one's bordered image, the others go through im2col.go in L1-sized chunks),
+// input.go (kernel.Normalize, straight into the stem's padded input) and
+// add.go (kernel.Add); tests prove it equal to the reference ops
 // bit for bit, on single ops over odd shapes and on whole networks.
 //
 // Building a Model takes two steps: Calibrate runs the float network over

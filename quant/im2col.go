@@ -5,10 +5,10 @@ import "encoding/binary"
 // im2col writes one row of depth = k*k*c bytes per output pixel of a
 // convolution on an HWC image: the patch in (ky, kx, channel) order, the
 // order of Conv's packed weight rows, with zp where the patch leaves the
-// image. In HWC a patch row is one contiguous run of k*c bytes, so the
+// image. Rows of src are srcRow bytes apart (w*c when dense). In HWC a patch row is one contiguous run of k*c bytes, so the
 // interior is k copies per pixel. Only output pixels p0 <= p < p1 (row-major
 // over oh x ow) are written, from row 0 of col.
-func im2col(col, src []uint8, h, w, c, k, stride, top, left, ow, p0, p1 int, zp uint8) {
+func im2col(col, src []uint8, srcRow, h, w, c, k, stride, top, left, ow, p0, p1 int, zp uint8) {
 	depth := k * k * c
 	run := k * c
 	for p := p0; p < p1; {
@@ -32,7 +32,7 @@ func im2col(col, src []uint8, h, w, c, k, stride, top, left, ow, p0, p1 int, zp 
 				}
 				continue
 			}
-			srow := src[iy*w*c : (iy+1)*w*c]
+			srow := src[iy*srcRow:][:w*c]
 			edge := func(x int) {
 				seg := col[off+x*depth:][:run]
 				for kx := range k {

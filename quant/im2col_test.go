@@ -6,7 +6,8 @@ import (
 )
 
 // TestIm2colRanges checks im2col over arbitrary pixel ranges against the
-// patch definition, with guard bytes after the rows it writes.
+// patch definition, with guard bytes after the rows it writes, on dense and
+// bordered sources.
 func TestIm2colRanges(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	for trial := range 300 {
@@ -17,7 +18,9 @@ func TestIm2colRanges(t *testing.T) {
 		if oh < 1 || ow < 1 {
 			continue
 		}
-		src := make([]uint8, h*w*c)
+		// Dense rows, or rows of a bordered image (act).
+		pitch := w*c + rng.IntN(3)*c
+		src := make([]uint8, h*pitch)
 		for i := range src {
 			src[i] = uint8(rng.IntN(256))
 		}
@@ -29,7 +32,7 @@ func TestIm2colRanges(t *testing.T) {
 		for i := range col {
 			col[i] = 0xA5
 		}
-		im2col(col, src, h, w, c, k, stride, top, left, ow, p0, p1, zp)
+		im2col(col, src, pitch, h, w, c, k, stride, top, left, ow, p0, p1, zp)
 		for p := p0; p < p1; p++ {
 			y, x := p/ow, p%ow
 			for ky := range k {
@@ -38,7 +41,7 @@ func TestIm2colRanges(t *testing.T) {
 						iy, ix := y*stride+ky-top, x*stride+kx-left
 						want := zp
 						if iy >= 0 && iy < h && ix >= 0 && ix < w {
-							want = src[(iy*w+ix)*c+ch]
+							want = src[iy*pitch+ix*c+ch]
 						}
 						if got := col[(p-p0)*depth+(ky*k+kx)*c+ch]; got != want {
 							t.Fatalf("trial %d %dx%dx%d k=%d s=%d pads %d,%d pixels %d..%d: pixel %d (%d,%d,%d) = %d, want %d",

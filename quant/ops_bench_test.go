@@ -34,7 +34,7 @@ func BenchmarkConvParts(b *testing.B) {
 		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*len(dst)), "cpu-ns/value")
 	}
 	b.Run("im2col", func(b *testing.B) {
-		per(b, func() { im2col(col, src, h, h, 16, 3, 1, top, left, h, 0, h*h, c.Input.Zero) })
+		per(b, func() { im2col(col, src, h*16, h, h, 16, 3, 1, top, left, h, 0, h*h, c.Input.Zero) })
 	})
 	b.Run("gemm", func(b *testing.B) { per(b, func() { c.packed.Gemm(h*h, col, 144, acc, h*h) }) })
 	b.Run("gemm+requant", func(b *testing.B) { per(b, func() { c.packed.GemmRequant(h*h, col, 144, dst, 16, c.rq) }) })

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/quant/internal/kernel"
 )
 
 // Runner runs a Model on batches of up to Batch images, as model.Runner runs a
@@ -16,18 +17,28 @@ type Runner struct {
 	batch int
 	ref   bool // reference ops instead of the GEMM path (tests)
 
-	x, mid, c2, res, out []uint8 // one image's activations, HWC
-	in                   []uint8
-	col                  []uint8 // im2col patches
-	pad, wide            []uint8 // padded input and padded-width output of in-place convolutions
-	acc                  []int32 // GEMM output
-	pool                 []uint8 // batch x 64
-	logits               []float32
-	taps                 map[string][]float32
-	names                [3][][2]string // each block's tap names: its output, its .relu
-	last                 int
-	team                 *team // SetThreads > 1: each image's work split across goroutines
-	stopTeam             runtime.Cleanup
+	x, mid, c2, res, out []uint8    // the reference path's dense images (c2, res also back ac2, ares)
+	in                   []uint8    // the reference path's quantized input
+	stem                 *stemInput // the fast path's
+	plan                 convPlan   // the convolution being run (a field: the team keeps a pointer to it)
+
+	col       []uint8 // im2col patches
+	pad, wide []uint8 // padded input and padded-width output of in-place convolutions
+	acc       []int32 // GEMM output
+	pool      []uint8 // batch x 64
+	logits    []float32
+	taps      map[string][]float32
+	names     [3][][2]string // each block's tap names: its output, its .relu
+	last      int
+	team      *team // SetThreads > 1: each image's work split across goroutines
+	stopTeam  runtime.Cleanup
+
+	// The fast path's images (act.go): block inputs and outputs and the
+	// first convolutions' outputs bordered for the convolutions that read
+	// them in place, the second convolutions' and shortcuts' outputs dense.
+	ax, aout, amid *act
+	ac2, ares      act
+	border         int
 }
 
 // NewRunner prepares a runner for batches of up to batch images that keeps
@@ -53,6 +64,21 @@ func (m *Model) newRunner(batch int, ref bool, taps ...string) (*Runner, error) 
 		*p = make([]uint8, largest)
 	}
 	r.in = make([]uint8, model.InputLen)
+	r.stem = newStemInput(m)
+	// The border every padding fits in (1 for 3x3 convolutions), and the
+	// largest bordered image.
+	bordered := 0
+	m.eachConv(func(c *Conv, h, w int) {
+		top, left, bottom, right := c.geometry().Pads(h, w)
+		r.border = max(r.border, top, left, bottom, right)
+	})
+	m.eachConv(func(c *Conv, h, w int) {
+		oh, ow := c.outSize(h, w)
+		b := 2 * r.border
+		bordered = max(bordered, (h+b)*(w+b)*c.In, (oh+b)*(ow+b)*c.Out)
+	})
+	r.ax, r.aout, r.amid = &act{buf: make([]uint8, bordered)}, &act{buf: make([]uint8, bordered)}, &act{buf: make([]uint8, bordered)}
+	r.ac2.buf, r.ares.buf = r.c2, r.res
 	// Tap names built once: Run allocates nothing.
 	for s := range m.Stages {
 		for b := range m.Stages[s] {
@@ -131,11 +157,73 @@ func (r *Runner) Run(pixels []float32, count int) ([]float32, error) {
 
 // image runs image i up to the pool.
 func (r *Runner) image(i int, pixels []float32) {
+	if r.ref {
+		r.imageRef(i, pixels)
+		return
+	}
+	m := r.m
+	size := model.InputSize
+	x, mid, out := r.ax, r.amid, r.aout
+	x.setLayout(size, size, m.Stem.Out, r.border, m.Stem.Output.Zero)
+	if r.stem.pad != nil {
+		r.plan = planConvPadded(&m.Stem, x, r.stem.pad, size, size, r.wide)
+	} else {
+		src := act{buf: r.stem.hwc, h: size, w: size, c: model.InputChannels}
+		r.plan = planConvAct(&m.Stem, x, &src, r.pad, r.wide)
+	}
+	r.stem.load(m, pixels)
+	r.runPlan(&r.plan)
+	r.keepAct("conv1", i, x, m.Stem.Output)
+	for s := range m.Stages {
+		for b := range m.Stages[s] {
+			blk := &m.Stages[s][b]
+			p := r.names[s][b]
+			oh, ow := blk.Conv1.outSize(size, size)
+			out.setLayout(oh, ow, blk.Conv1.Out, r.border, blk.Add.Output.Zero)
+			mid.setLayout(oh, ow, blk.Conv1.Out, r.border, blk.Conv1.Output.Zero)
+			r.plan = planConvAct(&blk.Conv1, mid, x, r.pad, r.wide)
+			r.runPlan(&r.plan)
+			r.keepAct(p[1], i, mid, blk.Conv1.Output)
+			res := x
+			switch {
+			case blk.Shortcut != nil:
+				res = &r.ares
+				res.setLayout(oh, ow, blk.Shortcut.Out, 0, 0)
+				r.plan = planConvAct(blk.Shortcut, res, x, r.pad, r.wide)
+				r.runPlan(&r.plan)
+			case blk.Conv1.Stride != 1 || x.c != out.c:
+				res = &r.ares
+				res.setLayout(oh, ow, out.c, 0, 0)
+				shortcutARef(res.buf, x.dense(r.c2), x.c, size, out.c, blk.Conv1.Stride, blk.Add.B.Zero)
+			}
+			c2 := &r.ac2
+			c2.setLayout(oh, ow, out.c, 0, 0)
+			r.plan = planConvAct(&blk.Conv2, c2, mid, r.pad, r.wide)
+			if r.team != nil {
+				// One hand-over for the convolution and the ADD.
+				r.team.runConvAdd(&r.plan, blk.Add.fast, out, c2, res)
+			} else {
+				r.plan.part(0, r.plan.units, r.col)
+				r.plan.finish()
+				addRows(blk.Add.fast, 0, oh, out, c2, res)
+			}
+			r.keepAct(p[0], i, out, blk.Add.Output)
+			x, out = out, x
+			size = oh
+		}
+	}
+	pool := r.pool[i*x.c : (i+1)*x.c]
+	avgPoolRef(pool, x.dense(r.c2), size*size, x.c)
+	r.keepPool(i, pool)
+}
+
+// imageRef is image through the reference ops, on dense images.
+func (r *Runner) imageRef(i int, pixels []float32) {
 	m := r.m
 	m.quantizeInput(r.in, pixels)
 	size := model.InputSize
 	x := r.x
-	r.conv(&m.Stem, x, r.in, size, size)
+	convRef(&m.Stem, x, r.in, size, size)
 	r.keep("conv1", i, x, m.Stem.Output, m.Stem.Out, size)
 	in := m.Stem.Out
 	for s := range m.Stages {
@@ -144,30 +232,20 @@ func (r *Runner) image(i int, pixels []float32) {
 			p := r.names[s][b]
 			oh, ow := blk.Conv1.outSize(size, size)
 			out := blk.Conv1.Out
-			r.conv(&blk.Conv1, r.mid, x, size, size)
+			convRef(&blk.Conv1, r.mid, x, size, size)
 			r.keep(p[1], i, r.mid, blk.Conv1.Output, out, oh)
 			res := x
 			switch {
 			case blk.Shortcut != nil:
 				res = r.res
-				r.conv(blk.Shortcut, res, x, size, size)
+				convRef(blk.Shortcut, res, x, size, size)
 			case blk.Conv1.Stride != 1 || in != out:
 				res = r.res
 				shortcutARef(res, x, in, size, out, blk.Conv1.Stride, blk.Add.B.Zero)
 			}
 			n := out * oh * ow
-			switch {
-			case r.ref:
-				r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
-				addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
-			case r.team != nil:
-				// One hand-over for the convolution and the ADD.
-				p := planConv(&blk.Conv2, r.c2, r.mid, oh, ow, r.pad, r.wide)
-				r.team.runConvAdd(&p, blk.Add.fast, r.out[:n], res[:n])
-			default:
-				r.conv(&blk.Conv2, r.c2, r.mid, oh, ow)
-				blk.Add.fast.Run(r.out[:n], r.c2[:n], res[:n])
-			}
+			convRef(&blk.Conv2, r.c2, r.mid, oh, ow)
+			addRef(&blk.Add, r.out[:n], r.c2[:n], res[:n])
 			r.keep(p[0], i, r.out, blk.Add.Output, out, oh)
 			r.x, r.out = r.out, r.x
 			x = r.x
@@ -176,23 +254,60 @@ func (r *Runner) image(i int, pixels []float32) {
 	}
 	pool := r.pool[i*in : (i+1)*in]
 	avgPoolRef(pool, x, size*size, in)
-	if t, ok := r.taps["pool"]; ok {
-		p := m.FC.Input
-		for c, q := range pool {
-			t[i*in+c] = p.Real(q)
-		}
+	r.keepPool(i, pool)
+}
+
+// keepPool dequantizes image i's pooled values into the pool tap, when
+// asked.
+func (r *Runner) keepPool(i int, pool []uint8) {
+	t, ok := r.taps["pool"]
+	if !ok {
+		return
+	}
+	p, in := r.m.FC.Input, len(pool)
+	for c, q := range pool {
+		t[i*in+c] = p.Real(q)
 	}
 }
 
-func (r *Runner) conv(c *Conv, dst, src []uint8, h, w int) {
-	switch {
-	case r.ref:
-		convRef(c, dst, src, h, w)
-	case r.team != nil:
-		p := planConv(c, dst, src, h, w, r.pad, r.wide)
-		r.team.runConv(&p)
-	default:
-		convFast(c, dst, src, h, w, r.col, r.pad, r.wide)
+// addRows runs the ADD dst = x + y on rows lo..hi-1 of three images of the
+// same size, each with its own row pitch.
+func addRows(a *kernel.Add, lo, hi int, dst, x, y *act) {
+	if dst.b == 0 && x.b == 0 && y.b == 0 {
+		n := dst.w * dst.c
+		a.Run(dst.buf[lo*n:hi*n], x.buf[lo*n:], y.buf[lo*n:])
+		return
+	}
+	for row := lo; row < hi; row++ {
+		a.Run(dst.row(row), x.row(row), y.row(row))
+	}
+}
+
+// runPlan runs a prepared convolution, on the team when there is one.
+func (r *Runner) runPlan(p *convPlan) {
+	if r.team != nil {
+		r.team.runConv(p)
+		return
+	}
+	p.part(0, p.units, r.col)
+	p.finish()
+}
+
+// keepAct is keep for an image in the fast path's buffers.
+func (r *Runner) keepAct(name string, i int, a *act, p Params) {
+	t, ok := r.taps[name]
+	if !ok {
+		return
+	}
+	plane := a.h * a.w
+	dst := t[i*a.c*plane : (i+1)*a.c*plane]
+	for y := range a.h {
+		row := a.row(y)
+		for x := range a.w {
+			for ch, q := range row[x*a.c : (x+1)*a.c] {
+				dst[ch*plane+y*a.w+x] = p.Real(q)
+			}
+		}
 	}
 }
 

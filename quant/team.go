@@ -38,15 +38,12 @@ type team struct {
 	done    chan struct{}   // one token per member and job, buffered
 	stopped sync.Once
 
-	// The job: a convolution plan, an ADD, or both (the ADD on the bytes
-	// of the rows each member computed).
-	conv    *convPlan
-	cols    [][]uint8 // each member's im2col buffer
-	add     *kernel.Add
-	addDst  []uint8
-	addX    []uint8
-	addY    []uint8
-	addUnit int
+	// The job: a convolution plan, an ADD, or both (the ADD on the rows
+	// each member computed).
+	conv               *convPlan
+	cols               [][]uint8 // each member's im2col buffer
+	add                *kernel.Add
+	addDst, addX, addY *act
 }
 
 // spinFor bounds how long a member (or the caller) polls before blocking:
@@ -116,21 +113,14 @@ func (t *team) part(i int) {
 		lo, hi := t.span(i, p.units)
 		p.part(lo, hi, t.cols[i])
 		if t.add != nil {
-			// The ADD over the bytes of this member's rows (gridRows
-			// plans write rows straight into dst).
-			row := p.gridRows * p.ow * p.c.Out
-			if a, e := lo*row, hi*row; a < e {
-				t.add.Run(t.addDst[a:e], t.addX[a:e], t.addY[a:e])
-			}
+			// The ADD over this member's rows (gridRows plans write rows
+			// straight into dst).
+			addRows(t.add, lo*p.gridRows, hi*p.gridRows, t.addDst, t.addX, t.addY)
 		}
 		return
 	}
-	units := (len(t.addDst) + t.addUnit - 1) / t.addUnit
-	lo, hi := t.span(i, units)
-	a, e := lo*t.addUnit, min(hi*t.addUnit, len(t.addDst))
-	if a < e {
-		t.add.Run(t.addDst[a:e], t.addX[a:e], t.addY[a:e])
-	}
+	lo, hi := t.span(i, t.addDst.h)
+	addRows(t.add, lo, hi, t.addDst, t.addX, t.addY)
 }
 
 // run has every member do its part of the current job and waits for them.
@@ -151,11 +141,10 @@ func (t *team) runConv(p *convPlan) {
 	p.finish()
 }
 
-// runConvAdd is runConv followed by the ADD dst = a(p's output, y), in one
-// hand-over when the plan writes whole rows to its dst (as it does on VNNI
-// cores), in two otherwise.
-func (t *team) runConvAdd(p *convPlan, a *kernel.Add, dst, y []uint8) {
-	x := p.dst[:len(dst)]
+// runConvAdd is runConv followed by the ADD dst = a(x, y), x being p's
+// output, in one hand-over when the plan writes whole rows to its dst (as
+// it does on VNNI cores), in two otherwise.
+func (t *team) runConvAdd(p *convPlan, a *kernel.Add, dst, x, y *act) {
 	if p.gridRows == 0 {
 		t.runConv(p)
 		t.runAdd(a, dst, x, y)
@@ -166,12 +155,10 @@ func (t *team) runConvAdd(p *convPlan, a *kernel.Add, dst, y []uint8) {
 	t.conv, t.add, t.addDst, t.addX, t.addY = nil, nil, nil, nil, nil
 }
 
-// addUnit is the ADD's split granularity in bytes: whole 64-byte cache
-// lines, so members never write the same line.
-const addUnit = 64
-
-func (t *team) runAdd(a *kernel.Add, dst, x, y []uint8) {
-	t.add, t.addDst, t.addX, t.addY, t.addUnit = a, dst, x, y, addUnit
+// runAdd splits the ADD by rows: rows of a CIFAR ResNet's images are 512
+// bytes, whole cache lines, so members never write the same line.
+func (t *team) runAdd(a *kernel.Add, dst, x, y *act) {
+	t.add, t.addDst, t.addX, t.addY = a, dst, x, y
 	t.run()
 	t.add, t.addDst, t.addX, t.addY = nil, nil, nil, nil
 }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"math"
 )
 
 // AddLeftShift is TFLite's left_shift for 8-bit ADD (kernels/add.cc): inputs
@@ -40,28 +41,36 @@ const (
 	addNEONVecs
 )
 
-// Vectors of Add.vec, in the order the assembly reads them.
+// Vectors of Add.vec, in the order add_amd64.s keeps them in Z12..Z31.
+// Each input is rescaled as a(x) = RDBP(floor(((x-za)*mult + 2^10) / 2^11),
+// right), MBQM of (x-za)<<20 (add_amd64.s derives the folding), as
+//
+//	((x*hi + c2 + ((x*lo + c1) >> 11)) - [sgn > x]) >> right
+//
+// with mult = hi*2^11 + lo, c1 = 2^10 - za*lo, c2 = 2^(right-1) - za*hi
+// and sgn = za (0 when right is 0: no rounding term); the output's MBQM is
+// floor((s*mult + round) / 2^31) - [sgnO > s], then >> right, clamped.
 const (
-	addZA = iota // input zero points
-	addZB
-	addMultA // multiplier, right shift, 2^right-1, (2^right-1)>>1 of A
+	addSignA = iota // za, or 0 when A has no right shift
+	addLA           // A's multiplier & 2047
+	addHA           // A's multiplier >> 11
+	addC1A          // 2^10 - za*lo
+	addC2A          // 2^(right-1) - za*hi
 	addRightA
-	addMaskA
-	addThrA
-	addMultB
-	addRightB
-	addMaskB
-	addThrB
-	addMultO
-	addRightO
-	addMaskO
-	addThrO
-	addZO // output zero point
-	addLo // lower clamp
-	addHA // A's multiplier >> 11 and & 2047 (add_amd64.s)
-	addLA
-	addHB // B's
+	addSignB // the same for B
 	addLB
+	addHB
+	addC1B
+	addC2B
+	addRightB
+	addMultO  // the output's multiplier
+	addRoundO // 2^30 + 2^(30+right) in int64 lanes
+	addSignO  // 0, or MinInt32 when the output has no right shift
+	addRightO
+	addMinO // lo - zo
+	addMaxO // 255 - zo
+	addZO
+	addOne
 	addVecs
 )
 
@@ -86,24 +95,41 @@ func NewAdd(za, zb uint8, multA int32, shiftA int8, multB int32, shiftB int8, mu
 			a.vec[k*16+l] = x
 		}
 	}
-	set(addZA, int32(za))
-	set(addZB, int32(zb))
-	for i, c := range []struct {
-		m int32
-		s int8
-	}{{multA, shiftA}, {multB, shiftB}, {multOut, shiftOut}} {
-		right := int64(-c.s)
-		set(addMultA+4*i, c.m)
-		set(addRightA+4*i, int32(right))
-		set(addMaskA+4*i, int32(1<<right-1))
-		set(addThrA+4*i, int32(1<<right-1)>>1)
+	for _, c := range []struct {
+		z    uint8
+		m    int32
+		s    int8
+		base int
+	}{{za, multA, shiftA, addSignA}, {zb, multB, shiftB, addSignB}} {
+		right := int32(-c.s)
+		hi, lo := c.m>>11, c.m&2047
+		sign, half := int32(c.z), int32(1)<<right>>1
+		if right == 0 {
+			sign = 0
+		}
+		set(c.base+addSignA-addSignA, sign)
+		set(c.base+addLA-addSignA, lo)
+		set(c.base+addHA-addSignA, hi)
+		set(c.base+addC1A-addSignA, 1<<10-int32(c.z)*lo)
+		set(c.base+addC2A-addSignA, half-int32(c.z)*hi)
+		set(c.base+addRightA-addSignA, right)
 	}
-	set(addHA, multA>>11)
-	set(addLA, multA&2047)
-	set(addHB, multB>>11)
-	set(addLB, multB&2047)
+	rightO := int32(-shiftOut)
+	round, signO := int64(1)<<30+int64(1)<<(30+rightO), int32(0)
+	if rightO == 0 {
+		round, signO = 1<<30, math.MinInt32
+	}
+	set(addMultO, multOut)
+	for l := range 8 {
+		a.vec[addRoundO*16+2*l] = int32(uint32(round))
+		a.vec[addRoundO*16+2*l+1] = int32(round >> 32)
+	}
+	set(addSignO, signO)
+	set(addRightO, rightO)
+	set(addMinO, int32(lo)-int32(zo))
+	set(addMaxO, 255-int32(zo))
 	set(addZO, int32(zo))
-	set(addLo, int32(lo))
+	set(addOne, 1)
 	setN := func(k int, x int32) {
 		for l := range 4 {
 			a.neon[k*4+l] = x

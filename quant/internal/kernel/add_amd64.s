@@ -2,47 +2,73 @@
 
 #include "textflag.h"
 
-// Add.Run in AVX-512F, 16 values per step in int32 lanes, the same
-// arithmetic as Add.runGo (add.go) without its tables:
-// MultiplyByQuantizedMultiplier as in tiles_vnni_amd64.s's RQ (VPMULDQ on
-// even and odd lanes, bits 31..62 of x*mult + 2^30, then gemmlowp's
-// RoundingDivideByPOT by remainder and threshold). Constants (add.go,
-// Add.vec): Z8 za, Z9 zb, Z11-Z13 A's right/mask/thr, Z15-Z17 B's,
-// Z18-Z21 the output's mult/right/mask/thr,
-// Z22 zo, Z23 lo, Z24-Z27 A's and B's multipliers
-// split for MBQMIN; Z29 = 1, Z30 = 2^30 per qword, Z31 = 255; K2 = 0xAAAA.
-#define MBQM(x, mult, right, mask, thr, t1, t2) \
-	VPSRLQ $32, x, t1 \
-	VPMULDQ mult, x, x \
-	VPMULDQ mult, t1, t1 \
-	VPADDQ Z30, x, x \
-	VPADDQ Z30, t1, t1 \
-	VPSRLQ $31, x, x \
-	VPSLLQ $1, t1, t1 \
-	VMOVDQA32 t1, K2, x \
-	ROUND(x, right, mask, thr, t1, t2)
+// Add.Run in AVX-512F: 64 values per iteration as four independent chains
+// of 16 int32 lanes (one chain is about 40 cycles deep, so one at a time
+// left most of the vector pipes idle), then 16 at a time. The arithmetic is
+// Add.runGo's (add.go) without its tables, rearranged so that each rounding
+// costs a sign test instead of gemmlowp's remainder and threshold:
+//
+// RoundingDivideByPOT(v, r) for r >= 1 is floor((v + 2^(r-1) - [v<0]) / 2^r)
+// (gemmlowp fixedpoint.h: remainder > threshold, threshold one more for
+// negative v). With v = floor((P)/2^k) that is floor((P + (2^(r-1) -
+// [v<0])*2^k) / 2^(k+r)), and v < 0 exactly when P < 0.
+//
+//   - An input: v = SRDHM((x-za) << 20, mult) = floor(((x-za)*mult + 2^10) /
+//     2^11) (mult < 2^31, so the product has 40 bits). With mult = hi*2^11
+//     + lo that is (x-za)*hi + floor(((x-za)*lo + 2^10) / 2^11), both
+//     products within int32 (|x-za| <= 255, hi < 2^20, lo < 2^11). P < 0
+//     exactly when x < za (mult is 0 or at least 2^30 > 2^10; with mult 0
+//     the result is 0 either way). So a(x) = (x*hi + c2 + ((x*lo + c1) >>
+//     11) - [za > x]) >> r, c1 = 2^10 - za*lo, c2 = 2^(r-1) - za*hi; for
+//     r = 0 the sign test compares with 0 and c2 = -za*hi.
+//   - The output: s = a + b (|s| < 2^29), P = s*mult + 2^30 in int64 lanes
+//     (VPMULDQ on the even channels and on the odd ones shifted down),
+//     v' = floor((P + 2^(30+r)) / 2^31) (bits 31..62, within int32 as
+//     |s*mult| < 2^60), then (v' - [s<0]) >> r: s < 0 gives P <= 0, and P =
+//     0 (s = -1, mult = 2^30) rounds to 0 with or without the term. For r =
+//     0 the sign test compares with MinInt32 (never true) and the rounding
+//     term is 0.
+//   - The clamp to [lo, 255] after adding zo is done before adding it, to
+//     [lo-zo, 255-zo], where nothing can overflow.
+//
+// Constants (Add.vec, add.go), one per register: Z12 za (A's sign test),
+// Z13 lo, Z14 hi, Z15 c1, Z16 c2, Z17 r; Z18-Z23 the same for B; Z24 the
+// output's multiplier, Z25 2^30 + 2^(30+r) per qword, Z26 its sign test,
+// Z27 r, Z28 lo-zo, Z29 255-zo, Z30 zo, Z31 1. K2 = 0xAAAA (odd lanes).
 
-// An input's MBQM((x - zero) << 20, mult): with d = x - zero (|d| <= 255),
-// (d*2^20*mult + 2^30) >> 31 = (d*mult + 2^10) >> 11 exactly, and with
-// mult = hi*2^11 + lo that is d*hi + ((d*lo + 2^10) >> 11), every product
-// within int32 (|d*hi| < 2^28, |d*lo| < 2^19): two VPMULLD instead of the
-// 64-bit products. Z28 = 2^10.
-#define MBQMIN(x, hi, lo, right, mask, thr, t1, t2) \
-	VPMULLD lo, x, t1 \
+// IN rescales the input x (16 lanes) in place: t and k are temporaries;
+// za, lo, hi, c1, c2, r its constants.
+#define IN(x, t, k, za, lo, hi, c1, c2, r) \
+	VPCMPGTD x, za, k \
+	VPMULLD lo, x, t \
 	VPMULLD hi, x, x \
-	VPADDD Z28, t1, t1 \
-	VPSRAD $11, t1, t1 \
-	VPADDD t1, x, x \
-	ROUND(x, right, mask, thr, t1, t2)
+	VPADDD c1, t, t \
+	VPSRAD $11, t, t \
+	VPADDD c2, x, x \
+	VPADDD t, x, x \
+	VPSUBD Z31, x, k, x \
+	VPSRAVD r, x, x
 
-// RoundingDivideByPOT as gemmlowp (see RQ in tiles_vnni_amd64.s).
-#define ROUND(x, right, mask, thr, t1, t2) \
-	VPANDD mask, x, t1 \
-	VPSRAD $31, x, t2 \
-	VPADDD t2, t1, t1 \
-	VPCMPGTD thr, t1, K3 \
-	VPSRAVD right, x, x \
-	VPADDD Z29, x, K3, x
+#define INA(x, t, k) IN(x, t, k, Z12, Z13, Z14, Z15, Z16, Z17)
+#define INB(x, t, k) IN(x, t, k, Z18, Z19, Z20, Z21, Z22, Z23)
+
+// OUT turns the sum s into 16 bytes at dst; t and u are temporaries.
+#define OUT(s, t, u, k, dst) \
+	VPSRLQ $32, s, t \
+	VPMULDQ Z24, s, u \
+	VPMULDQ Z24, t, t \
+	VPADDQ Z25, u, u \
+	VPADDQ Z25, t, t \
+	VPSRLQ $31, u, u \
+	VPSLLQ $1, t, t \
+	VMOVDQA32 t, K2, u \
+	VPCMPGTD s, Z26, k \
+	VPSUBD Z31, u, k, u \
+	VPSRAVD Z27, u, u \
+	VPMAXSD Z28, u, u \
+	VPMINSD Z29, u, u \
+	VPADDD Z30, u, u \
+	VPMOVDB u, dst
 
 // func addAVX512(dst, x, y *uint8, blocks int, vec *int32)
 TEXT ·addAVX512(SB), NOSPLIT, $0-40
@@ -51,53 +77,78 @@ TEXT ·addAVX512(SB), NOSPLIT, $0-40
 	MOVQ y+16(FP), DX
 	MOVQ blocks+24(FP), CX
 	MOVQ vec+32(FP), AX
-	VMOVDQU32 0(AX), Z8
-	VMOVDQU32 64(AX), Z9
-	VMOVDQU32 192(AX), Z11
-	VMOVDQU32 256(AX), Z12
-	VMOVDQU32 320(AX), Z13
-	VMOVDQU32 448(AX), Z15
-	VMOVDQU32 512(AX), Z16
-	VMOVDQU32 576(AX), Z17
-	VMOVDQU32 640(AX), Z18
-	VMOVDQU32 704(AX), Z19
-	VMOVDQU32 768(AX), Z20
-	VMOVDQU32 832(AX), Z21
-	VMOVDQU32 896(AX), Z22
-	VMOVDQU32 960(AX), Z23
-	VMOVDQU32 1024(AX), Z24
-	VMOVDQU32 1088(AX), Z25
-	VMOVDQU32 1152(AX), Z26
-	VMOVDQU32 1216(AX), Z27
-	MOVL $1024, BX
-	VPBROADCASTD BX, Z28
+	VMOVDQU32 0(AX), Z12
+	VMOVDQU32 64(AX), Z13
+	VMOVDQU32 128(AX), Z14
+	VMOVDQU32 192(AX), Z15
+	VMOVDQU32 256(AX), Z16
+	VMOVDQU32 320(AX), Z17
+	VMOVDQU32 384(AX), Z18
+	VMOVDQU32 448(AX), Z19
+	VMOVDQU32 512(AX), Z20
+	VMOVDQU32 576(AX), Z21
+	VMOVDQU32 640(AX), Z22
+	VMOVDQU32 704(AX), Z23
+	VMOVDQU32 768(AX), Z24
+	VMOVDQU32 832(AX), Z25
+	VMOVDQU32 896(AX), Z26
+	VMOVDQU32 960(AX), Z27
+	VMOVDQU32 1024(AX), Z28
+	VMOVDQU32 1088(AX), Z29
+	VMOVDQU32 1152(AX), Z30
+	VMOVDQU32 1216(AX), Z31
 	MOVL $0xAAAA, BX
 	KMOVW BX, K2
-	MOVL $1, BX
-	VPBROADCASTD BX, Z29
-	MOVQ $0x40000000, BX
-	VPBROADCASTQ BX, Z30
-	MOVL $255, BX
-	VPBROADCASTD BX, Z31
+	CMPQ CX, $4
+	JLT one
 
-loop:
+four:
+	VPMOVZXBD 0(SI), Z0
+	VPMOVZXBD 16(SI), Z1
+	VPMOVZXBD 32(SI), Z2
+	VPMOVZXBD 48(SI), Z3
+	VPMOVZXBD 0(DX), Z4
+	VPMOVZXBD 16(DX), Z5
+	VPMOVZXBD 32(DX), Z6
+	VPMOVZXBD 48(DX), Z7
+	INA(Z0, Z8, K3)
+	INA(Z1, Z9, K4)
+	INA(Z2, Z10, K5)
+	INA(Z3, Z11, K6)
+	INB(Z4, Z8, K3)
+	INB(Z5, Z9, K4)
+	INB(Z6, Z10, K5)
+	INB(Z7, Z11, K6)
+	VPADDD Z4, Z0, Z0
+	VPADDD Z5, Z1, Z1
+	VPADDD Z6, Z2, Z2
+	VPADDD Z7, Z3, Z3
+	OUT(Z0, Z4, Z8, K3, 0(DI))
+	OUT(Z1, Z5, Z9, K4, 16(DI))
+	OUT(Z2, Z6, Z10, K5, 32(DI))
+	OUT(Z3, Z7, Z11, K6, 48(DI))
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE four
+
+one:
+	TESTQ CX, CX
+	JEQ done
 	VPMOVZXBD (SI), Z0
-	VPMOVZXBD (DX), Z1
-	VPSUBD Z8, Z0, Z0
-	VPSUBD Z9, Z1, Z1
-	MBQMIN(Z0, Z24, Z25, Z11, Z12, Z13, Z2, Z3)
-	MBQMIN(Z1, Z26, Z27, Z15, Z16, Z17, Z4, Z5)
-	VPADDD Z1, Z0, Z0
-	MBQM(Z0, Z18, Z19, Z20, Z21, Z2, Z3)
-	VPMINSD Z31, Z0, Z0
-	VPADDD Z22, Z0, Z0
-	VPMAXSD Z23, Z0, Z0
-	VPMINSD Z31, Z0, Z0
-	VPMOVDB Z0, (DI)
+	VPMOVZXBD (DX), Z4
+	INA(Z0, Z8, K3)
+	INB(Z4, Z9, K4)
+	VPADDD Z4, Z0, Z0
+	OUT(Z0, Z4, Z8, K3, (DI))
 	ADDQ $16, SI
 	ADDQ $16, DX
 	ADDQ $16, DI
 	DECQ CX
-	JNZ loop
+	JMP one
+
+done:
 	VZEROUPPER
 	RET

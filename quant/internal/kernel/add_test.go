@@ -100,6 +100,51 @@ func TestAdd(t *testing.T) {
 	}
 }
 
+// TestAddEdges runs every byte pair through Add for the shifts where the
+// assembly's rounding changes form (0: no rounding term; 1; 31) and the
+// edge multipliers (0, exactly 2^30, the largest), on inputs and output.
+func TestAddEdges(t *testing.T) {
+	x, y := make([]uint8, 65536), make([]uint8, 65536)
+	for i := range 65536 {
+		x[i], y[i] = uint8(i), uint8(i>>8)
+	}
+	dst := make([]uint8, 65536)
+	mults := []int32{0, 1 << 30, 1<<30 + 1, math.MaxInt32}
+	shifts := []int8{0, -1, -31, -20}
+	n := 0
+	for _, m := range mults {
+		for _, s := range shifts {
+			for side := range 3 {
+				ma, sa, mb, sb, mo, so := int32(1518500250), int8(-1), int32(1<<30+12345), int8(-2), int32(1<<30+777), int8(-19)
+				switch side {
+				case 0:
+					ma, sa = m, s
+				case 1:
+					mb, sb = m, s
+				default:
+					mo, so = m, s
+				}
+				za, zb, zo, lo := uint8(n*37), uint8(n*101+3), uint8(n*59+7), uint8(0)
+				if n%2 == 1 {
+					lo = zo
+				}
+				n++
+				a, err := NewAdd(za, zb, ma, sa, mb, sb, mo, so, zo, lo)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Run(dst, x, y)
+				for i := range dst {
+					if want := tfliteAdd(x[i], y[i], za, zb, ma, sa, mb, sb, mo, so, zo, lo); dst[i] != want {
+						t.Fatalf("mults %d %d %d shifts %d %d %d zeros %d %d %d lo %d: x %d y %d gives %d, want %d",
+							ma, mb, mo, sa, sb, so, za, zb, zo, lo, x[i], y[i], dst[i], want)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestNewAddRejects(t *testing.T) {
 	if _, err := NewAdd(0, 0, 1<<30, 1, 1<<30, 0, 1<<30, 0, 0, 0); err == nil {
 		t.Error("left shift accepted")

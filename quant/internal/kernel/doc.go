@@ -61,6 +61,8 @@
 // of a 3x3 patch in a padded HWC image), so stride-1 convolutions need no
 // im2col where InPlace says the kernel does this in assembly (vnni); the
 // Go twin gathers the runs and calls GemmRequant.
+// Normalize quantizes the network's input in float64 (AVX-512 on amd64,
+// input_amd64.s, and its Go twin, which is the specification).
 // Add is TFLite's 8-bit ADD: AVX-512F on amd64 (add_amd64.s), NEON on
 // arm64 (add_arm64.s), per-byte tables in Go elsewhere. Both are proven equal to independent
 // transcriptions of gemmlowp's fixed-point functions (requant_test.go,

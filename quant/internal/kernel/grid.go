@@ -6,7 +6,8 @@ import "fmt"
 // pixels, the whole output of a convolution read in place from its padded
 // input: pixel (y, x) reads its segs runs of Depth/segs bytes at
 // b[y*rowStride + x*ldb + s*segStride:] and is written at
-// dst[(y*cols+x)*ldd:]. With ldb = stride*channels, rowStride =
+// dst[y*ldRow + x*ldd:] (ldRow = cols*ldd for a dense image; one padded
+// row, so that the output is the next convolution's padded input). With ldb = stride*channels, rowStride =
 // stride*segStride and segStride one padded input row, that is any
 // convolution, stride 2 included, with no im2col and no padded-width
 // output to copy back.
@@ -18,7 +19,7 @@ import "fmt"
 // go row by row through GemmRequantSegments. Only the bytes described are
 // read or written; slices too short for the shapes panic, as in
 // GemmRequant.
-func (w *Weights) GemmRequantGrid(rows, cols int, b []uint8, rowStride, ldb, segs, segStride int, dst []uint8, ldd int, rq *Requant) {
+func (w *Weights) GemmRequantGrid(rows, cols int, b []uint8, rowStride, ldb, segs, segStride int, dst []uint8, ldd, ldRow int, rq *Requant) {
 	if rows <= 0 || cols <= 0 {
 		return
 	}
@@ -44,35 +45,45 @@ func (w *Weights) GemmRequantGrid(rows, cols int, b []uint8, rowStride, ldb, seg
 		panic(fmt.Sprintf("kernel: b holds %d bytes, not %dx%d pixels (%d apart, rows %d apart) of %d runs of %d bytes %d apart",
 			len(b), rows, cols, ldb, rowStride, segs, seg, segStride))
 	}
-	n := rows * cols
-	if n/cols != rows || len(dst) < w.M || (n > 1 && (ldd < w.M || ldd > (len(dst)-w.M)/(n-1))) {
-		panic(fmt.Sprintf("kernel: dst holds %d bytes, not %dx%d rows of %d bytes %d apart", len(dst), rows, cols, w.M, ldd))
+	// The last byte written is (rows-1)*ldRow + (cols-1)*ldd + M, checked
+	// the same way; pixels of a row must not overlap, nor rows.
+	room = len(dst) - w.M
+	bad = room < 0 || (cols > 1 && ldd < w.M) || ldd < 0 || (rows > 1 && ldRow < (cols-1)*ldd+w.M)
+	for _, t := range [][2]int{{cols - 1, ldd}, {rows - 1, ldRow}} {
+		if !bad && t[0] > 0 {
+			bad = t[1] > room/t[0]
+			room -= t[0] * t[1]
+		}
+	}
+	if bad {
+		panic(fmt.Sprintf("kernel: dst holds %d bytes, not %dx%d pixels of %d bytes %d apart, rows %d apart", len(dst), rows, cols, w.M, ldd, ldRow))
 	}
 	k := w.kern
 	fused := k.asm != 0 && k.rqAsm != 0 && seg%k.block == 0
 	switch {
 	case fused && cols%k.cols == 0:
 		for y := range rows {
-			w.gridTiles(b[y*rowStride:], ldb, cols/k.cols, 8*ldb, 16*ldb, segs, segStride, dst[y*cols*ldd:], ldd, rq)
+			w.gridTiles(b[y*rowStride:], ldb, cols/k.cols, 8*ldb, 16*ldb, segs, segStride, dst[y*ldRow:], ldd, 8*ldd, 16*ldd, rq)
 		}
 	case fused && 2*cols == k.cols && rows >= 2:
-		w.gridTiles(b, ldb, rows/2, rowStride, 2*rowStride, segs, segStride, dst, ldd, rq)
+		w.gridTiles(b, ldb, rows/2, rowStride, 2*rowStride, segs, segStride, dst, ldd, ldRow, 2*ldRow, rq)
 		if rows%2 == 1 {
 			y := rows - 1
-			w.GemmRequantSegments(cols, b[y*rowStride:], ldb, segs, segStride, dst[y*cols*ldd:], ldd, rq)
+			w.GemmRequantSegments(cols, b[y*rowStride:], ldb, segs, segStride, dst[y*ldRow:], ldd, rq)
 		}
 	default:
 		for y := range rows {
-			w.GemmRequantSegments(cols, b[y*rowStride:], ldb, segs, segStride, dst[y*cols*ldd:], ldd, rq)
+			w.GemmRequantSegments(cols, b[y*rowStride:], ldb, segs, segStride, dst[y*ldRow:], ldd, rq)
 		}
 	}
 }
 
 // gridTiles runs the fused kernel on groups tiles of 16 pixels whose
 // second halves start half bytes after their first and which are gstep
-// apart, their outputs one after the other in dst. Tiles go in chunks of
-// about chunkBytes of input, every panel per chunk, as gemmRequantTiles.
-func (w *Weights) gridTiles(b []uint8, ldb, groups, half, gstep, segs, segStride int, dst []uint8, ldd int, rq *Requant) {
+// apart; their outputs are placed alike by dhalf and dstep. Tiles go in
+// chunks of about chunkBytes of input, every panel per chunk, as
+// gemmRequantTiles.
+func (w *Weights) gridTiles(b []uint8, ldb, groups, half, gstep, segs, segStride int, dst []uint8, ldd, dhalf, dstep int, rq *Requant) {
 	k := w.kern
 	rows, cols := k.rows, k.cols
 	npanel := (w.M + rows - 1) / rows
@@ -84,7 +95,7 @@ func (w *Weights) gridTiles(b []uint8, ldb, groups, half, gstep, segs, segStride
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], seg/k.block, 0,
-				&b[q*gstep], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, segs, segStride, half, gstep, rq.left)
+				&b[q*gstep], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*dstep+p*rows], ldd, mask, segs, segStride, half, gstep, dhalf, dstep, rq.left)
 		}
 	}
 }

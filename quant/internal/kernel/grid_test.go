@@ -69,16 +69,29 @@ func TestGemmRequantGrid(t *testing.T) {
 			}
 			rq := randRequant(t, r, g.m)
 			ldd := g.m + r.IntN(3)
-			want := make([]uint8, (px-1)*ldd+g.m+7)
+			// Rows dense, or a padded output's: gaps of guard bytes
+			// between them.
+			ldRow := g.cols * ldd
+			if r.IntN(2) == 0 {
+				ldRow += ldd * (1 + r.IntN(3))
+			}
+			rowBytes := (g.cols-1)*ldd + g.m
+			dense := make([]uint8, (px-1)*ldd+g.m)
+			w.GemmRequant(px, gathered, depth, dense, ldd, rq)
+			want := make([]uint8, (g.rows-1)*ldRow+rowBytes+7)
 			got := make([]uint8, len(want))
 			for i := range got {
 				got[i], want[i] = 0xA5, 0xA5
 			}
-			w.GemmRequant(px, gathered, depth, want, ldd, rq)
-			w.GemmRequantGrid(g.rows, g.cols, b, rowStride, ldb, g.k, segStride, got, ldd, rq)
+			for y := range g.rows {
+				for x := range g.cols {
+					copy(want[y*ldRow+x*ldd:][:g.m], dense[(y*g.cols+x)*ldd:])
+				}
+			}
+			w.GemmRequantGrid(g.rows, g.cols, b, rowStride, ldb, g.k, segStride, got, ldd, ldRow, rq)
 			for i := range got {
 				if got[i] != want[i] {
-					t.Fatalf("kernel %s %v ldd=%d: dst[%d] = %d, want %d", k.name, g, ldd, i, got[i], want[i])
+					t.Fatalf("kernel %s %v ldd=%d ldRow=%d: dst[%d] = %d, want %d", k.name, g, ldd, ldRow, i, got[i], want[i])
 				}
 			}
 		}
@@ -95,10 +108,12 @@ func TestGemmRequantGridPanicsOnShortSlices(t *testing.T) {
 	img := make([]uint8, 4*18*16)
 	dst := make([]uint8, 32*16)
 	for name, f := range map[string]func(){
-		"short b":      func() { w.GemmRequantGrid(2, 16, img[:len(img)-1], 18*16, 16, 3, 18*16, dst, 16, rq) },
-		"short dst":    func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst[:len(dst)-1], 16, rq) },
-		"huge row":     func() { w.GemmRequantGrid(2, 16, img, int(^uint(0)>>2), 16, 3, 18*16, dst, 16, rq) },
-		"bad segments": func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 5, 18*16, dst, 16, rq) },
+		"short b":          func() { w.GemmRequantGrid(2, 16, img[:len(img)-1], 18*16, 16, 3, 18*16, dst, 16, 256, rq) },
+		"short dst":        func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst[:len(dst)-1], 16, 256, rq) },
+		"huge row":         func() { w.GemmRequantGrid(2, 16, img, int(^uint(0)>>2), 16, 3, 18*16, dst, 16, 256, rq) },
+		"bad segments":     func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 5, 18*16, dst, 16, 256, rq) },
+		"dst rows overlap": func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst, 16, 255, rq) },
+		"huge dst row":     func() { w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst, 16, int(^uint(0)>>2), rq) },
 	} {
 		func() {
 			defer func() {
@@ -109,5 +124,5 @@ func TestGemmRequantGridPanicsOnShortSlices(t *testing.T) {
 			f()
 		}()
 	}
-	w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst, 16, rq) // exactly enough: no panic
+	w.GemmRequantGrid(2, 16, img, 18*16, 16, 3, 18*16, dst, 16, 256, rq) // exactly enough: no panic
 }

@@ -142,8 +142,14 @@ func TestGemmRequantGridTouchesOnlyBAndDst(t *testing.T) {
 							t.Fatal(err)
 						}
 						rq := randRequant(t, r, g.m)
-						dst := fenced(t, rows*cols*g.m, !atStart)
-						w.GemmRequantGrid(rows, cols, b, rowStride, ldb, 3, segStride, dst, g.m, rq)
+						// Dense rows, or rows of a padded output (one pixel
+						// of gap): the last row ends at the fence.
+						ldRow := cols * g.m
+						if atStart {
+							ldRow += g.m
+						}
+						dst := fenced(t, (rows-1)*ldRow+cols*g.m, !atStart)
+						w.GemmRequantGrid(rows, cols, b, rowStride, ldb, 3, segStride, dst, g.m, ldRow, rq)
 					}
 				}
 			}

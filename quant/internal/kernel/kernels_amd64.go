@@ -28,11 +28,11 @@ func tilesAVX2(a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint8, ldb,
 // depth is read as segs runs of blocks*4 bytes, segStride apart. Pixels
 // 8-15 of a group start half bytes after pixel 0 and groups are gstep bytes
 // apart: 8*ldb and 16*ldb for a run of pixels, one and two image rows for a
-// group made of two output rows of 8 pixels. left says whether any channel
-// shifts left.
+// group made of two output rows of 8 pixels; dhalf and dstep place the
+// outputs the same way. left says whether any channel shifts left.
 //
 //go:noescape
-func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool)
+func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep, dhalf, dstep int, left bool)
 
 var (
 	vnni = &kernel{name: "vnni", rows: 16, cols: 16, block: 4, elem: 1, asm: asmVNNI, rqAsm: asmVNNI}
@@ -61,10 +61,10 @@ func runTiles(id int, a *byte, corr *int32, blocks, rem int, shuf *byte, b *uint
 }
 
 // runRequantTiles calls a fused GEMM and requantization kernel.
-func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool) {
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep, dhalf, dstep int, left bool) {
 	switch id {
 	case asmVNNI:
-		tilesVNNIRq(a, blocks, rem, b, ldb, groups, rq, dst, ldd, mask, segs, segStride, half, gstep, left)
+		tilesVNNIRq(a, blocks, rem, b, ldb, groups, rq, dst, ldd, mask, segs, segStride, half, gstep, dhalf, dstep, left)
 	default:
 		panic("kernel: no fused assembly kernel " + strconv.Itoa(id))
 	}
@@ -100,4 +100,16 @@ const hasRequantAsm = false
 
 func requantAsm(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int) {
 	panic("kernel: no assembly requantization in this build")
+}
+
+// normalizeAVX512 is Normalize on blocks of 8 values (input_amd64.s).
+//
+//go:noescape
+func normalizeAVX512(dst *uint8, src *float32, mean, std *float64, blocks int, k *[2]float64)
+
+// hasNormalizeAsm: normalizeAVX512 needs AVX-512F (VRNDSCALEPD, VPMOVDB).
+var hasNormalizeAsm = cpu.X86.HasAVX512F
+
+func normalizeAsm(dst *uint8, src *float32, mean, std *float64, blocks int, k *[2]float64) {
+	normalizeAVX512(dst, src, mean, std, blocks, k)
 }

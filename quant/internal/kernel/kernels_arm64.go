@@ -57,7 +57,7 @@ func arm64Kernels() []*kernel {
 }
 
 // runRequantTiles is never called: no kernel here has a fused epilogue.
-func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool) {
+func runRequantTiles(id int, a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep, dhalf, dstep int, left bool) {
 	panic("kernel: no fused assembly kernels in this build")
 }
 
@@ -82,4 +82,11 @@ const hasRequantAsm = true
 
 func requantAsm(acc *int32, nc int, dst *uint8, ldd int, vec *int32, groups int, lim *int32, quads int) {
 	requantNEON(acc, nc, dst, ldd, vec, groups, lim, quads)
+}
+
+// hasNormalizeAsm: Normalize uses its Go twin here.
+const hasNormalizeAsm = false
+
+func normalizeAsm(dst *uint8, src *float32, mean, std *float64, blocks int, k *[2]float64) {
+	panic("kernel: no assembly normalization in this build")
 }

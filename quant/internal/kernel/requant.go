@@ -201,7 +201,7 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, 1, 0, 8*ldb, 16*ldb, rq.left)
+				&b[q*cols*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*cols*ldd+p*rows], ldd, mask, 1, 0, 8*ldb, 16*ldb, 8*ldd, 16*ldd, rq.left)
 		}
 	}
 	j := groups * cols
@@ -224,7 +224,7 @@ func (w *Weights) gemmRequantTiles(n int, b []uint8, ldb int, dst []uint8, ldd i
 	for p := range npanel {
 		mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 		runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], blocks, rem,
-			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask, 1, 0, 8*w.Depth, 16*w.Depth, rq.left)
+			&xs[0], w.Depth, 1, &rq.vec[p*rqVecs*16], &tile[0], rows, mask, 1, 0, 8*w.Depth, 16*w.Depth, 8*rows, 16*rows, rq.left)
 		width := min(w.M-p*rows, rows)
 		for t := range nc {
 			copy(dst[(j+t)*ldd+p*rows:][:width], tile[t*rows:][:width])
@@ -281,7 +281,7 @@ func (w *Weights) GemmRequantSegments(n int, b []uint8, ldb, segs, segStride int
 		for p := range npanel {
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], seg/k.block, 0,
-				&b[j*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[j*ldd+p*rows], ldd, mask, segs, segStride, 8*ldb, 16*ldb, rq.left)
+				&b[j*ldb], ldb, nq, &rq.vec[p*rqVecs*16], &dst[j*ldd+p*rows], ldd, mask, segs, segStride, 8*ldb, 16*ldb, 8*ldd, 16*ldd, rq.left)
 		}
 	}
 	for q := 0; q < groups; q += step {

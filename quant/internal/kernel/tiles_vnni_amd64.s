@@ -295,7 +295,7 @@ store:
 	VMOVDQA32 Z31, Z14 \
 	VMOVDQA32 Z31, Z15
 
-// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep int, left bool)
+// func tilesVNNIRq(a *byte, blocks, rem int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep, dhalf, dstep int, left bool)
 // The tiles of tilesVNNI, requantized into bytes instead of transposed:
 // pixel p of a group writes its panel's channels at dst + p*ldd, pixels
 // following each other across groups. A pixel's depth is segs segments of
@@ -303,8 +303,11 @@ store:
 // three rows of a 3x3 patch read in place. Pixels 0-7 of a group start at
 // b + p*ldb, pixels 8-15 at b + half + (p-8)*ldb, and the next group at
 // b + gstep: half = 8*ldb, gstep = 16*ldb for a run of pixels; half = one
-// image row for a group that is two output rows of 8 pixels.
-TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-113
+// image row for a group that is two output rows of 8 pixels. The outputs
+// follow the same pattern: pixel 8 is written dhalf bytes after pixel 0,
+// the next group dstep bytes after this one (8*ldd and 16*ldd when the
+// pixels are contiguous; one padded output row and two for two rows).
+TEXT ·tilesVNNIRq(SB), NOSPLIT, $8-129
 	MOVQ rem+16(FP), CX
 	MOVL $1, DX
 	SHLL CX, DX
@@ -365,7 +368,7 @@ rqtail:
 rqstore:
 	MOVQ rq+48(FP), CX
 	MOVQ DI, R11
-	CMPB left+112(FP), $0
+	CMPB left+128(FP), $0
 	JEQ rqnoleft
 	LEFT(Z0)
 	LEFT(Z1)
@@ -393,6 +396,8 @@ rqnoleft:
 	RQ(Z5)
 	RQ(Z6)
 	RQ(Z7)
+	MOVQ DI, R11
+	ADDQ dhalf+112(FP), R11
 	RQ(Z8)
 	RQ(Z9)
 	RQ(Z10)
@@ -401,7 +406,7 @@ rqnoleft:
 	RQ(Z13)
 	RQ(Z14)
 	RQ(Z15)
-	MOVQ R11, DI
+	ADDQ dstep+120(FP), DI
 	ADDQ gstep+104(FP), R8
 	DECQ R9
 	JNZ rqgroup
