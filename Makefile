@@ -30,7 +30,7 @@ test-unit:
 # Packages with assembly kernels (and the code that calls them), run as the
 # boards run them: arm64 with and without the dot-product extension (Pi 5,
 # Pi 4), and the Go twins on armv6 (Pi Zero) and with -tags noasm.
-ASM_PKGS := ./model/internal/gemm/ ./quant/internal/kernel/ ./cache/ ./cache/host/
+ASM_PKGS := ./model/internal/gemm/ ./model/internal/winograd/ ./quant/internal/kernel/ ./cache/ ./cache/host/
 ARM_PKGS := $(ASM_PKGS) ./model/ ./quant/
 # The file parsers, and the file formats of packages tested above, again as
 # armv7 (Pi 2/3, 32-bit), where int overflows first: their tests and fuzz seed

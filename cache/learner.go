@@ -32,13 +32,16 @@ import (
 // count 1 each, as the bundle's prototypes do.
 
 // LearnOpts are a board's teaching settings.
+// The right group follows from what the cache's items are: a cache of raw
+// training keys wants 1 (taught items like its own); a cache of prototypes
+// wants several. A bundle carries its own (bundle.Meta.Teach).
 type LearnOpts struct {
 	// Group is the most examples one taught item summarises (1: every
 	// example is an item of its own, as in the paper's cache).
-	Group int
+	Group int `json:"group"`
 	// Prior is the weight a class the bundle does not hold gets, as a share
 	// of the bundle's mean class weight (0 < Prior <= 1).
-	Prior float64
+	Prior float64 `json:"prior"`
 }
 
 // DefaultLearnOpts: groups of 10 examples and a prior of a quarter keep the
@@ -47,7 +50,20 @@ type LearnOpts struct {
 // after 50 (docs/results/fewshot.md has the table for other settings).
 var DefaultLearnOpts = LearnOpts{Group: 10, Prior: 0.25}
 
-func (o *LearnOpts) check() error {
+// With is o with the fields set (non-zero) in set replacing its own: a
+// bundle's settings with a user's flags.
+func (o LearnOpts) With(set LearnOpts) LearnOpts {
+	if set.Group != 0 {
+		o.Group = set.Group
+	}
+	if set.Prior != 0 {
+		o.Prior = set.Prior
+	}
+	return o
+}
+
+// Validate refuses settings a Learner cannot use.
+func (o LearnOpts) Validate() error {
 	if o.Group < 1 || o.Group > MaxWeight {
 		return fmt.Errorf("cache: teach group of %d examples (1 to %d)", o.Group, MaxWeight)
 	}
@@ -84,7 +100,7 @@ type learnt struct {
 // NewLearner teaches c (changed in place) within budget bytes (Bytes; 0:
 // what c takes now). Every item c holds now is the bundle's.
 func NewLearner(c *Cache, budget int, o LearnOpts) (*Learner, error) {
-	if err := o.check(); err != nil {
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	if budget == 0 {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle"
 	"io"
 	"os"
 	"time"
@@ -45,7 +46,7 @@ type config struct {
 	TeachLog    string `json:"teach_log"`
 	TeachBudget int    `json:"teach_budget"`
 	// TeachGroup and TeachPrior are cache.LearnOpts: how taught examples
-	// become cache items.
+	// become cache items; 0 takes the bundle's (bundle.Meta.Teach).
 	TeachGroup  int     `json:"teach_group"`
 	TeachPrior  float64 `json:"teach_prior"`
 	Button      string  `json:"button"`
@@ -73,8 +74,6 @@ func defaults() config {
 		Backoff:        duration(100 * time.Millisecond),
 		MaxBackoff:     duration(5 * time.Second),
 		Retries:        10,
-		TeachGroup:     cache.DefaultLearnOpts.Group,
-		TeachPrior:     cache.DefaultLearnOpts.Prior,
 	}
 }
 
@@ -130,8 +129,8 @@ func flags(c *config, usage io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.TokenFile, "token-file", c.TokenFile, "file holding the secret the status page's teach requests must carry (or set EDGECACHE_TOKEN); teaching from the page is off without one")
 	fs.StringVar(&c.TeachLog, "teach-log", c.TeachLog, "the teach log, where taught examples survive restarts (default: the bundle's path + .teach)")
 	fs.IntVar(&c.TeachBudget, "teach-budget", c.TeachBudget, "bytes the cache may take as it learns (0: what the bundle's cache takes; items are given up to stay within it)")
-	fs.IntVar(&c.TeachGroup, "teach-group", c.TeachGroup, "examples of a class one taught cache item summarises (their mean key; 1: an item per example)")
-	fs.Float64Var(&c.TeachPrior, "teach-prior", c.TeachPrior, "weight of a class the bundle lacks, as a share of a bundle class's (0 to 1; 1: equal footing)")
+	fs.IntVar(&c.TeachGroup, "teach-group", c.TeachGroup, "examples of a class one taught cache item summarises (their mean key; 1: an item per example; 0: the bundle's setting)")
+	fs.Float64Var(&c.TeachPrior, "teach-prior", c.TeachPrior, "weight of a class the bundle lacks, as a share of a bundle class's (up to 1: equal footing; 0: the bundle's setting)")
 	fs.StringVar(&c.Button, "button", c.Button, "GPIO pin of a push button (to ground) that teaches the current frame as -button-label")
 	fs.StringVar(&c.ButtonLabel, "button-label", c.ButtonLabel, "class a button press teaches (a new name adds a class)")
 	fs.Var(&c.CaptureTimeout, "capture-timeout", "longest wait for one frame before it counts as a camera fault")
@@ -188,10 +187,15 @@ func (c *config) validate() error {
 		return errors.New("-button needs -button-label: which class a press teaches")
 	case c.TeachBudget < 0:
 		return fmt.Errorf("teach budget %d bytes", c.TeachBudget)
-	case c.TeachGroup < 1 || c.TeachGroup > cache.MaxWeight || !(c.TeachPrior > 0 && c.TeachPrior <= 1):
-		return fmt.Errorf("teach group %d, prior %v: want a group of 1 to %d examples and a prior above 0, at most 1", c.TeachGroup, c.TeachPrior, cache.MaxWeight)
+	case c.TeachGroup < 0 || c.TeachGroup > cache.MaxWeight || !(c.TeachPrior >= 0 && c.TeachPrior <= 1):
+		return fmt.Errorf("teach group %d, prior %v: want a group of 1 to %d examples and a prior above 0, at most 1 (0: the bundle's)", c.TeachGroup, c.TeachPrior, cache.MaxWeight)
 	case !(c.LEDMin >= 0 && c.LEDMin <= 1):
 		return fmt.Errorf("led-min %v outside 0..1", c.LEDMin)
 	}
 	return nil
+}
+
+// learnOpts is the bundle's teach settings with the ones the config sets.
+func (c *config) learnOpts(b *bundle.Bundle) cache.LearnOpts {
+	return b.Meta.LearnOpts().With(cache.LearnOpts{Group: c.TeachGroup, Prior: c.TeachPrior})
 }

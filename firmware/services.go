@@ -13,7 +13,6 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 
-	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/firmware/status"
@@ -72,7 +71,7 @@ func startServices(ctx context.Context, cfg *config, b *bundle.Bundle, cl *bundl
 		if budget == 0 {
 			budget = b.Cache.Bytes()
 		}
-		if s.teacher, err = newTeacher(cl, path, budget, cache.LearnOpts{Group: cfg.TeachGroup, Prior: cfg.TeachPrior}, nil, logger); err != nil {
+		if s.teacher, err = newTeacher(cl, path, budget, cfg.learnOpts(b), nil, logger); err != nil {
 			cancel()
 			return nil, err
 		}

@@ -103,6 +103,11 @@ func (b *Bundle) Check() error {
 	if err := b.Meta.Preprocess.Validate(); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
+	if t := b.Meta.Teach; t != nil {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("bundle: teach settings: %w", err)
+		}
+	}
 	if c := b.Cache; c != nil {
 		if err := c.Fits(m.Classes, TapShape(m)); err != nil {
 			return fmt.Errorf("bundle: %w", err)

@@ -36,6 +36,8 @@ func (b *Bundle) Describe(w io.Writer) error {
 		fmt.Fprintf(&sb, "  cache          %d items, keys of %d fp16 values, %s\n", c.Len(), c.Dim(), c.Spec())
 		fmt.Fprintf(&sb, "  board memory   %d bytes (%.2f MiB) for lookups\n", c.Bytes(), float64(c.Bytes())/(1<<20))
 		fmt.Fprintf(&sb, "  mixture        theta %.4g, lambda %.4g (CacheOnly theta %.4g)\n", c.Theta, c.Lambda, c.CacheOnlyTheta)
+		lo := b.Meta.LearnOpts()
+		fmt.Fprintf(&sb, "  teaching       items of up to %d examples, prior %.3g for a class the bundle lacks\n", lo.Group, lo.Prior)
 	} else {
 		fmt.Fprintf(&sb, "  cache          none: the network decides alone\n")
 	}

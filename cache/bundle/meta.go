@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/device/frame"
 )
 
@@ -17,6 +18,11 @@ type Meta struct {
 	Preprocess Preprocess `json:"preprocess"`
 	// Created is when the bundle was written (UTC).
 	Created time.Time `json:"created"`
+	// Teach is how the board turns taught examples into items of this
+	// bundle's cache (nil: cache.DefaultLearnOpts, made for a fitted
+	// cache of prototypes); the firmware's -teach-group and -teach-prior
+	// override it.
+	Teach *cache.LearnOpts `json:"teach,omitempty"`
 	// Source records where the parts came from (model file, cache recipe,
 	// tool version), for whoever finds the file on a board a year later.
 	Source map[string]string `json:"source,omitempty"`
@@ -51,4 +57,13 @@ func (p Preprocess) Validate() error {
 		return fmt.Errorf("preprocess: size %d (1 to 4096)", p.Size)
 	}
 	return nil
+}
+
+// LearnOpts is how the board teaches this bundle's cache: Teach, or the
+// default.
+func (m *Meta) LearnOpts() cache.LearnOpts {
+	if m.Teach != nil {
+		return *m.Teach
+	}
+	return cache.DefaultLearnOpts
 }

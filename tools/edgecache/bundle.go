@@ -28,6 +28,9 @@ func runBundle(args []string, stdout io.Writer) error {
 	roi := fs.String("roi", bundle.DefaultPreprocess.ROI, "region of each frame the network sees: center (the centred largest square), full, or X,Y,W,H (fractions with a decimal point, or pixels)")
 	classes := fs.String("classes", "", "comma-separated class names (default: the model's labels)")
 	out := fs.String("o", "", "bundle file to write")
+	teach := cache.DefaultLearnOpts
+	fs.IntVar(&teach.Group, "teach-group", teach.Group, "examples one taught item summarises on the board: 1 for a cache of raw training keys, more for a cache of prototypes (cache.LearnOpts)")
+	fs.Float64Var(&teach.Prior, "teach-prior", teach.Prior, "weight of a class taught on the board that the bundle lacks, as a share of a bundle class's (0 to 1)")
 	info := fs.String("info", "", "describe this bundle and check it, instead of writing one")
 	asJSON := fs.Bool("json", false, "with -info: print the bundle's description as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +73,10 @@ func runBundle(args []string, stdout io.Writer) error {
 		if b.Cache, err = cache.ReadFile(*cPath); err != nil {
 			return err
 		}
+		if err := teach.Validate(); err != nil {
+			return usagef("%v", err)
+		}
+		b.Meta.Teach = &teach
 		b.Meta.Source["cache"] = filepath.Base(*cPath)
 		if recipe, err := os.ReadFile(*cPath + ".json"); err == nil {
 			// The cache's provenance (tuning or fit), written beside it,

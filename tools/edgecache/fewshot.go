@@ -53,8 +53,8 @@ func parseFewshot(args []string) (*fewshotArgs, error) {
 	fs.IntVar(&a.limit, "limit", 0, "score only N test images, spread evenly over the test set (0: all)")
 	fs.StringVar(&a.teachSplit, "teach-split", "val", "training images to teach from: val (the last 10% of each class, which a cache built on the fit split has not seen), fit or train")
 	fs.IntVar(&a.budget, "budget", 0, "the cache's memory budget in bytes while teaching (0: what the bundle's cache takes, the board's default)")
-	fs.IntVar(&a.learn.Group, "group", cache.DefaultLearnOpts.Group, "examples of a class one taught cache item summarises, as their mean key (the board's -teach-group)")
-	fs.Float64Var(&a.learn.Prior, "prior", cache.DefaultLearnOpts.Prior, "weight of a class the bundle lacks, as a share of a bundle class's (the board's -teach-prior)")
+	fs.IntVar(&a.learn.Group, "group", 0, "examples of a class one taught cache item summarises, as their mean key (the board's -teach-group; 0: the bundle's)")
+	fs.Float64Var(&a.learn.Prior, "prior", 0, "weight of a class the bundle lacks, as a share of a bundle class's (the board's -teach-prior; 0: the bundle's)")
 	fs.IntVar(&a.threads, "threads", 0, "network passes and lookup workers at once (0: every core)")
 	fs.StringVar(&a.jsonOut, "json", "", "write every figure as JSON to this file")
 	fs.StringVar(&a.plotOut, "plot", "", "write the held-out plot to this PNG (with -camera also NAME-camera.png)")
@@ -76,11 +76,11 @@ func parseFewshot(args []string) (*fewshotArgs, error) {
 	if a.cameraKs, err = parseKs(*camK); err != nil {
 		return nil, usagef("-camera-k: %v", err)
 	}
-	if a.learn.Group < 1 || a.learn.Group > cache.MaxWeight {
-		return nil, usagef("-group %d: want 1 to %d", a.learn.Group, cache.MaxWeight)
+	if a.learn.Group < 0 || a.learn.Group > cache.MaxWeight {
+		return nil, usagef("-group %d: want 1 to %d (0: the bundle's)", a.learn.Group, cache.MaxWeight)
 	}
-	if !(a.learn.Prior > 0 && a.learn.Prior <= 1) {
-		return nil, usagef("-prior %v: want more than 0, at most 1", a.learn.Prior)
+	if !(a.learn.Prior >= 0 && a.learn.Prior <= 1) {
+		return nil, usagef("-prior %v: want more than 0, at most 1 (0: the bundle's)", a.learn.Prior)
 	}
 	if a.limit < 0 || a.threads < 0 || a.budget < 0 {
 		return nil, usagef("-limit, -threads and -budget must not be negative")
@@ -199,6 +199,8 @@ func runFewshot(args []string, stdout io.Writer) error {
 	}
 	testIdx := keys.Spread(testSet.Len(), a.limit)
 	logLine := func(s string) { fmt.Fprintf(os.Stderr, "fewshot: %s (%.0fs)\n", s, time.Since(start).Seconds()) }
+	// The board's settings: the bundle's, with what the flags set.
+	a.learn = b.Meta.LearnOpts().With(a.learn)
 	opts := fewshot.Options{Ks: a.ks, Learn: a.learn, Budget: a.budget, Workers: a.threads, Progress: logLine}
 
 	labels := make([]int, trainSet.Len())

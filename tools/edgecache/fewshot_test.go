@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,9 +13,7 @@ import (
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
-	"github.com/edgecache/edgecache/model"
-	"github.com/edgecache/edgecache/model/modeltest"
-	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 )
 
 // fewshotFixture writes a tiny board bundle (random 10-class int8 ResNet-8,
@@ -55,44 +52,12 @@ func fewshotFixture(t *testing.T, dir string) (bundlePath, data string) {
 			}
 		}
 	}
-	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: names}, modeltest.RandomWeights(8, 10, false, 7))
+	qm := bundletest.Quantize(t, bundletest.Net(t, names, 7), bundletest.Pixels(rng, 2))
+	c, err := cache.New(bundletest.Spec(t, qm, cache.PoolAvg, "layer3.0"), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pixels := make([]float32, 2*model.InputLen)
-	for i := range pixels {
-		pixels[i] = rng.Float32()
-	}
-	cal, err := quant.Calibrate(net, pixels, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qm, err := quant.Quantize(net, cal, quant.MinMax)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := qm.Tap("layer3.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.New(cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.0", C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg}}}, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]float32, c.Dim())
-	for i := 0; i < 40; i++ {
-		var s float32
-		for j := range key {
-			key[j] = rng.Float32()
-			s += key[j] * key[j]
-		}
-		for j := range key {
-			key[j] /= float32(math.Sqrt(float64(s)))
-		}
-		if err := c.Add(key, i%10); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bundletest.AddUnitKeys(t, c, rng, 40, nil)
 	c.Theta, c.Lambda, c.CacheOnlyTheta = 50, 0.5, 40
 	b := &bundle.Bundle{Meta: bundle.Meta{Name: "fewshot-test", Classes: names, Preprocess: bundle.DefaultPreprocess}, Model: qm, Cache: c}
 	bundlePath = filepath.Join(dir, "t.bundle")
@@ -161,7 +126,7 @@ func TestFewshotBadInput(t *testing.T) {
 		{[]string{"-bundle", b, "-data", data, "-k", "5,2"}, 2, "ascending"},
 		{[]string{"-bundle", b, "-data", data, "-k", "one"}, 2, "-k"},
 		{[]string{"-bundle", b, "-data", data, "-camera-k", "-1"}, 2, "-camera-k"},
-		{[]string{"-bundle", b, "-data", data, "-group", "0"}, 2, "-group 0"},
+		{[]string{"-bundle", b, "-data", data, "-group", "-1"}, 2, "-group -1"},
 		{[]string{"-bundle", b, "-data", data, "-prior", "1.5"}, 2, "-prior 1.5"},
 		{[]string{"-bundle", b, "-data", data, "-teach-split", "test"}, 2, "-teach-split"},
 		{[]string{"-bundle", b, "-data", data, "-limit", "-3"}, 2, "negative"},
