@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/cache/host"
 	"github.com/edgecache/edgecache/quant"
 )
 
@@ -29,7 +30,7 @@ func runBundle(args []string, stdout io.Writer) error {
 	classes := fs.String("classes", "", "comma-separated class names (default: the model's labels)")
 	out := fs.String("o", "", "bundle file to write")
 	teach := cache.DefaultLearnOpts
-	fs.IntVar(&teach.Group, "teach-group", teach.Group, "examples one taught item summarises on the board: 1 for a cache of raw training keys, more for a cache of prototypes (cache.LearnOpts)")
+	fs.IntVar(&teach.Group, "teach-group", 0, "examples one taught item summarises on the board: 1 for a cache of raw training keys, more for a cache of prototypes (0: from the cache's recipe file: "+fmt.Sprint(teach.Group)+" for k-means prototypes, else 1; cache.LearnOpts)")
 	fs.Float64Var(&teach.Prior, "teach-prior", teach.Prior, "weight of a class taught on the board that the bundle lacks, as a share of a bundle class's (0 to 1)")
 	info := fs.String("info", "", "describe this bundle and check it, instead of writing one")
 	asJSON := fs.Bool("json", false, "with -info: print the bundle's description as JSON")
@@ -73,12 +74,9 @@ func runBundle(args []string, stdout io.Writer) error {
 		if b.Cache, err = cache.ReadFile(*cPath); err != nil {
 			return err
 		}
-		if err := teach.Validate(); err != nil {
-			return usagef("%v", err)
-		}
-		b.Meta.Teach = &teach
 		b.Meta.Source["cache"] = filepath.Base(*cPath)
-		if recipe, err := os.ReadFile(*cPath + ".json"); err == nil {
+		recipe, err := os.ReadFile(*cPath + ".json")
+		if err == nil {
 			// The cache's provenance (tuning or fit), written beside it,
 			// on one line.
 			var line bytes.Buffer
@@ -86,6 +84,15 @@ func runBundle(args []string, stdout io.Writer) error {
 				b.Meta.Source["cache_recipe"] = line.String()
 			}
 		}
+		if teach.Group == 0 {
+			teach.Group = teachGroup(recipe)
+		}
+	}
+	if b.Cache != nil {
+		if err := teach.Validate(); err != nil {
+			return usagef("%v", err)
+		}
+		b.Meta.Teach = &teach
 	}
 	if err := b.WriteFile(*out); err != nil {
 		return err
@@ -144,4 +151,21 @@ func toolVersion() string {
 		}
 	}
 	return v
+}
+
+// teachGroup is the teach group that suits a cache, from its recipe file
+// (nil: none): a taught item should stand for as many examples as the
+// cache's own items stand for training keys. Prototypes (cache board, or
+// cache fit's kmeans and wkmeans) stand for about 20: the default group,
+// measured on the demo bundle (docs/results/fewshot.md); a cache of raw
+// training keys (cache build, or fit's all and subset) wants 1. Without a
+// recipe (or with one that does not parse) the default stands.
+func teachGroup(recipe []byte) int {
+	var r struct {
+		Entries host.Entries `json:"entries"`
+	}
+	if recipe == nil || json.Unmarshal(recipe, &r) != nil || r.Entries.Clustered() {
+		return cache.DefaultLearnOpts.Group
+	}
+	return 1
 }
