@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgecache/edgecache/cache/internal/cachetest/keygen"
 	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
@@ -20,43 +21,20 @@ func testSpec(c, h, w int) Spec {
 
 // unitVec is a random unit vector with non-negative entries, like a
 // normalised ReLU activation.
-func unitVec(r *rand.Rand, dim int) []float32 {
-	v := make([]float32, dim)
-	for i := range v {
-		v[i] = float32(math.Abs(r.NormFloat64()))
-	}
-	if err := normalize(v); err != nil {
-		panic(err)
-	}
-	return v
-}
+func unitVec(r *rand.Rand, dim int) []float32 { return keygen.Unit(r, dim, 0) }
 
-// randCache fills a cache with n clustered items: keys of class y lie near a
-// class centre, so similarities are high (0.9 or so) where theta matters most.
+// randCache fills a cache with n clustered items (keygen.Clustered around
+// unitVec centres). It returns the cache and the centres.
 func randCache(t testing.TB, r *rand.Rand, spec Spec, classes, n int) (*Cache, [][]float32) {
 	t.Helper()
 	c, err := New(spec, classes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dim := spec.Dim()
-	centres := make([][]float32, classes)
-	for y := range centres {
-		centres[y] = unitVec(r, dim)
-	}
+	centres := keygen.Centres(r, classes, spec.Dim(), 0)
 	c.Grow(n)
-	for i := 0; i < n; i++ {
-		y := r.IntN(classes)
-		k := make([]float32, dim)
-		for j := range k {
-			k[j] = centres[y][j] + 0.3*float32(math.Abs(r.NormFloat64()))/float32(math.Sqrt(float64(dim)))
-		}
-		if err := normalize(k); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Add(k, y); err != nil {
-			t.Fatal(err)
-		}
+	if err := keygen.Clustered(r, centres, n, c.Add); err != nil {
+		t.Fatal(err)
 	}
 	return c, centres
 }

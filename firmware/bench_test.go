@@ -12,10 +12,10 @@ import (
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/modeltest"
-	"github.com/edgecache/edgecache/quant"
 )
 
 // BenchmarkFrame times the board's whole path for one camera frame, as the
@@ -41,18 +41,8 @@ func BenchmarkFrame(b *testing.B) {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	pixels := make([]float32, 64*model.InputLen)
-	for i := range pixels {
-		pixels[i] = rng.Float32()
-	}
-	cal, err := quant.Calibrate(net, pixels, 64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	qm, err := quant.Quantize(net, cal, quant.MinMax)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pixels := bundletest.Pixels(rng, 64)
+	qm := bundletest.Quantize(b, net, pixels)
 	taps, err := net.PaperTaps()
 	if err != nil {
 		b.Fatal(err)

@@ -47,15 +47,7 @@ func (s *syncBuffer) String() string {
 func faultClassifier(t *testing.T) *bundle.Classifier {
 	t.Helper()
 	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
-	b, err := bundle.ReadFile(bundlePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := bundle.NewClassifier(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl
+	return loadClassifier(t, bundlePath)
 }
 
 // The simulated ArduCAM failing in each way it can: the loop retries a

@@ -26,11 +26,10 @@ import (
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/device/frame"
 	"github.com/edgecache/edgecache/model"
-	"github.com/edgecache/edgecache/model/modeltest"
-	"github.com/edgecache/edgecache/quant"
 )
 
 // fixture writes a bundle (a random int8 ResNet-8 of 2 classes and a cache
@@ -42,10 +41,6 @@ func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir
 	t.Helper()
 	dir := t.TempDir()
 	labels := []string{"cat", "dog"}
-	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: labels}, modeltest.RandomWeights(8, 2, false, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 6
 	frames := make([]device.Frame, n)
@@ -77,25 +72,13 @@ func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir
 			t.Fatal(err)
 		}
 	}
-	cal, err := quant.Calibrate(net, pixels, n)
-	if err != nil {
-		t.Fatal(err)
+	b.Model = bundletest.Quantize(t, bundletest.Net(t, labels, 5), pixels)
+	pool := cache.PoolAvg
+	if projected {
+		pool = cache.PoolAvg2
 	}
-	if b.Model, err = quant.Quantize(net, cal, quant.MinMax); err != nil {
-		t.Fatal(err)
-	}
-	var cs cache.Spec
-	for _, name := range taps {
-		info, err := b.Model.Tap(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool := cache.PoolAvg
-		if projected {
-			pool = cache.PoolAvg2
-		}
-		cs.Taps = append(cs.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: pool})
-	}
+	cs := bundletest.Spec(t, b.Model, pool, taps...)
+	var err error
 	if projected {
 		w := make([]float32, 8*cs.RawDim())
 		for i := range w {
@@ -134,6 +117,21 @@ func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir
 		t.Fatal(err)
 	}
 	return bundlePath, replayDir
+}
+
+// loadClassifier reads the bundle at path and makes its classifier, as the
+// board program does at start-up.
+func loadClassifier(t *testing.T, path string) *bundle.Classifier {
+	t.Helper()
+	b, err := bundle.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := bundle.NewClassifier(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }
 
 func runOut(t *testing.T, args ...string) (string, string, error) {
@@ -305,21 +303,14 @@ func (f *failing) String() string { return "failing camera" }
 // up: it never spins.
 func TestCameraFaults(t *testing.T) {
 	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
-	b, err := bundle.ReadFile(bundlePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := bundle.NewClassifier(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := loadClassifier(t, bundlePath)
 	for _, cam := range []*failing{{err: errors.New("spi: bus error")}, {hang: true}} {
 		cfg := defaults()
 		cfg.Retries = 4
 		cfg.Backoff, cfg.MaxBackoff, cfg.CaptureTimeout = duration(2*time.Millisecond), duration(8*time.Millisecond), duration(5*time.Millisecond)
 		var logs bytes.Buffer
 		start := time.Now()
-		err := loop(context.Background(), &cfg, cam, cl, nil, newScore(b.Meta.Classes, true), io.Discard, log.New(&logs, "", 0), nil)
+		err := loop(context.Background(), &cfg, cam, cl, nil, newScore(cl.Bundle().Meta.Classes, true), io.Discard, log.New(&logs, "", 0), nil)
 		elapsed := time.Since(start)
 		if err == nil || !strings.Contains(err.Error(), "5 times in a row") {
 			t.Errorf("%+v: %v", cam, err)

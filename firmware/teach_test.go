@@ -33,17 +33,9 @@ import (
 // teachRig is a classifier over the fixture's bundle and a frame to show it.
 func teachRig(t *testing.T) (*bundle.Classifier, device.Frame, string) {
 	t.Helper()
-	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
-	b, err := bundle.ReadFile(bundlePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := bundle.NewClassifier(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
+	cl := loadClassifier(t, bundlePath)
 	// A frame the cache has not seen (the replayed ones are all in it).
-	_ = replayDir
 	img := image.NewNRGBA(image.Rect(0, 0, 40, 40))
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i * 7)
@@ -118,19 +110,13 @@ func TestTeachNewClassAndRestart(t *testing.T) {
 	}
 
 	// A restart: the bundle again, the log replayed.
-	b2, err := bundle.ReadFile(bundlePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl2, err := bundle.NewClassifier(b2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl2 := loadClassifier(t, bundlePath)
 	te2, err := newTeacher(cl2, logPath, 1<<30, lo, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer te2.Close()
+	b2 := cl2.Bundle()
 	if b2.Cache.Len() != n0+3 || cl2.Label(2) != "teapot" {
 		t.Fatalf("restored %d items, classes %v", b2.Cache.Len(), cl2.Labels())
 	}

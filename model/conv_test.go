@@ -51,41 +51,66 @@ func (cc convCase) String() string {
 	return fmt.Sprintf("%dx%d->%d k%d s%d %v batch %d res %v relu %v", cc.size, cc.in, cc.out, cc.k, cc.stride, cc.pad, cc.batch, cc.residual, cc.relu)
 }
 
-// checkConv runs newConvolver(c) against convRef on random data, with guard
-// values after the batch's outputs, and reports the largest error relative to
-// the tolerance.
-func checkConv(t *testing.T, rng *rand.Rand, cc convCase, fast convolver, c *Conv) {
+// convRun is one run of a fast convolver and convRef on the same random
+// batch: the input and residual, both outputs, and bound, convRef on the
+// absolute values (each output's sum of |terms|).
+type convRun struct {
+	src, res, got, want, bound []float32
+}
+
+// runConv draws a random batch (and residual) for cc, runs fast and convRef
+// on it, and fails t if fast wrote past its outputs (guard values follow
+// them).
+func runConv(t *testing.T, rng *rand.Rand, cc convCase, fast convolver, c *Conv) convRun {
 	t.Helper()
 	h := cc.size
 	oh, ow := c.OutSize(h, h)
-	src := randSlice(rng, cc.batch*cc.in*h*h, 1)
+	var r convRun
+	r.src = randSlice(rng, cc.batch*cc.in*h*h, 1)
 	n := cc.batch * cc.out * oh * ow
-	var res []float32
 	if cc.residual {
-		res = randSlice(rng, n, 1)
+		r.res = randSlice(rng, n, 1)
 	}
 	const guard = -777.25
 	got := make([]float32, n+37)
 	for i := range got {
 		got[i] = guard
 	}
-	want := make([]float32, n)
-	fast.apply(got, src, cc.batch, h, h, res, cc.relu)
-	convRef(c, want, src, cc.batch, h, h, res, cc.relu)
-	absC := *c
-	absC.Weight, absC.Bias = absSlice(c.Weight), absSlice(c.Bias)
-	bound := make([]float32, n)
-	convRef(&absC, bound, absSlice(src), cc.batch, h, h, absSlice(res), false)
-	terms := cc.in*cc.k*cc.k + 2
-	for i := range want {
-		d := math.Abs(float64(got[i] - want[i]))
-		if tol := convTolerance(terms, bound[i]); !(d <= tol) {
-			t.Fatalf("%v: output %d is %v, convRef %v (|diff| %g > tolerance %g)", cc, i, got[i], want[i], d, tol)
-		}
-	}
+	r.want = make([]float32, n)
+	fast.apply(got, r.src, cc.batch, h, h, r.res, cc.relu)
+	convRef(c, r.want, r.src, cc.batch, h, h, r.res, cc.relu)
 	for i := n; i < len(got); i++ {
 		if got[i] != guard {
 			t.Fatalf("%v: wrote past the output (value %d is %v)", cc, i, got[i])
+		}
+	}
+	r.got = got[:n]
+	r.bound = absConv(c, r.src, cc.batch, h, h, r.res)
+	return r
+}
+
+// absConv is convRef of |c| on |src| and |res|, no ReLU: each output's sum of
+// the absolute values of its terms.
+func absConv(c *Conv, src []float32, batch, h, w int, res []float32) []float32 {
+	absC := *c
+	absC.Weight, absC.Bias = absSlice(c.Weight), absSlice(c.Bias)
+	oh, ow := c.OutSize(h, w)
+	bound := make([]float32, batch*c.Out*oh*ow)
+	convRef(&absC, bound, absSlice(src), batch, h, w, absSlice(res), false)
+	return bound
+}
+
+// checkConv runs fast against convRef on random data, with guard values
+// after the batch's outputs, and fails t on any output beyond the
+// tolerance.
+func checkConv(t *testing.T, rng *rand.Rand, cc convCase, fast convolver, c *Conv) {
+	t.Helper()
+	r := runConv(t, rng, cc, fast, c)
+	terms := cc.in*cc.k*cc.k + 2
+	for i := range r.want {
+		d := math.Abs(float64(r.got[i] - r.want[i]))
+		if tol := convTolerance(terms, r.bound[i]); !(d <= tol) {
+			t.Fatalf("%v: output %d is %v, convRef %v (|diff| %g > tolerance %g)", cc, i, r.got[i], r.want[i], d, tol)
 		}
 	}
 }

@@ -145,47 +145,25 @@ func TestWinogradMatchesRef(t *testing.T) {
 
 func checkWinograd(t *testing.T, rng *rand.Rand, cc convCase, wc *winoConv, c *Conv) {
 	t.Helper()
+	r := runConv(t, rng, cc, wc, c)
 	h := cc.size
 	oh, ow := c.OutSize(h, h)
-	src := randSlice(rng, cc.batch*cc.in*h*h, 1)
-	n := cc.batch * cc.out * oh * ow
-	var res []float32
-	if cc.residual {
-		res = randSlice(rng, n, 1)
-	}
-	const guard = -777.25
-	got := make([]float32, n+37)
-	for i := range got {
-		got[i] = guard
-	}
-	want := make([]float32, n)
-	wc.apply(got, src, cc.batch, h, h, res, cc.relu)
-	convRef(c, want, src, cc.batch, h, h, res, cc.relu)
-	absC := *c
-	absC.Weight, absC.Bias = absSlice(c.Weight), absSlice(c.Bias)
-	bound := make([]float32, n)
-	convRef(&absC, bound, absSlice(src), cc.batch, h, h, absSlice(res), false)
 	per, inLen := cc.out*oh*ow, cc.in*h*h
 	worst := 0.0
 	for b := 0; b < cc.batch; b++ {
-		var r []float32
-		if res != nil {
-			r = res[b*per : (b+1)*per]
+		var res []float32
+		if r.res != nil {
+			res = r.res[b*per : (b+1)*per]
 		}
-		abs := winogradAbs(c, src[b*inLen:(b+1)*inLen], h, h, r)
+		abs := winogradAbs(c, r.src[b*inLen:(b+1)*inLen], h, h, res)
 		for k := range abs {
 			i := b*per + k
-			d := math.Abs(float64(got[i] - want[i]))
-			tol := winogradTolerance(cc.in, abs[k], bound[i])
+			d := math.Abs(float64(r.got[i] - r.want[i]))
+			tol := winogradTolerance(cc.in, abs[k], r.bound[i])
 			if !(d <= tol) {
-				t.Fatalf("%v: output %d is %v, convRef %v (|diff| %g > tolerance %g)", cc, i, got[i], want[i], d, tol)
+				t.Fatalf("%v: output %d is %v, convRef %v (|diff| %g > tolerance %g)", cc, i, r.got[i], r.want[i], d, tol)
 			}
 			worst = max(worst, d/tol)
-		}
-	}
-	for i := n; i < len(got); i++ {
-		if got[i] != guard {
-			t.Fatalf("%v: wrote past the output (value %d is %v)", cc, i, got[i])
 		}
 	}
 	t.Logf("%v: largest error %.3f of the bound", cc, worst)
@@ -206,10 +184,7 @@ func TestWinogradToleranceCatchesErrors(t *testing.T) {
 	got, want := make([]float32, cc.out*oh*ow), make([]float32, cc.out*oh*ow)
 	wc.apply(got, src, 1, 8, 8, nil, false)
 	convRef(c, want, src, 1, 8, 8, nil, false)
-	absC := *c
-	absC.Weight, absC.Bias = absSlice(c.Weight), absSlice(c.Bias)
-	bound := make([]float32, len(want))
-	convRef(&absC, bound, absSlice(src), 1, 8, 8, nil, false)
+	bound := absConv(c, src, 1, 8, 8, nil)
 	abs := winogradAbs(c, src, 8, 8, nil)
 	caught := 0
 	for k := range want {

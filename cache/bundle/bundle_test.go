@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,9 +13,7 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/model"
-	"github.com/edgecache/edgecache/model/modeltest"
-	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 )
 
 // testBundle is a random int8 ResNet-8 of 3 classes and a small tuned cache
@@ -24,50 +21,13 @@ import (
 func testBundle(t testing.TB) *Bundle {
 	t.Helper()
 	labels := []string{"cat", "dog", "ship"}
-	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: labels}, modeltest.RandomWeights(8, 3, false, 7))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 4
-	pixels := make([]float32, n*model.InputLen)
 	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range pixels {
-		pixels[i] = rng.Float32()
-	}
-	cal, err := quant.Calibrate(net, pixels, n)
+	qm := bundletest.Quantize(t, bundletest.Net(t, labels, 7), bundletest.Pixels(rng, 4))
+	c, err := cache.New(bundletest.Spec(t, qm, cache.PoolAvg, "layer3.0", "layer3.0.relu"), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	qm, err := quant.Quantize(net, cal, quant.MinMax)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec cache.Spec
-	for _, name := range []string{"layer3.0", "layer3.0.relu"} {
-		info, err := qm.Tap(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec.Taps = append(spec.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg})
-	}
-	c, err := cache.New(spec, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]float32, c.Dim())
-	for i := 0; i < 12; i++ {
-		var s float32
-		for j := range key {
-			key[j] = rng.Float32()
-			s += key[j] * key[j]
-		}
-		for j := range key {
-			key[j] /= float32(math.Sqrt(float64(s)))
-		}
-		if err := c.AddWeighted(key, i%3, 1+i%4); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bundletest.AddUnitKeys(t, c, rng, 12, func(i int) int { return 1 + i%4 })
 	c.Theta, c.Lambda, c.CacheOnlyTheta = 50, 0.5, 40
 	return &Bundle{
 		Meta: Meta{Name: "test", Classes: labels, Preprocess: DefaultPreprocess,

@@ -9,9 +9,7 @@ import (
 	"testing"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/model"
-	"github.com/edgecache/edgecache/model/modeltest"
-	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 )
 
 // bundleParts writes a random int8 ResNet-8 of two named classes and a tuned
@@ -19,23 +17,8 @@ import (
 func bundleParts(t *testing.T) (qPath, cPath string) {
 	t.Helper()
 	dir := t.TempDir()
-	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: []string{"red", "blue"}}, modeltest.RandomWeights(8, 2, false, 3))
-	if err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(1, 1))
-	pixels := make([]float32, 4*model.InputLen)
-	for i := range pixels {
-		pixels[i] = rng.Float32()
-	}
-	cal, err := quant.Calibrate(net, pixels, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qm, err := quant.Quantize(net, cal, quant.MinMax)
-	if err != nil {
-		t.Fatal(err)
-	}
+	qm := bundletest.Quantize(t, bundletest.Net(t, []string{"red", "blue"}, 3), bundletest.Pixels(rng, 4))
 	qPath = filepath.Join(dir, "net.eq8")
 	f, err := os.Create(qPath)
 	if err != nil {
@@ -45,11 +28,7 @@ func bundleParts(t *testing.T) (qPath, cPath string) {
 		t.Fatal(err)
 	}
 	f.Close()
-	info, err := qm.Tap("layer3.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.New(cache.Spec{Taps: []cache.TapSpec{{Name: "layer3.0", C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg}}}, 2)
+	c, err := cache.New(bundletest.Spec(t, qm, cache.PoolAvg, "layer3.0"), 2)
 	if err != nil {
 		t.Fatal(err)
 	}

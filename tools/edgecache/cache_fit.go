@@ -128,16 +128,9 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	k, err := nf.open(*data, logTo)
+	k, full, err := openWithCache(&nf, *data, *from)
 	if err != nil {
 		return err
-	}
-	full, err := cache.ReadFile(*from)
-	if err != nil {
-		return err
-	}
-	if err := k.Fits(full); err != nil {
-		return fmt.Errorf("%s: %w", *from, err)
 	}
 	whole := full.Spec()
 	if whole.Proj != nil {
@@ -171,20 +164,12 @@ func runCacheFit(args []string, stdout io.Writer) error {
 	}
 	var tests []*queries
 	var testNames []string
-	for _, dir := range []string{*data, *testData} {
-		if dir == "" {
-			continue
-		}
-		set, err := openSet(dir, "test", k.Classes())
-		if err != nil {
-			return err
-		}
-		idx := keys.Spread(set.Len(), *testLimit) // all when the limit is 0 or over the set
-		q, err := k.Collect(set, idx, whole, passOpts("fit: test queries from "+dir, false))
-		if err != nil {
-			return err
-		}
+	err = eachTestSet(k, []string{*data, *testData}, whole, *testLimit, "fit", func(dir string, q *queries) error {
 		tests, testNames = append(tests, q), append(testNames, dir)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	forms, err := fitForms(full, nFit, whole, pdims, pwdims, pa2dims, *sample, val, tests)

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -47,16 +45,9 @@ func runCacheSize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	k, err := nf.open(*data, logTo)
+	k, c, err := openWithCache(&nf, *data, *from)
 	if err != nil {
 		return err
-	}
-	c, err := cache.ReadFile(*from)
-	if err != nil {
-		return err
-	}
-	if err := k.Fits(c); err != nil {
-		return fmt.Errorf("%s: %w", *from, err)
 	}
 	set, err := openSet(*data, "test", k.Classes())
 	if err != nil {
@@ -73,55 +64,103 @@ func runCacheSize(args []string, stdout io.Writer) error {
 	}
 	var pts []sizePoint
 	if *ref != "" {
-		b, err := os.ReadFile(*ref)
+		t, err := readTable(*ref)
 		if err != nil {
 			return err
-		}
-		var t tableResult
-		if err := json.Unmarshal(b, &t); err != nil {
-			return fmt.Errorf("%s: %w", *ref, err)
 		}
 		pts = append(pts, t.Sizes...)
 	}
-	for _, n := range sz {
-		sub, err := host.Subset(c, host.BalancedSubset(c, n, *seed))
-		if err != nil {
-			return err
-		}
-		e, err := cacheErrors(sub, q, tunedMixtures(c)...)
-		if err != nil {
-			return err
-		}
-		pt := sizePoint{Items: sub.Len(), Cache: e[0], CacheOnly: e[1]}
-		fmt.Fprintf(logTo, "size: %d items: error cache %.2f%%, CacheOnly %.2f%%\n", pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
-		pts = append(pts, pt)
+	curve, err := sizeCurve(c, q, sz, *seed, tunedMixtures(c), "size:")
+	if err != nil {
+		return err
 	}
+	pts = append(pts, curve...)
 	sort.SliceStable(pts, func(a, b int) bool { return pts[a].Items < pts[b].Items })
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n### Cache size: %s (%v)\n\n", nf.model, k)
 	fmt.Fprintf(&b, "Class-balanced random subsets of %s (theta %.4g, lambda %.4g, CacheOnly theta %.4g); test error (%%) on %d test images of %s; network alone %.2f%%.\n\n",
 		*from, c.Theta, c.Lambda, c.CacheOnlyTheta, q.Len(), *data, 100*base)
-	b.WriteString("| items | Cache3 | CacheOnly |\n| ---: | ---: | ---: |\n")
-	for _, p := range pts {
-		fmt.Fprintf(&b, "| %d | %s | %s |\n", p.Items, pct(p.Cache), pct(p.CacheOnly))
-	}
+	sizeMarkdown(&b, pts)
 	if *md != "" {
 		if err := appendFile(*md, b.String()); err != nil {
 			return err
 		}
 	}
 	if *plotOut != "" && len(pts) > 0 {
-		var a, o, n plotter.XYs
+		var net plotter.XYs // the network alone, marked at every size
 		for _, p := range pts {
-			a = append(a, plotter.XY{X: float64(p.Items), Y: 100 * p.Cache})
-			o = append(o, plotter.XY{X: float64(p.Items), Y: 100 * p.CacheOnly})
-			n = append(n, plotter.XY{X: float64(p.Items), Y: 100 * base})
+			net = append(net, plotter.XY{X: float64(p.Items), Y: 100 * base})
 		}
 		title := fmt.Sprintf("%v: test error vs cache size", k.Float)
-		if err := writeLines(*plotOut, title, "cache items", "test error (%)", []series{{"cache (tuned)", a}, {"CacheOnly", o}, {"network alone", n}}); err != nil {
+		if err := plotSizes(*plotOut, title, pts, net); err != nil {
 			return err
 		}
 	}
 	_, err = io.WriteString(stdout, b.String())
 	return err
+}
+
+// sizePoint is one point of the size curve: a subset's items and its test
+// errors.
+type sizePoint struct {
+	Items     int     `json:"items"`
+	Cache     float64 `json:"error_cache"`
+	CacheOnly float64 `json:"error_cache_only"`
+}
+
+// openWithCache loads the network of nf and the cache file at path, which
+// must hold that network's keys.
+func openWithCache(nf *netFlags, data, path string) (*keyNet, *cache.Cache, error) {
+	k, err := nf.open(data, logTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cache.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := k.Fits(c); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, c, nil
+}
+
+// sizeCurve scores a class-balanced random subset of c of each size on q
+// with mixes[0] (the mixture) and mixes[1] (CacheOnly); tag starts each
+// point's log line.
+func sizeCurve(c *cache.Cache, q *queries, sizes []int, seed uint64, mixes []host.Mixture, tag string) ([]sizePoint, error) {
+	var pts []sizePoint
+	for _, n := range sizes {
+		sub, err := host.Subset(c, host.BalancedSubset(c, n, seed))
+		if err != nil {
+			return nil, err
+		}
+		e, err := cacheErrors(sub, q, mixes[:2]...)
+		if err != nil {
+			return nil, err
+		}
+		pt := sizePoint{Items: sub.Len(), Cache: e[0], CacheOnly: e[1]}
+		fmt.Fprintf(logTo, "%s %d items: error cache %.2f%%, CacheOnly %.2f%%\n", tag, pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
+		pts = append(pts, pt)
+	}
+	return pts, nil
+}
+
+// sizeMarkdown writes the size curve as a markdown table.
+func sizeMarkdown(b *strings.Builder, pts []sizePoint) {
+	b.WriteString("| items | Cache3 | CacheOnly |\n| ---: | ---: | ---: |\n")
+	for _, p := range pts {
+		fmt.Fprintf(b, "| %d | %s | %s |\n", p.Items, pct(p.Cache), pct(p.CacheOnly))
+	}
+}
+
+// plotSizes draws the size curve, mixture and CacheOnly, with the network
+// alone's error as the line net.
+func plotSizes(path, title string, pts []sizePoint, net plotter.XYs) error {
+	var mix, only plotter.XYs
+	for _, p := range pts {
+		mix = append(mix, plotter.XY{X: float64(p.Items), Y: 100 * p.Cache})
+		only = append(only, plotter.XY{X: float64(p.Items), Y: 100 * p.CacheOnly})
+	}
+	return writeLines(path, title, "cache items", "test error (%)", []series{{"cache (tuned)", mix}, {"CacheOnly", only}, {"network alone", net}})
 }

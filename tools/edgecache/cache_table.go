@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/host"
 	"github.com/edgecache/edgecache/tools/keys"
 )
@@ -28,12 +29,6 @@ type tableRow struct {
 	CacheOnly      float64 `json:"error_cache_only"`
 	PaperCache     float64 `json:"error_cache_paper_params"`
 	PaperCacheOnly float64 `json:"error_cache_only_paper_params"`
-}
-
-type sizePoint struct {
-	Items     int     `json:"items"`
-	Cache     float64 `json:"error_cache"`
-	CacheOnly float64 `json:"error_cache_only"`
 }
 
 type tableResult struct {
@@ -177,26 +172,15 @@ func runCacheTable(args []string, stdout io.Writer) error {
 		res.PaperTheta, res.PaperLambda, res.PaperCacheOnlyTheta = pth[0], pth[1], pth[2]
 		mixes = append(mixes, host.Mixture{Theta: pth[0], Lambda: pth[1]}, host.Mixture{Theta: pth[2], Lambda: 1})
 	}
-	var sizeQ *queries
-	for n, dir := range []string{*data, *testData} {
-		if dir == "" {
-			continue
+	// -limit N scores N/5 images of each test set; a smaller -test-limit wins.
+	perSet := *testLimit
+	if *limit > 0 {
+		if n := max(1, *limit/5); perSet <= 0 || n < perSet {
+			perSet = n
 		}
-		set, err := openSet(dir, "test", k.Classes())
-		if err != nil {
-			return err
-		}
-		idx := indices(set.Len(), 0)
-		if *limit > 0 {
-			idx = keys.Spread(set.Len(), max(1, *limit/5))
-		}
-		if *testLimit > 0 && *testLimit < len(idx) {
-			idx = keys.Spread(set.Len(), *testLimit)
-		}
-		q, err := k.Collect(set, idx, spec, passOpts("table: test queries from "+dir, false))
-		if err != nil {
-			return err
-		}
+	}
+	var sizeQ *queries // -data's test split
+	err = eachTestSet(k, []string{*data, *testData}, spec, perSet, "table", func(dir string, q *queries) error {
 		e, base, err := host.Errors(c, &q.Queries, mixes)
 		if err != nil {
 			return err
@@ -210,24 +194,18 @@ func runCacheTable(args []string, stdout io.Writer) error {
 			fmt.Fprintf(logTo, "table: %s: with the paper's parameters: cache %.2f%%, CacheOnly %.2f%%\n", dir, 100*row.PaperCache, 100*row.PaperCacheOnly)
 		}
 		res.Rows = append(res.Rows, row)
-		if n == 0 {
+		if sizeQ == nil {
 			sizeQ = q
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(sz) > 0 {
 		res.SizeData = *data
-		for _, n := range sz {
-			sub, err := host.Subset(c, host.BalancedSubset(c, n, *seed))
-			if err != nil {
-				return err
-			}
-			e, err := cacheErrors(sub, sizeQ, mixes[:2]...)
-			if err != nil {
-				return err
-			}
-			pt := sizePoint{Items: sub.Len(), Cache: e[0], CacheOnly: e[1]}
-			fmt.Fprintf(logTo, "table: size %d: error cache %.2f%%, CacheOnly %.2f%%\n", pt.Items, 100*pt.Cache, 100*pt.CacheOnly)
-			res.Sizes = append(res.Sizes, pt)
+		if res.Sizes, err = sizeCurve(c, sizeQ, sz, *seed, mixes, "table: size"); err != nil {
+			return err
 		}
 	}
 	if len(res.Sizes) > 0 && res.Sizes[len(res.Sizes)-1].Items < c.Len() {
@@ -242,27 +220,15 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	}
 	text := res.markdown(k)
 	if *md != "" {
-		f, err := os.OpenFile(*md, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(f, text)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := appendFile(*md, text); err != nil {
 			return err
 		}
 	}
 	if *sizePlot != "" && len(res.Sizes) > 0 {
-		var a, b plotter.XYs
-		for _, s := range res.Sizes {
-			a = append(a, plotter.XY{X: float64(s.Items), Y: 100 * s.Cache})
-			b = append(b, plotter.XY{X: float64(s.Items), Y: 100 * s.CacheOnly})
-		}
-		base := plotter.XYs{{X: float64(res.Sizes[0].Items), Y: 100 * res.Rows[0].Baseline}, {X: float64(res.Sizes[len(res.Sizes)-1].Items), Y: 100 * res.Rows[0].Baseline}}
+		first, last := res.Sizes[0], res.Sizes[len(res.Sizes)-1]
+		net := plotter.XYs{{X: float64(first.Items), Y: 100 * res.Rows[0].Baseline}, {X: float64(last.Items), Y: 100 * res.Rows[0].Baseline}}
 		title := fmt.Sprintf("%v: test error vs cache size (%s)", k.Float, *data)
-		if err := writeLines(*sizePlot, title, "cache items", "test error (%)", []series{{"cache (tuned)", a}, {"CacheOnly", b}, {"network alone", base}}); err != nil {
+		if err := plotSizes(*sizePlot, title, res.Sizes, net); err != nil {
 			return err
 		}
 	}
@@ -293,10 +259,7 @@ func (r tableResult) markdown(k *keyNet) string {
 	}
 	if len(r.Sizes) > 0 {
 		fmt.Fprintf(&b, "\nCache size (class-balanced random subsets of the full cache, tuned theta/lambda), test error (%%) on %s:\n\n", r.SizeData)
-		b.WriteString("| items | Cache3 | CacheOnly |\n| ---: | ---: | ---: |\n")
-		for _, s := range r.Sizes {
-			fmt.Fprintf(&b, "| %d | %s | %s |\n", s.Items, pct(s.Cache), pct(s.CacheOnly))
-		}
+		sizeMarkdown(&b, r.Sizes)
 	}
 	fmt.Fprintf(&b, "\n(%.0f s)\n", r.Seconds)
 	return b.String()
@@ -305,13 +268,9 @@ func (r tableResult) markdown(k *keyNet) string {
 // replotTable redraws the tuning grid's heatmap from a `cache table -json`
 // file, as the run drew it.
 func replotTable(jsonPath, png string) error {
-	b, err := os.ReadFile(jsonPath)
+	r, err := readTable(jsonPath)
 	if err != nil {
 		return err
-	}
-	var r tableResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("%s: %w", jsonPath, err)
 	}
 	if len(r.Thetas) == 0 || len(r.Lambdas) == 0 || len(r.Grid) != len(r.Thetas) {
 		return fmt.Errorf("%s: no tuning grid (%d thetas, %d lambdas, %d rows)", jsonPath, len(r.Thetas), len(r.Lambdas), len(r.Grid))
@@ -323,4 +282,42 @@ func replotTable(jsonPath, png string) error {
 	}
 	title := fmt.Sprintf("%s: validation top-1, %d items", r.Params.Arch, r.Params.Items)
 	return writeHeatmap(png, title, accGrid{r.Thetas, r.Lambdas, r.Grid}, r.Params.Theta, r.Params.Lambda)
+}
+
+// readTable reads the JSON `cache table -json` writes.
+func readTable(path string) (*tableResult, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r tableResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// eachTestSet collects the test split of each data set in dirs (an empty
+// name is skipped) as queries keyed by spec, limit images of each spread
+// over the classes (0: all), and hands them to fn one set at a time; tag
+// names the work in the progress lines.
+func eachTestSet(k *keyNet, dirs []string, spec cache.Spec, limit int, tag string, fn func(dir string, q *queries) error) error {
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		set, err := openSet(dir, "test", k.Classes())
+		if err != nil {
+			return err
+		}
+		idx := keys.Spread(set.Len(), limit) // all when the limit is 0 or over the set
+		q, err := k.Collect(set, idx, spec, passOpts(tag+": test queries from "+dir, false))
+		if err != nil {
+			return err
+		}
+		if err := fn(dir, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }

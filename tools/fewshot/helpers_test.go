@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle/bundletest"
 	"github.com/edgecache/edgecache/model"
-	"github.com/edgecache/edgecache/model/modeltest"
 	"github.com/edgecache/edgecache/quant"
 )
 
@@ -47,10 +47,6 @@ func randomImages(n, classes int, seed uint64) *images {
 // labelled i % 3.
 func testSetup(t testing.TB) (*quant.Model, *cache.Cache) {
 	t.Helper()
-	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm, Labels: []string{"cat", "dog", "ship"}}, modeltest.RandomWeights(8, 3, false, 7))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cal := randomImages(4, 3, 11)
 	pixels := make([]float32, cal.Len()*model.InputLen)
 	for i := range cal.imgs {
@@ -58,22 +54,8 @@ func testSetup(t testing.TB) (*quant.Model, *cache.Cache) {
 			t.Fatal(err)
 		}
 	}
-	cr, err := quant.Calibrate(net, pixels, cal.Len())
-	if err != nil {
-		t.Fatal(err)
-	}
-	qm, err := quant.Quantize(net, cr, quant.MinMax)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec cache.Spec
-	for _, name := range []string{"layer3.0", "layer3.0.relu"} {
-		info, err := qm.Tap(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec.Taps = append(spec.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: cache.PoolAvg})
-	}
+	qm := bundletest.Quantize(t, bundletest.Net(t, []string{"cat", "dog", "ship"}, 7), pixels)
+	spec := bundletest.Spec(t, qm, cache.PoolAvg, "layer3.0", "layer3.0.relu")
 	c, err := cache.New(spec, 3)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 // Package cachetest holds the fixtures and float64 references of the host
 // package's tests (cache/host and its users): random clustered caches, unit
 // vectors, and p_cache computed exactly from the stored fp16 keys. The board
-// package's own tests keep theirs (they cannot import this package, which
-// imports cache).
+// package's own tests cannot import this package, which imports cache: the
+// random keys both draw live in keygen.
 package cachetest
 
 import (
@@ -12,62 +12,34 @@ import (
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/internal/bound"
+	"github.com/edgecache/edgecache/cache/internal/cachetest/keygen"
 	"github.com/edgecache/edgecache/cache/internal/f16"
 )
 
 // Normalize scales v to unit length (v must not be all zero).
-func Normalize(v []float32) {
-	var ss float64
-	for _, x := range v {
-		ss += float64(x) * float64(x)
-	}
-	inv := 1 / math.Sqrt(ss)
-	for i := range v {
-		v[i] = float32(float64(v[i]) * inv)
-	}
-}
+func Normalize(v []float32) { keygen.Normalize(v) }
 
-// UnitVec is a random unit vector with non-negative entries, like a
-// normalised ReLU activation.
-func UnitVec(r *rand.Rand, dim int) []float32 {
-	v := make([]float32, dim)
-	for i := range v {
-		v[i] = float32(math.Abs(r.NormFloat64())) + 1e-6
-	}
-	Normalize(v)
-	return v
-}
+// UnitVec is a random unit vector with positive entries, like a normalised
+// ReLU activation.
+func UnitVec(r *rand.Rand, dim int) []float32 { return keygen.Unit(r, dim, 1e-6) }
 
 // FlatSpec is a spec of one whole tap of dim values.
 func FlatSpec(dim int) cache.Spec {
 	return cache.Spec{Taps: []cache.TapSpec{{Name: "t", C: dim, H: 1, W: 1}}}
 }
 
-// RandCache fills a cache with n clustered items: keys of class y lie near a
-// class centre, so similarities are high (0.9 or so) where theta matters
-// most. It returns the cache and the centres.
+// RandCache fills a cache with n clustered items (keygen.Clustered around
+// UnitVec centres). It returns the cache and the centres.
 func RandCache(t testing.TB, r *rand.Rand, spec cache.Spec, classes, n int) (*cache.Cache, [][]float32) {
 	t.Helper()
 	c, err := cache.New(spec, classes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dim := spec.Dim()
-	centres := make([][]float32, classes)
-	for y := range centres {
-		centres[y] = UnitVec(r, dim)
-	}
+	centres := keygen.Centres(r, classes, spec.Dim(), 1e-6)
 	c.Grow(n)
-	for i := 0; i < n; i++ {
-		y := r.IntN(classes)
-		k := make([]float32, dim)
-		for j := range k {
-			k[j] = centres[y][j] + 0.3*float32(math.Abs(r.NormFloat64()))/float32(math.Sqrt(float64(dim)))
-		}
-		Normalize(k)
-		if err := c.Add(k, y); err != nil {
-			t.Fatal(err)
-		}
+	if err := keygen.Clustered(r, centres, n, c.Add); err != nil {
+		t.Fatal(err)
 	}
 	return c, centres
 }

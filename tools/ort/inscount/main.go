@@ -20,12 +20,13 @@
 // bin/napi-v6/linux/arm64 binding, with arm64 glibc and libstdc++ from
 // Debian's multiarch packages.
 //
-// The frame table (-tables frame; frame.go, stages.go, cores.go) counts the
-// board program's whole frame per stage (JPEG to tensor, int8 network, the
-// lookup in a cache of the fitted 4 MiB shape, the mixture) with the
-// plugin's instruction histogram, and turns each stage's mix into cycles
-// with an issue model of the Pi 4's and Pi 5's cores: estimates, and lower
-// bounds on time. -profile frame -stage lookup shows a stage by function.
+// The frame table (-tables frame; frame.go, stages.go) counts the board
+// program's whole frame per stage (JPEG to tensor, int8 network, the lookup
+// in a cache of the fitted 4 MiB shape, the mixture) with the plugin's
+// instruction histogram, and turns each stage's mix into cycles with the
+// issue model of the Pi 4's and Pi 5's cores (quant/inscount): estimates,
+// and lower bounds on time. -profile frame -stage lookup shows a stage by
+// function.
 //
 // Instructions are not cycles: an SDOT does 16 multiply-adds and a scalar
 // add one, so the count compares programs on the same core, and says how

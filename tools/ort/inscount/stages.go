@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/edgecache/edgecache/quant/inscount"
 )
 
 // stageCount is one stage of the frame on one core: instructions per frame
@@ -120,19 +122,19 @@ func frameTable(out io.Writer, counts map[string][]stageCount, cpus []string, th
 	type sum struct{ serial, parallel, net, lookup float64 }
 	sums := map[string]sum{}
 	for _, cpu := range cpus {
-		c, ok := coreFor(cpu)
+		c, ok := inscount.CoreFor(cpu)
 		if !ok {
 			continue
 		}
 		var s sum
 		for i, st := range counts[cpu] {
-			cyc, bound := c.cycles(st.mix)
-			ms := cyc / (c.ghz * 1e6)
+			cyc, bound := c.Cycles(st.mix)
+			ms := cyc / (c.GHz * 1e6)
 			ipc := 0.0
 			if cyc > 0 {
 				ipc = st.insns / cyc
 			}
-			fmt.Fprintf(out, "| %s (%s, %.1f GHz) | %s | %s | %s | %.2f | %.4f |\n", c.board, c.name, c.ghz, stages[i], insnsText(st.insns), bound, ipc, ms)
+			fmt.Fprintf(out, "| %s (%s, %.1f GHz) | %s | %s | %s | %.2f | %.4f |\n", c.Board, c.Name, c.GHz, stages[i], insnsText(st.insns), bound, ipc, ms)
 			if i == 1 {
 				s.parallel += ms
 				s.net = ms
@@ -149,14 +151,14 @@ func frameTable(out io.Writer, counts map[string][]stageCount, cpus []string, th
 	fmt.Fprintf(out, "| board | frame ms, 1 thread | frames/s, 1 thread | frame ms, %d threads | frames/s, %d threads | lookup / network |\n", threads, threads)
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: |")
 	for _, cpu := range cpus {
-		c, ok := coreFor(cpu)
+		c, ok := inscount.CoreFor(cpu)
 		if !ok {
 			continue
 		}
 		s := sums[cpu]
 		one := s.serial + s.parallel
 		n := s.serial + s.parallel/float64(threads)
-		fmt.Fprintf(out, "| %s | %.3f | %.0f | %.3f | %.0f | %.1f%% |\n", c.board, one, 1000/one, n, 1000/n, 100*s.lookup/s.net)
+		fmt.Fprintf(out, "| %s | %.3f | %.0f | %.3f | %.0f | %.1f%% |\n", c.Board, one, 1000/one, n, 1000/n, 100*s.lookup/s.net)
 	}
 }
 

@@ -10,9 +10,10 @@
 // count and a per-mnemonic histogram. The GEMMs run reps1 and then reps2
 // times in two processes; the difference divided by reps2-reps1 is the cost of
 // one inference, free of process start-up. The histogram then gives a lower
-// bound on cycles for each core: for every pipe group, the instructions it
-// executes divided by its throughput (the cores' Software Optimization
-// Guides), and the total divided by the decode width; the largest bound wins.
+// bound on cycles for each core (quant/inscount): for every pipe group, the
+// instructions it executes divided by its throughput (the cores' Software
+// Optimization Guides), and the total divided by the decode width; the
+// largest bound wins.
 // It ignores cache misses and dependency stalls (the kernels keep 16
 // independent accumulators and their data in L1), so it is an optimistic
 // estimate, stated as such.
@@ -36,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgecache/edgecache/quant/inscount"
 	"github.com/edgecache/edgecache/quant/internal/kernel"
 )
 
@@ -169,14 +171,14 @@ func measure(name, cpu, qemu string) error {
 			fmt.Printf("  check: %.0f SMULL, %.0f SMLAL2, %.0f SADALP counted, %d each expected from the tile structure\n",
 				per["smull.v"], per["smlal2.v"], per["sadalp.v"], muls)
 		}
-		for _, c := range cores {
-			if k == "dot" && !c.dotprod {
-				fmt.Printf("  %-10s has no dot product (ARMv8.0): runs kernel neon\n", c.name)
+		for _, c := range inscount.Cores() {
+			if k == "dot" && !c.DotProd {
+				fmt.Printf("  %-10s has no dot product (ARMv8.0): runs kernel neon\n", c.Name)
 				continue
 			}
-			cyc, bound := c.cycles(per)
+			cyc, bound := c.Cycles(per)
 			fmt.Printf("  %-10s %.2f GHz: >= %.2fM cycles (bound: %s) = %.2f ms, %.1f MAC/cycle\n",
-				c.name, c.ghz, cyc/1e6, bound, cyc/c.ghz/1e6, float64(macs)/cyc)
+				c.Name, c.GHz, cyc/1e6, bound, cyc/c.GHz/1e6, float64(macs)/cyc)
 		}
 	}
 	return nil
@@ -285,11 +287,10 @@ func parseLog(r io.Reader) (map[string]int64, error) {
 func insnKey(word, mnemonic, ops string) string {
 	if strings.HasPrefix(mnemonic, ".") {
 		// qemu's disassembler predates the dot product: decode it here.
-		// SDOT/UDOT, Arm ARM C7.2, vector: 0 Q U 01110 10 0 Rm 100101 Rn Rd;
-		// by element: 0 Q U 01111 10 L M Rm 1110 H 0 Rn Rd.
-		w, err := strconv.ParseUint(word, 16, 32)
-		if err == nil && (w&0x9FE0FC00 == 0x0E809400 || w&0x9FC0F400 == 0x0F80E000) {
-			return map[bool]string{false: "sdot", true: "udot"}[w&(1<<29) != 0]
+		if w, err := strconv.ParseUint(word, 16, 32); err == nil {
+			if dot, unsigned := inscount.DotWord(uint32(w)); dot {
+				return map[bool]string{false: "sdot", true: "udot"}[unsigned]
+			}
 		}
 	}
 	vec := false
