@@ -44,11 +44,13 @@ type LearnOpts struct {
 	Prior float64 `json:"prior"`
 }
 
-// DefaultLearnOpts: groups of 10 examples and a prior of a quarter keep the
-// other classes' top-1 within the noise on the demo bundle while a new
-// class reaches about 40% of its test images after 10 examples and 50%
-// after 50 (docs/results/fewshot.md has the table for other settings).
-var DefaultLearnOpts = LearnOpts{Group: 10, Prior: 0.25}
+// DefaultLearnOpts: groups of 5 examples and a prior of a quarter keep
+// every other class's top-1 within one standard error on two demo bundles
+// (fitted the same way, with slightly different int8 scales) while a new
+// class reaches about a quarter of its test images after 5 examples and
+// 40% after 50. Larger groups and priors learn faster and cost the other
+// classes more (docs/results/fewshot.md has the table).
+var DefaultLearnOpts = LearnOpts{Group: 5, Prior: 0.25}
 
 // With is o with the fields set (non-zero) in set replacing its own: a
 // bundle's settings with a user's flags.

@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/edgecache/edgecache/cache"
+)
 
 // A bundle's teach group follows its cache's recipe: prototypes get the
 // default, raw training keys 1.
@@ -9,13 +13,13 @@ func TestTeachGroupFromRecipe(t *testing.T) {
 		recipe string
 		want   int
 	}{
-		{"", 10},
-		{`{"recipe": "edgecache cache board", "entries": "kmeans"}`, 10},
-		{`{"entries": "wkmeans"}`, 10},
+		{"", cache.DefaultLearnOpts.Group},
+		{`{"recipe": "edgecache cache board", "entries": "kmeans"}`, cache.DefaultLearnOpts.Group},
+		{`{"entries": "wkmeans"}`, cache.DefaultLearnOpts.Group},
 		{`{"entries": "subset"}`, 1},
 		{`{"entries": "all"}`, 1},
 		{`{"model": "r32.th", "items": 5000}`, 1}, // cache build: raw keys
-		{`{not json`, 10},
+		{`{not json`, cache.DefaultLearnOpts.Group},
 	} {
 		var r []byte
 		if tc.recipe != "" {
