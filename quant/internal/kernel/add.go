@@ -103,7 +103,9 @@ func NewAdd(za, zb uint8, multA int32, shiftA int8, multB int32, shiftB int8, mu
 	}{{za, multA, shiftA, addSignA}, {zb, multB, shiftB, addSignB}} {
 		right := int32(-c.s)
 		hi, lo := c.m>>11, c.m&2047
-		sign, half := int32(c.z), int32(1)<<right>>1
+		// half in int64: for right = 31, int32(1)<<31 would wrap to
+		// MinInt32 and make the rounding term negative.
+		sign, half := int32(c.z), int32(int64(1)<<right>>1)
 		if right == 0 {
 			sign = 0
 		}

@@ -114,15 +114,23 @@ func TestAddEdges(t *testing.T) {
 	n := 0
 	for _, m := range mults {
 		for _, s := range shifts {
-			for side := range 3 {
+			// Sides 3 and 4 are 0 and 1 with an output multiplier that
+			// keeps every unit of the rescaled input visible (shift -1):
+			// with the output at shift -19, an input rounded one unit off
+			// (as shift -31's rounding term once was) hardly ever shows.
+			for side := range 5 {
 				ma, sa, mb, sb, mo, so := int32(1518500250), int8(-1), int32(1<<30+12345), int8(-2), int32(1<<30+777), int8(-19)
 				switch side {
 				case 0:
 					ma, sa = m, s
 				case 1:
 					mb, sb = m, s
-				default:
+				case 2:
 					mo, so = m, s
+				case 3:
+					ma, sa, mo, so = m, s, math.MaxInt32-1, -1
+				case 4:
+					mb, sb, mo, so = m, s, math.MaxInt32-1, -1
 				}
 				za, zb, zo, lo := uint8(n*37), uint8(n*101+3), uint8(n*59+7), uint8(0)
 				if n%2 == 1 {

@@ -61,6 +61,16 @@
 // of a 3x3 patch in a padded HWC image), so stride-1 convolutions need no
 // im2col where InPlace says the kernel does this in assembly (vnni); the
 // Go twin gathers the runs and calls GemmRequant.
+// GemmRequantGrid runs a whole convolution that way. On vnni it computes
+// tiles of two output rows of 8 pixels, a column of them per call, with
+// two kernels that keep the VPDPBUSD pipes busy (grid2_amd64.go): on an
+// AVX-512 Zen 5 the 16x16 loop is bound by its 17 loads per 16 VPDPBUSD,
+// not by VPDPBUSD. tilesVNNIRq2 takes two panels (32 channels) against 8
+// pixels, 10 loads per 16 VPDPBUSD; tilesVNNIRqP takes a panel alone (a
+// 16-channel stage). Both are software-pipelined: a tile's sums are saved
+// and requantized during the next tile's loop, where the epilogue's adds,
+// shifts and blends find idle pipes (only its VPMULDQ compete with
+// VPDPBUSD). Both are proven equal to the Go twin (grid2_amd64_test.go).
 // Normalize quantizes the network's input in float64 (AVX-512 on amd64,
 // input_amd64.s, and its Go twin, which is the specification).
 // Add is TFLite's 8-bit ADD: AVX-512F on amd64 (add_amd64.s), NEON on

@@ -12,11 +12,11 @@ import "fmt"
 // convolution, stride 2 included, with no im2col and no padded-width
 // output to copy back.
 //
-// The vnni kernel computes 16 pixels per tile: whole tiles per output row
-// when cols is a multiple of 16, and two output rows per tile when cols is 8
-// (the 8x8 maps of a CIFAR ResNet's last stage), so no tile computes pixels
-// that are then dropped. Other widths, and kernels without a fused epilogue,
-// go row by row through GemmRequantSegments. Only the bytes described are
+// The vnni kernel computes 16 pixels per tile: two output rows of 8 pixels
+// when cols is a multiple of 8, a column of such tiles per call (a last odd
+// row as whole tiles of 16 when cols is a multiple of 16), so no tile
+// computes pixels that are then dropped. Other widths, and kernels without a
+// fused epilogue, go row by row through GemmRequantSegments. Only the bytes described are
 // read or written; slices too short for the shapes panic, as in
 // GemmRequant.
 func (w *Weights) GemmRequantGrid(rows, cols int, b []uint8, rowStride, ldb, segs, segStride int, dst []uint8, ldd, ldRow int, rq *Requant) {
@@ -60,16 +60,22 @@ func (w *Weights) GemmRequantGrid(rows, cols int, b []uint8, rowStride, ldb, seg
 	}
 	k := w.kern
 	fused := k.asm != 0 && k.rqAsm != 0 && seg%k.block == 0
+	half := k.cols / 2
 	switch {
+	case fused && cols%half == 0 && rows >= 2:
+		// Tiles of two output rows of half a tile each, one column of
+		// them per call: long calls, as the pipelined kernel wants (it
+		// finishes each tile during the next one's loop, the last alone).
+		for x := 0; x < cols; x += half {
+			w.gridTiles(b[x*ldb:], ldb, rows/2, rowStride, 2*rowStride, segs, segStride, dst[x*ldd:], ldd, ldRow, 2*ldRow, rq)
+		}
+		if rows%2 == 1 {
+			y := rows - 1
+			w.GemmRequantGrid(1, cols, b[y*rowStride:], rowStride, ldb, segs, segStride, dst[y*ldRow:], ldd, ldRow, rq)
+		}
 	case fused && cols%k.cols == 0:
 		for y := range rows {
 			w.gridTiles(b[y*rowStride:], ldb, cols/k.cols, 8*ldb, 16*ldb, segs, segStride, dst[y*ldRow:], ldd, 8*ldd, 16*ldd, rq)
-		}
-	case fused && 2*cols == k.cols && rows >= 2:
-		w.gridTiles(b, ldb, rows/2, rowStride, 2*rowStride, segs, segStride, dst, ldd, ldRow, 2*ldRow, rq)
-		if rows%2 == 1 {
-			y := rows - 1
-			w.GemmRequantSegments(cols, b[y*rowStride:], ldb, segs, segStride, dst[y*ldRow:], ldd, rq)
 		}
 	default:
 		for y := range rows {
@@ -90,9 +96,18 @@ func (w *Weights) gridTiles(b []uint8, ldb, groups, half, gstep, segs, segStride
 	panelBytes := len(w.panels) / npanel
 	seg := w.Depth / segs
 	step := max(1, chunkBytes/(cols*w.Depth))
+	if w.panelPasses(npanel) == 1 {
+		// Chunks keep the input in the cache between panel passes; with
+		// one pass, one call.
+		step = groups
+	}
 	for q := 0; q < groups; q += step {
 		nq := min(step, groups-q)
-		for p := range npanel {
+		for p := 0; p < npanel; p++ {
+			if done := w.panelPairs(p, panelBytes, &b[q*gstep], ldb, nq, half, gstep, segs, segStride, &dst[q*dstep+p*rows], ldd, dhalf, dstep, rq); done > 0 {
+				p += done - 1
+				continue
+			}
 			mask := uint32(1)<<min(w.M-p*rows, rows) - 1
 			runRequantTiles(k.rqAsm, &w.panels[p*panelBytes], seg/k.block, 0,
 				&b[q*gstep], ldb, nq, &rq.vec[p*rqVecs*16], &dst[q*dstep+p*rows], ldd, mask, segs, segStride, half, gstep, dhalf, dstep, rq.left)

@@ -412,3 +412,463 @@ rqnoleft:
 	JNZ rqgroup
 	VZEROUPPER
 	RET
+
+// Two panels at once (tilesVNNIRq2): 8 pixels against 32 channels, the
+// accumulators Z0-Z7 holding panel A's 16 channels of pixels 0-7 and
+// Z8-Z15 panel B's. Per 4 values of depth: two weight loads and 8
+// broadcasts feed 16 VPDPBUSD, where the 16x16 tile needs 17 loads. The
+// 16x16 loop waits on those loads: on an AVX-512 Zen 5 (2 VPDPBUSD per
+// cycle) it takes as long with its VPDPBUSD removed as with them.
+#define DOT2(addr, tmp, acc, accB) \
+	VPBROADCASTD addr, tmp \
+	VPDPBUSD Z16, tmp, acc \
+	VPDPBUSD Z17, tmp, accB
+
+// PRQ2 requantizes the saved sum at R15 with the constants at R10 (panel
+// A's or B's) into bytes at DI, as PRQE with memory operands: the loop's
+// loads leave room for them every 4 steps. At the 8th vector the outputs
+// and constants switch to panel B's (pdh, pcb).
+#define PRQ2 \
+	VMOVDQU32 (R15), Z19 \
+	VPSRLQ $32, Z19, Z21 \
+	VPMULDQ 64(R10), Z19, Z20 \
+	VPMULDQ 128(R10), Z21, Z21 \
+	VPADDQ Z23, Z20, Z20 \
+	VPADDQ Z23, Z21, Z21 \
+	VPSRLQ $31, Z20, Z20 \
+	VPSLLQ $1, Z21, Z21 \
+	VMOVDQA32 Z21, K2, Z20 \
+	VPANDD 448(R10), Z20, Z21 \
+	VPSRAD $31, Z20, Z19 \
+	VPADDD Z19, Z21, Z21 \
+	VPCMPGTD 512(R10), Z21, K3 \
+	VPSRAVD 384(R10), Z20, Z20 \
+	VPADDD Z27, Z20, K3, Z20 \
+	VPMAXSD 640(R10), Z20, Z20 \
+	VPMINSD 704(R10), Z20, Z20 \
+	VPADDD 576(R10), Z20, Z20 \
+	VPMOVDB Z20, K4, (DI) \
+	ADDQ $64, R15 \
+	ADDQ ldd+64(FP), DI \
+	DECQ R11 \
+	CMPQ R11, $8 \
+	CMOVQEQ pdh-1040(SP), DI \
+	CMOVQEQ pcb-1048(SP), R10
+
+#define STEP2P \
+	VMOVDQU32 (SI), Z16 \
+	VMOVDQU32 (SI)(DX*1), Z17 \
+	DOT2((AX), Z18, Z0, Z8) \
+	DOT2((AX)(BX*1), Z18, Z1, Z9) \
+	DOT2((AX)(BX*2), Z18, Z2, Z10) \
+	DOT2((AX)(R13*1), Z18, Z3, Z11) \
+	DOT2((AX)(BX*4), Z18, Z4, Z12) \
+	DOT2((AX)(R14*1), Z18, Z5, Z13) \
+	DOT2((AX)(R13*2), Z18, Z6, Z14) \
+	DOT2((AX)(R12*1), Z18, Z7, Z15) \
+	ADDQ $64, SI \
+	ADDQ $4, AX
+
+// func tilesVNNIRq2(a *byte, pstride, blocks int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd, segs, segStride, half, gstep, dhalf, dstep int, left bool)
+// tilesVNNIRq for two whole panels: panel A's weights at a, panel B's
+// pstride bytes on, their requantization constants at rq and rq+768 (one
+// panel's rqVecs vectors), their outputs at dst and dst+16. Each group of
+// 16 pixels is done as its two halves of 8, one after the other, both
+// against both panels. Depth: segs runs of blocks*4 bytes (no remainder).
+// Software-pipelined like tilesVNNIRqP: a half's 16 sums are saved and
+// requantized one every 4 steps of the next half's loop. Locals: buf the
+// saved sums, pdh and pcb panel B's first output and constants, hin, hdst,
+// hnum the current half's input, output and number, cnt the runs left.
+TEXT ·tilesVNNIRq2(SB), $1088-121
+	MOVL $0xAAAA, DX
+	KMOVW DX, K2
+	MOVL $0xFFFF, DX
+	KMOVW DX, K4
+	MOVL $1, DX
+	VPBROADCASTD DX, Z27
+	MOVQ $0x40000000, DX
+	VPBROADCASTQ DX, Z23
+	MOVQ rq+48(FP), DX
+	VMOVDQU32 (DX), Z31 // panel A's bias
+	VMOVDQU32 768(DX), Z25 // panel B's
+	MOVQ b+24(FP), R8
+	MOVQ ldb+32(FP), BX
+	LEAQ (BX)(BX*2), R13
+	LEAQ (BX)(BX*4), R14
+	LEAQ (R13)(BX*4), R12
+	MOVQ groups+40(FP), R9
+	MOVQ dst+56(FP), DI
+	MOVQ DI, gdst-1080(SP)
+	MOVQ pstride+8(FP), DX
+	XORQ R11, R11
+
+rq2group:
+	MOVQ R8, hin-1056(SP)
+	MOVQ gdst-1080(SP), AX
+	MOVQ AX, hdst-1064(SP)
+	MOVQ $0, hnum-1072(SP)
+
+rq2half:
+	VMOVDQA32 Z31, Z0
+	VMOVDQA32 Z31, Z1
+	VMOVDQA32 Z31, Z2
+	VMOVDQA32 Z31, Z3
+	VMOVDQA32 Z31, Z4
+	VMOVDQA32 Z31, Z5
+	VMOVDQA32 Z31, Z6
+	VMOVDQA32 Z31, Z7
+	VMOVDQA32 Z25, Z8
+	VMOVDQA32 Z25, Z9
+	VMOVDQA32 Z25, Z10
+	VMOVDQA32 Z25, Z11
+	VMOVDQA32 Z25, Z12
+	VMOVDQA32 Z25, Z13
+	VMOVDQA32 Z25, Z14
+	VMOVDQA32 Z25, Z15
+	MOVQ a+0(FP), SI
+	MOVQ hin-1056(SP), AX
+	MOVQ AX, sbase-1032(SP)
+	MOVQ segs+72(FP), CX
+	MOVQ CX, cnt-1088(SP)
+
+rq2seg:
+	MOVQ sbase-1032(SP), AX
+	MOVQ blocks+16(FP), CX
+	TESTQ $3, CX
+	JEQ rq2quads
+
+rq2one:
+	STEP2P
+	DECQ CX
+	TESTQ $3, CX
+	JNE rq2one
+
+rq2quads:
+	TESTQ CX, CX
+	JEQ rq2segend
+
+rq2step:
+	STEP2P
+	STEP2P
+	STEP2P
+	STEP2P
+	TESTQ R11, R11
+	JEQ rq2noepi
+	PRQ2
+
+rq2noepi:
+	SUBQ $4, CX
+	JNZ rq2step
+
+rq2segend:
+	MOVQ segStride+80(FP), AX
+	ADDQ AX, sbase-1032(SP)
+	DECQ cnt-1088(SP)
+	JNZ rq2seg
+
+rq2flush:
+	TESTQ R11, R11
+	JEQ rq2save
+	PRQ2
+	JMP rq2flush
+
+rq2save:
+	MOVQ rq+48(FP), CX
+	CMPB left+120(FP), $0
+	JEQ rq2noleft
+	LEFT(Z0)
+	LEFT(Z1)
+	LEFT(Z2)
+	LEFT(Z3)
+	LEFT(Z4)
+	LEFT(Z5)
+	LEFT(Z6)
+	LEFT(Z7)
+	ADDQ $768, CX
+	LEFT(Z8)
+	LEFT(Z9)
+	LEFT(Z10)
+	LEFT(Z11)
+	LEFT(Z12)
+	LEFT(Z13)
+	LEFT(Z14)
+	LEFT(Z15)
+	MOVQ rq+48(FP), CX
+
+rq2noleft:
+	VMOVDQU32 Z0, buf-1024(SP)
+	VMOVDQU32 Z1, buf-960(SP)
+	VMOVDQU32 Z2, buf-896(SP)
+	VMOVDQU32 Z3, buf-832(SP)
+	VMOVDQU32 Z4, buf-768(SP)
+	VMOVDQU32 Z5, buf-704(SP)
+	VMOVDQU32 Z6, buf-640(SP)
+	VMOVDQU32 Z7, buf-576(SP)
+	VMOVDQU32 Z8, buf-512(SP)
+	VMOVDQU32 Z9, buf-448(SP)
+	VMOVDQU32 Z10, buf-384(SP)
+	VMOVDQU32 Z11, buf-320(SP)
+	VMOVDQU32 Z12, buf-256(SP)
+	VMOVDQU32 Z13, buf-192(SP)
+	VMOVDQU32 Z14, buf-128(SP)
+	VMOVDQU32 Z15, buf-64(SP)
+	LEAQ buf-1024(SP), R15
+	MOVQ CX, R10
+	ADDQ $768, CX
+	MOVQ CX, pcb-1048(SP)
+	MOVQ hdst-1064(SP), DI
+	MOVQ DI, AX
+	ADDQ $16, AX
+	MOVQ AX, pdh-1040(SP)
+	MOVQ $16, R11
+	CMPQ hnum-1072(SP), $0
+	JNE rq2next
+	MOVQ $1, hnum-1072(SP)
+	MOVQ half+88(FP), AX
+	ADDQ AX, hin-1056(SP)
+	MOVQ dhalf+104(FP), AX
+	ADDQ AX, hdst-1064(SP)
+	JMP rq2half
+
+rq2next:
+	MOVQ dstep+112(FP), AX
+	ADDQ AX, gdst-1080(SP)
+	ADDQ gstep+96(FP), R8
+	DECQ R9
+	JNZ rq2group
+
+rq2final:
+	TESTQ R11, R11
+	JEQ rq2done
+	PRQ2
+	JMP rq2final
+
+rq2done:
+	VZEROUPPER
+	RET
+
+// The one-panel kernel software-pipelined (tilesVNNIRqP). The requantization
+// epilogue of a 16x16 tile is about 17 vector instructions per pixel; run
+// after the tile, it stalls the VPDPBUSD pipes for a quarter as long as
+// the tile's loop in a 16-channel stage. Here a tile's 16 sums are saved to
+// the stack and requantized one pixel every two steps of the next tile's
+// loop, where adds, shifts and logic have idle pipes (only its two
+// VPMULDQ compete with VPDPBUSD); pixels the loop leaves, and the last
+// tile's, are done after it. The broadcasts all use Z17 (each writes a
+// whole register, so renaming leaves no false dependency), which frees
+// registers for every constant of the epilogue: no loads but the saved
+// sum.
+//
+// Registers: R15 the next saved sum, DI its output, R11 the saved tile's
+// pixels still to do, R10 ldd; Z18-Z20 temporaries; Z21 the multipliers
+// (even channels), Z22 the odd channels' in even lanes, Z23 2^30 per
+// qword, Z24 mask, Z25 threshold, Z26 right shift, Z27 one, Z28 and Z29
+// the clamp before the zero point, Z30 the zero point, Z31 the bias
+// (requant.go's rq... vectors).
+#define PRQE \
+	VMOVDQU32 (R15), Z18 \
+	VPSRLQ $32, Z18, Z20 \
+	VPMULDQ Z21, Z18, Z19 \
+	VPMULDQ Z22, Z20, Z20 \
+	VPADDQ Z23, Z19, Z19 \
+	VPADDQ Z23, Z20, Z20 \
+	VPSRLQ $31, Z19, Z19 \
+	VPSLLQ $1, Z20, Z20 \
+	VMOVDQA32 Z20, K2, Z19 \
+	VPANDD Z24, Z19, Z20 \
+	VPSRAD $31, Z19, Z18 \
+	VPADDD Z18, Z20, Z20 \
+	VPCMPGTD Z25, Z20, K3 \
+	VPSRAVD Z26, Z19, Z19 \
+	VPADDD Z27, Z19, K3, Z19 \
+	VPMAXSD Z28, Z19, Z19 \
+	VPMINSD Z29, Z19, Z19 \
+	VPADDD Z30, Z19, Z19 \
+	VPMOVDB Z19, K4, (DI) \
+	ADDQ $64, R15 \
+	ADDQ R10, DI \
+	DECQ R11 \
+	CMPQ R11, $8 \
+	CMOVQEQ pdh-1040(SP), DI
+
+#define PDOT(addr, acc) \
+	VPBROADCASTD addr, Z17 \
+	VPDPBUSD Z16, Z17, acc
+
+#define PSTEP \
+	VMOVDQU32 (SI), Z16 \
+	PDOT((AX), Z0) \
+	PDOT((AX)(BX*1), Z1) \
+	PDOT((AX)(BX*2), Z2) \
+	PDOT((AX)(R13*1), Z3) \
+	PDOT((AX)(BX*4), Z4) \
+	PDOT((AX)(R14*1), Z5) \
+	PDOT((AX)(R13*2), Z6) \
+	PDOT((AX)(R12*1), Z7) \
+	PDOT((DX), Z8) \
+	PDOT((DX)(BX*1), Z9) \
+	PDOT((DX)(BX*2), Z10) \
+	PDOT((DX)(R13*1), Z11) \
+	PDOT((DX)(BX*4), Z12) \
+	PDOT((DX)(R14*1), Z13) \
+	PDOT((DX)(R13*2), Z14) \
+	PDOT((DX)(R12*1), Z15) \
+	ADDQ $64, SI \
+	ADDQ $4, AX \
+	ADDQ $4, DX
+
+// func tilesVNNIRqP(a *byte, blocks int, b *uint8, ldb, groups int, rq *int32, dst *uint8, ldd int, mask uint32, segs, segStride, half, gstep, dhalf, dstep int, left bool)
+// tilesVNNIRq pipelined, for runs of whole blocks (no remainder). Locals:
+// buf the saved tile's sums, pdh the address of its pixel 8's output,
+// gdst and gin the current group's output and input, sbase the current
+// run, cnt the runs left.
+TEXT ·tilesVNNIRqP(SB), $1064-121
+	MOVL $0xAAAA, DX
+	KMOVW DX, K2
+	MOVL mask+64(FP), DX
+	KMOVW DX, K4
+	MOVQ rq+40(FP), R10
+	VMOVDQU32 0(R10), Z31
+	VMOVDQU32 64(R10), Z21
+	VMOVDQU32 128(R10), Z22
+	VMOVDQU32 448(R10), Z24
+	VMOVDQU32 512(R10), Z25
+	VMOVDQU32 384(R10), Z26
+	VMOVDQU32 640(R10), Z28
+	VMOVDQU32 704(R10), Z29
+	VMOVDQU32 576(R10), Z30
+	MOVQ $0x40000000, DX
+	VPBROADCASTQ DX, Z23
+	MOVL $1, DX
+	VPBROADCASTD DX, Z27
+	MOVQ b+16(FP), R8
+	MOVQ dst+48(FP), AX
+	MOVQ AX, gdst-1048(SP)
+	MOVQ groups+32(FP), R9
+	MOVQ ldb+24(FP), BX
+	LEAQ (BX)(BX*2), R13
+	LEAQ (BX)(BX*4), R14
+	LEAQ (R13)(BX*4), R12
+	MOVQ ldd+56(FP), R10
+	XORQ R11, R11
+
+ppgroup:
+	VMOVDQA32 Z31, Z0
+	VMOVDQA32 Z31, Z1
+	VMOVDQA32 Z31, Z2
+	VMOVDQA32 Z31, Z3
+	VMOVDQA32 Z31, Z4
+	VMOVDQA32 Z31, Z5
+	VMOVDQA32 Z31, Z6
+	VMOVDQA32 Z31, Z7
+	VMOVDQA32 Z31, Z8
+	VMOVDQA32 Z31, Z9
+	VMOVDQA32 Z31, Z10
+	VMOVDQA32 Z31, Z11
+	VMOVDQA32 Z31, Z12
+	VMOVDQA32 Z31, Z13
+	VMOVDQA32 Z31, Z14
+	VMOVDQA32 Z31, Z15
+	MOVQ a+0(FP), SI
+	MOVQ R8, sbase-1056(SP)
+	MOVQ segs+72(FP), CX
+	MOVQ CX, cnt-1064(SP)
+
+ppseg:
+	MOVQ sbase-1056(SP), AX
+	MOVQ half+88(FP), DX
+	ADDQ AX, DX
+	MOVQ blocks+8(FP), CX
+	TESTQ $1, CX
+	JEQ pppairs
+	PSTEP
+	DECQ CX
+
+pppairs:
+	TESTQ CX, CX
+	JEQ ppsegend
+
+ppstep:
+	PSTEP
+	PSTEP
+	TESTQ R11, R11
+	JEQ ppnoepi
+	PRQE
+
+ppnoepi:
+	SUBQ $2, CX
+	JNZ ppstep
+
+ppsegend:
+	MOVQ segStride+80(FP), AX
+	ADDQ AX, sbase-1056(SP)
+	DECQ cnt-1064(SP)
+	JNZ ppseg
+
+// The tile's sums are complete: first the previous tile's pixels the loop
+// left, then this tile is saved for the next one's loop.
+ppflush:
+	TESTQ R11, R11
+	JEQ ppsave
+	PRQE
+	JMP ppflush
+
+ppsave:
+	CMPB left+120(FP), $0
+	JEQ ppnoleft
+	MOVQ rq+40(FP), CX
+	LEFT(Z0)
+	LEFT(Z1)
+	LEFT(Z2)
+	LEFT(Z3)
+	LEFT(Z4)
+	LEFT(Z5)
+	LEFT(Z6)
+	LEFT(Z7)
+	LEFT(Z8)
+	LEFT(Z9)
+	LEFT(Z10)
+	LEFT(Z11)
+	LEFT(Z12)
+	LEFT(Z13)
+	LEFT(Z14)
+	LEFT(Z15)
+
+ppnoleft:
+	VMOVDQU32 Z0, buf-1024(SP)
+	VMOVDQU32 Z1, buf-960(SP)
+	VMOVDQU32 Z2, buf-896(SP)
+	VMOVDQU32 Z3, buf-832(SP)
+	VMOVDQU32 Z4, buf-768(SP)
+	VMOVDQU32 Z5, buf-704(SP)
+	VMOVDQU32 Z6, buf-640(SP)
+	VMOVDQU32 Z7, buf-576(SP)
+	VMOVDQU32 Z8, buf-512(SP)
+	VMOVDQU32 Z9, buf-448(SP)
+	VMOVDQU32 Z10, buf-384(SP)
+	VMOVDQU32 Z11, buf-320(SP)
+	VMOVDQU32 Z12, buf-256(SP)
+	VMOVDQU32 Z13, buf-192(SP)
+	VMOVDQU32 Z14, buf-128(SP)
+	VMOVDQU32 Z15, buf-64(SP)
+	LEAQ buf-1024(SP), R15
+	MOVQ gdst-1048(SP), DI
+	MOVQ DI, AX
+	ADDQ dhalf+104(FP), AX
+	MOVQ AX, pdh-1040(SP)
+	MOVQ $16, R11
+	MOVQ dstep+112(FP), AX
+	ADDQ AX, gdst-1048(SP)
+	ADDQ gstep+96(FP), R8
+	DECQ R9
+	JNZ ppgroup
+
+ppfinal:
+	TESTQ R11, R11
+	JEQ ppdone
+	PRQE
+	JMP ppfinal
+
+ppdone:
+	VZEROUPPER
+	RET
