@@ -48,6 +48,8 @@ test-arm:
 	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static $(ARM_PKGS)
 	GOARCH=arm64 $(GO) test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' $(ASM_PKGS)
 	GOARCH=arm GOARM=6 $(GO) test -count=1 -short -exec qemu-arm-static $(ASM_PKGS)
+	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -exec qemu-arm-static ./quant/internal/kernel/ ./quant/
+	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -exec 'qemu-arm-static -cpu cortex-r5f' ./quant/internal/kernel/
 	$(GO) test -count=1 -short -tags noasm $(ASM_PKGS)
 	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -skip '$(PARSER_ARM_SKIP)' -exec qemu-arm-static $(PARSER_PKGS)
 	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -run '$(FORMAT_ARM_RUN)' -exec qemu-arm-static $(FORMAT_PKGS)
@@ -58,6 +60,7 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./...
+	GOARCH=arm GOARM=7 $(GO) vet ./...
 	GOARCH=arm GOARM=6 $(GO) vet ./...
 
 # Benchmarks: ours and ONNX Runtime's in the same run (see README, "Speed").

@@ -38,8 +38,12 @@
 //   - neon (every arm64, e.g. Cortex-A72/Pi 4): 4x4 tiles of 16 dot
 //     products; SMULL+SMLAL2 into 16 bits (two products of at most 128*127
 //     each on x-128), SADALP into 32 bits.
-//   - go: the Go twin, on GOARCH=arm, other architectures and with the
-//     noasm build tag.
+//   - neon (armv7 with NEON, e.g. a Pi 2/3 in 32-bit mode; tiles_neon_arm.s):
+//     4x2 tiles (AArch32 has 16 quad registers), VMULL.S8/VMLAL.S8 on x-128
+//     and VPADAL.S16, with the requantization and the ADD in NEON too;
+//     chosen at start-up from cpu.ARM.HasNEON.
+//   - go: the Go twin, on armv6 (Pi Zero/1), armv7 without NEON, other
+//     architectures and with the noasm build tag.
 //
 // Tiles that would cross the end of b or c (n or M not a multiple of the
 // tile) run on copies in small scratch buffers, and the last
@@ -84,7 +88,10 @@
 //	go test -tags noasm ./quant/internal/kernel/
 //	GOARCH=arm64 go test -exec qemu-aarch64-static ./quant/internal/kernel/
 //	GOARCH=arm64 go test -exec 'qemu-aarch64-static -cpu cortex-a72' ./quant/internal/kernel/
+//	GOARCH=arm GOARM=7 go test -exec qemu-arm-static ./quant/internal/kernel/
+//	GOARCH=arm GOARM=7 go test -exec 'qemu-arm-static -cpu cortex-r5f' ./quant/internal/kernel/   # armv7, no NEON
 //	GOARCH=arm GOARM=6 go test -exec qemu-arm-static ./quant/internal/kernel/
+//	go run ./quant/internal/kernel/armcount -quant F.q   # armv7 instructions, NEON and Go twins
 //	go test -run - -bench . ./quant/internal/kernel/      # GMAC/s per kernel, in thread CPU time
 //	go run ./quant/internal/kernel/inscount              # arm64 instructions and Pi 4/5 estimate
 package kernel

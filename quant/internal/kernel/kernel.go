@@ -43,9 +43,9 @@ func (k *kernel) fits(depth int) bool {
 	return depth%k.stepSize() == 0 || depth >= k.window
 }
 
-// generic is the pure-Go twin, used where no assembly kernel runs: GOARCH=arm
-// (the Pi Zero and Pi 2/3 in 32-bit mode), other architectures, and the noasm
-// build tag.
+// generic is the pure-Go twin, used where no assembly kernel runs: armv6
+// (the Pi Zero and Pi 1), armv7 cores without NEON, other architectures, and
+// the noasm build tag.
 var generic = &kernel{name: "go"}
 
 // best is the kernel PackWeights uses, picked once at start-up: the first of
