@@ -136,3 +136,35 @@ func BenchmarkTune(b *testing.B) {
 	b.ReportMetric(macs/b.Elapsed().Seconds(), "MAC/s")
 	perCPU(b, macs, cputime.Self()-t0, "MAC/cpu-s")
 }
+
+// A scan of few queries over many keys, as an attack's step on a large
+// cache: Similarities lays the keys out on every call, packed Keys once.
+// The peers run in the same process on the same data.
+func BenchmarkPackedKeys(b *testing.B) {
+	const nq, nk, dim = 24, 10000, 12288
+	if testing.Short() {
+		b.Skip("allocates 0.8 GB")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	spec := cache.Spec{Taps: []cache.TapSpec{{Name: "t", C: dim, H: 1, W: 1}}}
+	c, _ := cachetest.RandCache(b, r, spec, 10, nk)
+	queries := randVec(r, nq*dim)
+	nop := func(int, SimBlock) {}
+	b.Run("repack", func(b *testing.B) {
+		for b.Loop() {
+			if err := Similarities(queries, c, SimOptions{}, nop); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(2*nq*nk*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+	k := PackKeys(c)
+	b.Run("packed", func(b *testing.B) {
+		for b.Loop() {
+			if err := k.Similarities(queries, SimOptions{}, nop); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(2*nq*nk*dim*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}

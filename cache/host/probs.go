@@ -17,6 +17,13 @@ import (
 // thetas[t]. Terms below 1e-13 of the largest are dropped (see Tune);
 // exponentials are expNeg's (1e-9 relative).
 func Probs(c *cache.Cache, queries []float32, thetas []float64, opt SimOptions) ([][]float32, error) {
+	return probs(c, queries, thetas, opt, func(opt SimOptions, fn func(int, SimBlock)) error {
+		return Similarities(queries, c, opt, fn)
+	})
+}
+
+// probs is Probs with the scan of queries against c's keys done by scan.
+func probs(c *cache.Cache, queries []float32, thetas []float64, opt SimOptions, scan func(SimOptions, func(int, SimBlock)) error) ([][]float32, error) {
 	if len(queries)%c.Dim() != 0 {
 		return nil, fmt.Errorf("host: %d query values are not a whole number of %d-value keys", len(queries), c.Dim())
 	}
@@ -45,7 +52,7 @@ func Probs(c *cache.Cache, queries []float32, thetas []float64, opt SimOptions) 
 	var mu sync.Mutex
 	states := map[int]*thetaSums{}
 	nk := c.Len()
-	err := Similarities(queries, c, opt, func(w int, b SimBlock) {
+	err := scan(opt, func(w int, b SimBlock) {
 		mu.Lock()
 		st := states[w]
 		if st == nil {

@@ -45,12 +45,13 @@ const (
 // rows of c.Dim() float32 values) with every key of c as a blocked matrix
 // product on all cores: the SIMD micro-kernel converts blocks of fp16 keys as
 // it loads them and accumulates in fp32. Each call first lays the keys out in
-// panels (a copy as large as the keys, dropped when it returns). It calls fn
-// with each block of results, from Workers goroutines at once. Each worker
-// owns whole query chunks: for a chunk, fn receives the key blocks in order,
-// the first with K0 = 0 and the last with K0+NK = c.Len(), before the worker
-// moves on, so per-query reductions need no locks. fn must not keep b.Sims
-// after it returns.
+// panels (a copy as large as the keys, dropped when it returns); callers that
+// scan one cache many times pack it once with PackKeys. It calls fn with each
+// block of results, from Workers goroutines at once. Each worker owns whole
+// query chunks: for a chunk, fn receives the key blocks in order, the first
+// with K0 = 0 and the last with K0+NK = c.Len(), before the worker moves on,
+// so per-query reductions need no locks. fn must not keep b.Sims after it
+// returns.
 func Similarities(queries []float32, c *cache.Cache, opt SimOptions, fn func(worker int, b SimBlock)) error {
 	return similarities(pickGemm(), queries, cacheRows(c), opt, fn)
 }
@@ -69,17 +70,30 @@ func bitRows(bits []uint16, dim int) keyRows {
 }
 
 func similarities(gk *gemmKernel, queries []float32, keys keyRows, opt SimOptions, fn func(int, SimBlock)) error {
-	dim := keys.dim
-	if dim < 1 || len(queries)%dim != 0 {
-		return fmt.Errorf("host: %d query values are not a whole number of %d-value keys", len(queries), dim)
+	plan, err := planScan(queries, keys.dim, keys.n, opt)
+	if err != nil || plan.nq == 0 {
+		return err
 	}
-	nq, nk := len(queries)/dim, keys.n
+	return scanPanels(gk, queries, keys.dim, keys.n, keyPanels(keys, gk.nr, plan.workers), plan, fn)
+}
+
+// scanPlan is how one scan splits its queries among workers.
+type scanPlan struct {
+	nq, chunk, nchunks, workers int
+}
+
+// planScan checks the queries and splits them; nq 0 means nothing to do.
+func planScan(queries []float32, dim, nk int, opt SimOptions) (scanPlan, error) {
+	if dim < 1 || len(queries)%dim != 0 {
+		return scanPlan{}, fmt.Errorf("host: %d query values are not a whole number of %d-value keys", len(queries), dim)
+	}
+	nq := len(queries) / dim
 	if nq == 0 || nk == 0 {
-		return nil
+		return scanPlan{}, nil
 	}
 	for i, v := range queries {
 		if !finite(v) {
-			return fmt.Errorf("host: query %d holds %v", i/dim, v)
+			return scanPlan{}, fmt.Errorf("host: query %d holds %v", i/dim, v)
 		}
 	}
 	workers := opt.Workers
@@ -93,22 +107,26 @@ func similarities(gk *gemmKernel, queries []float32, keys keyRows, opt SimOption
 	// Enough chunks that every worker has some.
 	chunk = min(chunk, (nq+workers-1)/workers)
 	nchunks := (nq + chunk - 1) / chunk
-	workers = min(workers, nchunks)
-	panels := keyPanels(keys, gk.nr, workers)
+	return scanPlan{nq: nq, chunk: chunk, nchunks: nchunks, workers: min(workers, nchunks)}, nil
+}
+
+// scanPanels runs a planned scan over keys already laid out by keyPanels
+// for gk's nr.
+func scanPanels(gk *gemmKernel, queries []float32, dim, nk int, panels []uint16, plan scanPlan, fn func(int, SimBlock)) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < plan.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := newScan(gk, dim, nk, panels, chunk)
+			s := newScan(gk, dim, nk, panels, plan.chunk)
 			for {
 				ch := int(next.Add(1) - 1)
-				if ch >= nchunks {
+				if ch >= plan.nchunks {
 					return
 				}
-				q0 := ch * chunk
-				q1 := min(q0+chunk, nq)
+				q0 := ch * plan.chunk
+				q1 := min(q0+plan.chunk, plan.nq)
 				s.chunk(queries[q0*dim:q1*dim], q0, func(b SimBlock) { fn(w, b) })
 			}
 		}()

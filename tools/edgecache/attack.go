@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
+	"time"
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/bundle"
@@ -14,6 +15,7 @@ import (
 	"github.com/edgecache/edgecache/quant"
 	"github.com/edgecache/edgecache/tools/dataset"
 	"github.com/edgecache/edgecache/tools/robust"
+	"golang.org/x/term"
 )
 
 func init() {
@@ -180,11 +182,13 @@ func runAttack(args []string, stdout io.Writer) error {
 		return err
 	}
 	var bar *progress
+	logged := newProgressLog(os.Stderr, string(kind), time.Minute)
 	rep, err := robust.Study(kind, base, s.targets, s.images, s.labels, *rf.seed, *white, func(done, total int) {
 		if bar == nil {
 			bar = newProgress(total, string(kind))
 		}
 		bar.add(1)
+		logged.update(done, total)
 	})
 	if bar != nil {
 		bar.done()
@@ -209,4 +213,40 @@ func runAttack(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "| %s | %.1f%% | %.1f%% | %s |\n", r.Model, 100*r.Clean, 100*r.BlackBox, wb)
 	}
 	return nil
+}
+
+// progressLog writes a line of progress every period to a log (stderr that
+// is a file or pipe, where the bar stays silent): the studies run for an
+// hour and more under nohup.
+type progressLog struct {
+	w      io.Writer
+	what   string
+	period time.Duration
+	start  time.Time
+	last   time.Time
+}
+
+func newProgressLog(f *os.File, what string, period time.Duration) *progressLog {
+	if term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	now := time.Now()
+	return &progressLog{w: f, what: what, period: period, start: now, last: now}
+}
+
+func (p *progressLog) update(done, total int) {
+	if p == nil {
+		return
+	}
+	now := time.Now()
+	if now.Sub(p.last) < p.period && done < total {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start)
+	eta := ""
+	if done > 0 && done < total {
+		eta = fmt.Sprintf(", about %s left", (time.Duration(float64(el) * float64(total-done) / float64(done))).Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "%s %s: %d of %d image attacks done in %s%s\n", now.Format("15:04:05"), p.what, done, total, el.Round(time.Second), eta)
 }

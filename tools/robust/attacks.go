@@ -87,12 +87,26 @@ func AttackBatch(kind Kind, g Differentiable, decide Classifier, xs [][]float32,
 		return fgsm(g, decide, xs, labels)
 	case IFGSM:
 		return ifgsm(g, decide, xs, labels)
-	case Pixel:
-		return singlePixel(decide, xs, labels, rngs, 1000)
-	case Blur:
-		return blur(decide, xs, labels, 50)
+	case Pixel, Blur:
+		rs, err := decisionAttack(kind, newJoint([]Classifier{decide}), xs, [][]int{labels}, rngs, nil)
+		if err != nil {
+			return nil, err
+		}
+		return rs[0], nil
 	}
 	return nil, fmt.Errorf("robust: unknown attack %q", kind)
+}
+
+// decisionAttack runs a decision attack (pixel or blur) on every classifier
+// of j at once; labels[t][i] is classifier t's reference label of image i.
+func decisionAttack(kind Kind, j *joint, xs [][]float32, labels [][]int, rngs []*rand.Rand, finished func(int)) ([][]Result, error) {
+	switch kind {
+	case Pixel:
+		return singlePixel(j, xs, labels, rngs, 1000, finished)
+	case Blur:
+		return blur(j, xs, labels, 50, finished)
+	}
+	return nil, fmt.Errorf("robust: %s is not a decision attack", kind)
 }
 
 // linspace is numpy's linspace(0, hi, n+1)[1:].
@@ -151,44 +165,13 @@ func argmax(p []float64) int {
 // chunk of every image not yet fooled and scores them all in one call of
 // decide. It returns the first candidate of each image that decide does not
 // label labels[i] (nil when none), and adds the candidates scored to evals.
+// It is searchJoint with one classifier.
 func search(decide Classifier, labels, count []int, chunk int, gen func(i, j int, dst []float32), evals []int) ([][]float32, error) {
-	const n = model.InputLen
-	advs := make([][]float32, len(labels))
-	next := make([]int, len(labels))
-	for {
-		var owner, index []int
-		for i := range labels {
-			if advs[i] != nil {
-				continue
-			}
-			for j := next[i]; j < min(count[i], next[i]+chunk); j++ {
-				owner = append(owner, i)
-				index = append(index, j)
-			}
-		}
-		if len(owner) == 0 {
-			return advs, nil
-		}
-		cands := make([]float32, len(owner)*n)
-		for k := range owner {
-			gen(owner[k], index[k], cands[k*n:(k+1)*n])
-		}
-		ps, err := decide.Probs(cands, len(owner))
-		if err != nil {
-			return nil, err
-		}
-		// Evals count what Foolbox scores: up to the first that fools.
-		for k, i := range owner {
-			next[i] = index[k] + 1
-			if advs[i] != nil {
-				continue
-			}
-			evals[i]++
-			if argmax(ps[k]) != labels[i] {
-				advs[i] = append([]float32(nil), cands[k*n:(k+1)*n]...)
-			}
-		}
+	advs, err := searchJoint(newJoint([]Classifier{decide}), [][]int{labels}, count, chunk, gen, [][]int{evals}, nil)
+	if err != nil {
+		return nil, err
 	}
+	return advs[0], nil
 }
 
 func step(dst, x, dir []float32, eps float64) {
@@ -328,8 +311,11 @@ func ifgsm(g Differentiable, decide Classifier, xs [][]float32, labels []int) ([
 // singlePixel sets one pixel (all channels) to the bounds' min, then max,
 // for up to maxPixels pixels in a random order, and returns the first image
 // that fools (localsearch.py SinglePixelAttack). Candidates are scored 64 at
-// a time, in order, so the first is Foolbox's.
-func singlePixel(decide Classifier, xs [][]float32, labels []int, rngs []*rand.Rand, maxPixels int) ([]Result, error) {
+// a time, in order, so the first is Foolbox's. It attacks every classifier
+// of j at once (labels[t][i]: classifier t's reference label of image i):
+// they try the same pixels in the same order, so a candidate is scored once
+// for all that still need it. out[t][i] is classifier t on image i.
+func singlePixel(j *joint, xs [][]float32, labels [][]int, rngs []*rand.Rand, maxPixels int, finished func(int)) ([][]Result, error) {
 	const plane = model.InputSize * model.InputSize
 	orders := make([][]int, len(xs))
 	count := make([]int, len(xs))
@@ -344,39 +330,41 @@ func singlePixel(decide Classifier, xs [][]float32, labels []int, rngs []*rand.R
 			c[ch*plane+orders[i][k/2]] = v
 		}
 	}
-	evals := make([]int, len(xs))
-	advs, err := search(decide, labels, count, 64, gen, evals)
+	return decisionSearch(j, labels, count, 64, gen, finished)
+}
+
+// decisionSearch runs searchJoint and gathers its results per classifier.
+func decisionSearch(j *joint, labels [][]int, count []int, chunk int, gen func(i, c int, dst []float32), finished func(int)) ([][]Result, error) {
+	evals := make([][]int, len(j.cs))
+	for t := range evals {
+		evals[t] = make([]int, len(count))
+	}
+	advs, err := searchJoint(j, labels, count, chunk, gen, evals, finished)
 	if err != nil {
 		return nil, err
 	}
-	res := make([]Result, len(xs))
-	for i := range res {
-		res[i] = Result{Adv: advs[i], Evals: evals[i]}
+	out := make([][]Result, len(j.cs))
+	for t := range out {
+		out[t] = make([]Result, len(count))
+		for i := range out[t] {
+			out[t][i] = Result{Adv: advs[t][i], Evals: evals[t][i]}
+		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // blur filters each channel with a Gaussian of sigma = eps * 32 for eps in
 // linspace(0, 1, 50+1)[1:] and returns the first that fools (blur.py, which
 // uses scipy.ndimage.gaussian_filter: truncated at 4 sigma, "reflect"
-// boundaries).
-func blur(decide Classifier, xs [][]float32, labels []int, steps int) ([]Result, error) {
+// boundaries); every classifier of j at once, as singlePixel.
+func blur(j *joint, xs [][]float32, labels [][]int, steps int, finished func(int)) ([][]Result, error) {
 	eps := linspace(1, steps)
 	count := make([]int, len(xs))
 	for i := range count {
 		count[i] = steps
 	}
-	gen := func(i, j int, dst []float32) { GaussianBlur(dst, xs[i], eps[j]*model.InputSize) }
-	evals := make([]int, len(xs))
-	advs, err := search(decide, labels, count, 10, gen, evals)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]Result, len(xs))
-	for i := range res {
-		res[i] = Result{Adv: advs[i], Evals: evals[i]}
-	}
-	return res, nil
+	gen := func(i, c int, dst []float32) { GaussianBlur(dst, xs[i], eps[c]*model.InputSize) }
+	return decisionSearch(j, labels, count, 10, gen, finished)
 }
 
 // GaussianBlur writes src (CHW, 32x32 planes) blurred by a Gaussian of

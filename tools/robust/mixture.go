@@ -20,14 +20,26 @@ type Head struct {
 
 // Mixture is the differentiable host model of a cache: the key made from the
 // taps (pooling, the projection, L2 normalisation, as cache.Spec.Key), the
-// similarities with every stored key (host.Similarities: the SIMD scan
-// of the fp16 keys), exp(theta (s - s_max)) weighted by each item's
+// similarities with every stored key (host.Keys: the SIMD scan of the fp16
+// keys, laid out once), exp(theta (s - s_max)) weighted by each item's
 // multiplicity, the class sums and their normalisation. Safe for concurrent
 // use.
 type Mixture struct {
 	Cache *cache.Cache
 	spec  cache.Spec
 	wt    []float32 // the projection's W transposed (Cols x Rows), float32; nil without one
+
+	// keys is the cache's keys laid out for the scan, made at the first
+	// lookup and kept: an attack scans the same keys thousands of times.
+	pack sync.Once
+	keys *host.Keys
+}
+
+// packed returns the keys laid out for the scan (a copy as large as the
+// cache's keys, made once).
+func (m *Mixture) packed() *host.Keys {
+	m.pack.Do(func() { m.keys = host.PackKeys(m.Cache) })
+	return m.keys
 }
 
 // cutoff drops items whose term is below e^-30 (1e-13) of the largest from the
@@ -247,7 +259,8 @@ type Lookup struct {
 // Lookups scores queries (rows of Dim values) under every head; with sums it
 // also keeps each Lookup's M. out[q][h] is query q under head h.
 //
-// Without sums it is one host.Probs scan for all queries and heads. With
+// Without sums it is one host.Probs scan for all queries and heads (of the
+// keys packed once per Mixture, host.Keys). With
 // sums, queries go scanQueries at a time: one similarity scan (keys read
 // once for the whole batch, not once per query), then one pass over the items
 // on all cores in which each key is decoded once and added to the M of every
@@ -278,7 +291,7 @@ func (m *Mixture) Lookups(queries [][]float32, heads []Head, sums bool) ([][]Loo
 		for h, hd := range heads {
 			thetas[h] = hd.Theta
 		}
-		ps, err := host.Probs(c, flat, thetas, host.SimOptions{})
+		ps, err := m.packed().Probs(flat, thetas, host.SimOptions{})
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +327,7 @@ func (m *Mixture) lookupSums(out [][]Lookup, queries [][]float32, heads []Head) 
 		flat = append(flat, q...)
 	}
 	sims := make([]float32, nq*n)
-	err := host.Similarities(flat, c, host.SimOptions{}, func(_ int, b host.SimBlock) {
+	err := m.packed().Similarities(flat, host.SimOptions{}, func(_ int, b host.SimBlock) {
 		for i := 0; i < b.NQ; i++ {
 			copy(sims[(b.Q0+i)*n+b.K0:], b.Sims[i*b.Stride:i*b.Stride+b.NK])
 		}

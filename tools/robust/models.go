@@ -163,37 +163,60 @@ func (m *CacheModel) Name() string { return m.name }
 func (m *CacheModel) Classes() int { return m.net.Classes }
 
 func (m *CacheModel) Probs(pixels []float32, count int) ([][]float64, error) {
+	ps, err := cacheProbs([]*CacheModel{m}, pixels, count)
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// cacheProbs scores images under every model of ms, which share one network
+// and one Mixture (they differ in their heads): one forward pass and one scan
+// of the keys for all. out[m][i] is model m's probabilities of image i.
+func cacheProbs(ms []*CacheModel, pixels []float32, count int) ([][][]float64, error) {
+	m0 := ms[0]
+	heads := make([]Head, len(ms))
+	for h, m := range ms {
+		if m.net != m0.net || m.mix != m0.mix {
+			return nil, fmt.Errorf("robust: %s and %s do not share a network and a cache", m0.name, m.name)
+		}
+		heads[h] = m.head
+	}
 	pNet := make([][]float64, 0, count)
 	keys := make([][]float32, 0, count)
 	for i := 0; i < count; i += batch {
 		b := min(batch, count-i)
-		logits, err := m.run.Run(pixels[i*model.InputLen:(i+b)*model.InputLen], b)
+		logits, err := m0.run.Run(pixels[i*model.InputLen:(i+b)*model.InputLen], b)
 		if err != nil {
 			return nil, err
 		}
 		for j := 0; j < b; j++ {
-			pNet = append(pNet, grad.Softmax(logits[j*m.net.Classes:(j+1)*m.net.Classes]))
-			taps := make([][]float32, len(m.taps))
-			for t, name := range m.taps {
-				all := m.run.Tap(name)
+			pNet = append(pNet, grad.Softmax(logits[j*m0.net.Classes:(j+1)*m0.net.Classes]))
+			taps := make([][]float32, len(m0.taps))
+			for t, name := range m0.taps {
+				all := m0.run.Tap(name)
 				per := len(all) / b
 				taps[t] = all[j*per : (j+1)*per]
 			}
-			q, err := m.mix.MakeKey(taps)
+			q, err := m0.mix.MakeKey(taps)
 			if err != nil {
 				return nil, err
 			}
 			keys = append(keys, q.Key)
 		}
 	}
-	ls, err := m.mix.Lookups(keys, []Head{m.head}, false)
+	ls, err := m0.mix.Lookups(keys, heads, false)
 	if err != nil {
 		return nil, err
 	}
-	for i := range pNet {
-		pNet[i] = mixProbs(pNet[i], ls[i][0].P, m.head.Lambda)
+	out := make([][][]float64, len(ms))
+	for h := range ms {
+		out[h] = make([][]float64, count)
+		for i := range pNet {
+			out[h][i] = mixProbs(pNet[i], ls[i][h].P, heads[h].Lambda)
+		}
 	}
-	return pNet, nil
+	return out, nil
 }
 
 func mixProbs(pNet, pCache []float64, lambda float64) []float64 {

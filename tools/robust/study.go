@@ -54,7 +54,12 @@ type Report struct {
 // baseline, kept where they fool it, scored by every target) and the
 // white-box check (each target attacked through its own gradient, or its own
 // decisions for the pixel and blur attacks). progress, when not nil, is
-// called after each attacked image with the count done and the total.
+// called as attacked images are done with the count done and the total.
+//
+// Targets that share one network and one cache (Cache3 and CacheOnly) are
+// scored together, one scan of the keys for all their heads; the decision
+// attacks' white-box searches run every target at once on the same
+// candidates. The figures are those of each target alone (TestJointEqualsSingle).
 func Study(kind Kind, baseline Differentiable, targets []Target, images [][]float32, labels []int, seed uint64, whiteBox bool, progress func(done, total int)) (*Report, error) {
 	if len(images) != len(labels) || len(images) == 0 {
 		return nil, fmt.Errorf("robust: %d images and %d labels", len(images), len(labels))
@@ -78,42 +83,37 @@ func Study(kind Kind, baseline Differentiable, targets []Target, images [][]floa
 		}
 		return out
 	}
-	top1 := func(c Classifier, xs [][]float32, ys []int) (float64, error) {
-		if len(xs) == 0 {
-			return 0, nil
-		}
-		ps, err := c.Probs(flat(xs), len(xs))
-		if err != nil {
-			return 0, err
-		}
-		right := 0
-		for i, p := range ps {
-			if argmax(p) == ys[i] {
-				right++
-			}
-		}
-		return float64(right) / float64(len(xs)), nil
+	all := append([]Target{{Name: baseline.Name(), Decide: baseline, Grad: baseline}}, targets...)
+	deciders := make([]Classifier, len(all))
+	for t, tg := range all {
+		deciders[t] = tg.Decide
 	}
+	everyone := newJoint(deciders)
 
-	// Black box: against the baseline network.
-	basePs, err := baseline.Probs(flat(images), len(images))
+	// Clean predictions of every model, one joint pass.
+	cleanPs, err := everyone.probs(flat(images), len(images), every)
 	if err != nil {
 		return nil, err
 	}
+	preds := make([][]int, len(all))
+	for t := range all {
+		preds[t] = make([]int, len(images))
+		for i, p := range cleanPs[t] {
+			preds[t][i] = argmax(p)
+		}
+	}
+
+	// Black box: against the baseline network.
 	var advs [][]float32
 	var advLabels []int
 	var sizes []float64
 	// The baseline's white-box row is this same attack.
 	base := Row{Model: baseline.Name()}
-	preds := make([]int, len(images))
-	for i, p := range basePs {
-		preds[i] = argmax(p)
-	}
 	right := 0
-	err = attackBatches(kind, baseline, baseline, images, preds, seed, func(i int, r Result) {
+	err = attackBatches(kind, baseline, baseline, images, preds[0], seed, func(i int, r Result) {
 		base.Evals += r.Evals
 		base.Grads += r.Grads
-		if r.Adv == nil && preds[i] == labels[i] {
+		if r.Adv == nil && preds[0][i] == labels[i] {
 			right++
 		}
 		if r.Adv != nil {
@@ -132,34 +132,100 @@ func Study(kind Kind, baseline Differentiable, targets []Target, images [][]floa
 	base.Fooled = float64(len(advs)) / float64(len(images))
 	base.MedianL2 = rep.BlackBoxL2
 
-	all := append([]Target{{Name: baseline.Name(), Decide: baseline, Grad: baseline}}, targets...)
-	for t, tg := range all {
-		row := Row{Model: tg.Name}
-		if t == 0 {
-			row = base
-		}
-		ps, err := tg.Decide.Probs(flat(images), len(images))
-		if err != nil {
+	// Every model on the kept adversarials, one joint pass.
+	var advPs [][][]float64
+	if len(advs) > 0 {
+		if advPs, err = everyone.probs(flat(advs), len(advs), every); err != nil {
 			return nil, err
 		}
-		preds := make([]int, len(images))
-		for i, p := range ps {
-			if preds[i] = argmax(p); preds[i] == labels[i] {
-				row.Clean++
-			}
-		}
-		row.Clean /= float64(len(images))
-		if row.BlackBox, err = top1(tg.Decide, advs, advLabels); err != nil {
-			return nil, err
-		}
-		if whiteBox && t > 0 {
-			if err := whiteBoxRow(&row, kind, tg, images, labels, preds, seed, tick); err != nil {
-				return nil, err
-			}
-		}
-		rep.Rows = append(rep.Rows, row)
 	}
+	rows := make([]Row, len(all))
+	for t, tg := range all {
+		rows[t] = Row{Model: tg.Name}
+		if t == 0 {
+			rows[t] = base
+		}
+		for i, p := range preds[t] {
+			if p == labels[i] {
+				rows[t].Clean++
+			}
+		}
+		rows[t].Clean /= float64(len(images))
+		if len(advs) > 0 {
+			for i, p := range advPs[t] {
+				if argmax(p) == advLabels[i] {
+					rows[t].BlackBox++
+				}
+			}
+			rows[t].BlackBox /= float64(len(advs))
+		}
+	}
+	if whiteBox && len(targets) > 0 {
+		if kind.Gradient() {
+			for t := 1; t < len(all); t++ {
+				if err := whiteBoxRow(&rows[t], kind, all[t], images, labels, preds[t], seed, tick); err != nil {
+					return nil, err
+				}
+			}
+		} else if err := decisionWhiteBox(rows[1:], kind, newJoint(deciders[1:]), images, labels, preds[1:], seed, tick); err != nil {
+			return nil, err
+		}
+	}
+	rep.Rows = rows
 	return rep, nil
+}
+
+// decisionBatch is how many images a joint decision attack advances
+// together: up to 64 candidates each per round, so 1,024 queries per scan of
+// a cache's keys, and a round short enough for progress to move. A variable
+// for the tests.
+var decisionBatch = 16
+
+// decisionWhiteBox attacks every classifier of j by its own decisions (the
+// pixel and blur attacks) on the same candidates, decisionBatch images at a
+// time; rows[t] and preds[t] are classifier t's. Images get the rngs the
+// black-box attack gave them, so every model tries the same pixels.
+func decisionWhiteBox(rows []Row, kind Kind, j *joint, images [][]float32, labels []int, preds [][]int, seed uint64, tick func()) error {
+	sizes := make([][]float64, len(rows))
+	right := make([]int, len(rows))
+	fooled := make([]int, len(rows))
+	for i0 := 0; i0 < len(images); i0 += decisionBatch {
+		i1 := min(i0+decisionBatch, len(images))
+		rngs := make([]*rand.Rand, 0, i1-i0)
+		for i := i0; i < i1; i++ {
+			rngs = append(rngs, rand.New(rand.NewPCG(seed, uint64(i))))
+		}
+		ls := make([][]int, len(rows))
+		for t := range ls {
+			ls[t] = preds[t][i0:i1]
+		}
+		rs, err := decisionAttack(kind, j, images[i0:i1], ls, rngs, func(int) {
+			for range rows {
+				tick()
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("robust: white-box %s, images %d to %d: %w", kind, i0, i1-1, err)
+		}
+		for t := range rows {
+			for k, r := range rs[t] {
+				i := i0 + k
+				rows[t].Evals += r.Evals
+				if r.Adv != nil {
+					fooled[t]++
+					sizes[t] = append(sizes[t], RelativeL2(r.Adv, images[i]))
+				} else if preds[t][i] == labels[i] {
+					right[t]++
+				}
+			}
+		}
+	}
+	for t := range rows {
+		rows[t].WhiteBox = float64(right[t]) / float64(len(images))
+		rows[t].Fooled = float64(fooled[t]) / float64(len(images))
+		rows[t].MedianL2 = median(sizes[t])
+	}
+	return nil
 }
 
 // studyBatch is how many images an attack advances together: a cache
