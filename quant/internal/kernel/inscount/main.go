@@ -24,7 +24,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -213,72 +212,14 @@ func count(qemu, cpu, bin, name string, reps int) (map[string]int64, error) {
 	return h, perr
 }
 
-// parseLog reads qemu's log: "IN:" blocks list a translated block's
-// instructions ("0x00082890:  17fff56c  b  #0x7fe40"), keyed here by the
-// address of the first; "Trace 0: host [flags/guest-pc/...] symbol" lines
-// mark one execution of the latest block translated at guest-pc.
+// parseLog reads qemu's log (inscount.ParseLog) into a histogram of
+// arm64 instruction keys.
 func parseLog(r io.Reader) (map[string]int64, error) {
-	var blocks [][]string      // block id -> instruction keys
-	latest := map[uint64]int{} // guest pc -> block id
-	var execs []int64          // block id -> executions
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var cur []string
-	var curPC uint64
-	inBlock := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "IN:"):
-			inBlock, cur = true, nil
-		case inBlock && strings.HasPrefix(line, "0x"):
-			f := strings.Fields(line)
-			if len(f) < 3 {
-				continue
-			}
-			if cur == nil {
-				pc, err := strconv.ParseUint(strings.TrimSuffix(f[0], ":")[2:], 16, 64)
-				if err != nil {
-					return nil, fmt.Errorf("qemu log: %q: %v", line, err)
-				}
-				curPC = pc
-			}
-			cur = append(cur, insnKey(f[1], f[2], strings.Join(f[3:], " ")))
-		case inBlock && line == "":
-			if cur != nil {
-				latest[curPC] = len(blocks)
-				blocks = append(blocks, cur)
-				execs = append(execs, 0)
-			}
-			inBlock = false
-		case strings.HasPrefix(line, "Trace "):
-			i, j := strings.Index(line, "["), strings.Index(line, "]")
-			if i < 0 || j < i {
-				continue
-			}
-			f := strings.Split(line[i+1:j], "/")
-			if len(f) < 2 {
-				continue
-			}
-			pc, err := strconv.ParseUint(f[1], 16, 64)
-			if err != nil {
-				return nil, fmt.Errorf("qemu log: %q: %v", line, err)
-			}
-			if id, ok := latest[pc]; ok {
-				execs[id]++
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
+	p, err := inscount.ParseLog(r, insnKey)
+	if err != nil {
 		return nil, err
 	}
-	h := map[string]int64{}
-	for id, n := range execs {
-		for _, k := range blocks[id] {
-			h[k] += n
-		}
-	}
-	return h, nil
+	return p.Keys, nil
 }
 
 // insnKey names an instruction for the cost model: the mnemonic, ".v" when
