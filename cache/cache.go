@@ -90,17 +90,11 @@ func (c *Cache) AddWeighted(key []float32, label, weight int) error {
 	if weight < 1 || weight > MaxWeight {
 		return fmt.Errorf("cache: item weight %d outside 1..%d", weight, MaxWeight)
 	}
-	if len(key) != c.dim {
-		return fmt.Errorf("cache: key of %d values, want %d", len(key), c.dim)
+	if err := c.checkKey(key); err != nil {
+		return err
 	}
 	if label < 0 || label >= c.classes {
 		return fmt.Errorf("cache: label %d outside 0..%d", label, c.classes-1)
-	}
-	for i, v := range key {
-		// fp16's largest finite value is 65504; keys are unit vectors.
-		if !finite(v) || math.Abs(float64(v)) > 65504 {
-			return fmt.Errorf("cache: key value %d is %v (fp16 cannot hold it)", i, v)
-		}
 	}
 	for _, v := range key {
 		c.keys = append(c.keys, f16.Encode(v))
@@ -112,6 +106,21 @@ func (c *Cache) AddWeighted(key []float32, label, weight int) error {
 		c.weights = append(c.weights, uint16(weight))
 	}
 	c.labels = append(c.labels, uint16(label))
+	return nil
+}
+
+// checkKey refuses a key the cache cannot store: the wrong length, or a
+// value fp16 cannot hold (its largest finite value is 65504; keys are unit
+// vectors).
+func (c *Cache) checkKey(key []float32) error {
+	if len(key) != c.dim {
+		return fmt.Errorf("cache: key of %d values, want %d", len(key), c.dim)
+	}
+	for i, v := range key {
+		if !finite(v) || math.Abs(float64(v)) > 65504 {
+			return fmt.Errorf("cache: key value %d is %v (fp16 cannot hold it)", i, v)
+		}
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -75,6 +76,10 @@ func (o LearnOpts) Validate() error {
 	return nil
 }
 
+// ErrNoRoom reports a teach budget too small to hold even the example being
+// taught: the request's fault, not the board's.
+var ErrNoRoom = errors.New("cache: no room")
+
 // Learner is a cache being taught on a board: it adds taught examples as
 // items (LearnOpts), keeps the cache within a byte budget by giving up the
 // items Victim names, and remembers which examples each taught item holds,
@@ -92,12 +97,15 @@ type Learner struct {
 	key         []float32
 }
 
-// learnt is what the Learner knows of a cache item.
+// learnt is what the Learner knows of a cache item: for a taught item, the
+// sum of its examples' keys and their ids, oldest first (never empty: an
+// item goes whole); nothing for a bundle item.
 type learnt struct {
-	taught bool
-	sum    []float64 // taught: the sum of its examples' keys
-	ids    []int     // taught: its examples, oldest first
+	sum []float64
+	ids []int
 }
+
+func (it *learnt) taught() bool { return len(it.ids) > 0 }
 
 // NewLearner teaches c (changed in place) within budget bytes (Bytes; 0:
 // what c takes now). Every item c holds now is the bundle's.
@@ -135,7 +143,7 @@ func (l *Learner) Cache() *Cache { return l.c }
 func (l *Learner) Budget() int { return l.budget }
 
 // Taught reports whether item i holds taught examples.
-func (l *Learner) Taught(i int) bool { return l.items[i].taught }
+func (l *Learner) Taught(i int) bool { return l.items[i].taught() }
 
 // Holds is the number of taught examples item i summarises (0: a bundle
 // item).
@@ -160,16 +168,12 @@ func (l *Learner) Examples() int {
 // taught can be among them only when the budget holds no taught item).
 func (l *Learner) Teach(key []float32, y int) (id int, dropped []int, err error) {
 	c := l.c
-	if len(key) != c.Dim() {
-		return -1, nil, fmt.Errorf("cache: key of %d values, want %d", len(key), c.Dim())
+	// Checked before anything changes: a refused key leaves no new class.
+	if err := c.checkKey(key); err != nil {
+		return -1, nil, err
 	}
 	if y < 0 || y > c.Classes() {
 		return -1, nil, fmt.Errorf("cache: teach class %d of %d (one more is a new class)", y, c.Classes())
-	}
-	for i, v := range key {
-		if !finite(v) || math.Abs(float64(v)) > 65504 {
-			return -1, nil, fmt.Errorf("cache: key value %d is %v (fp16 cannot hold it)", i, v)
-		}
 	}
 	if y == c.Classes() {
 		if err := c.GrowClasses(y + 1); err != nil {
@@ -182,7 +186,7 @@ func (l *Learner) Teach(key []float32, y int) (id int, dropped []int, err error)
 	// fewer than Group; else a new item starts.
 	open := -1
 	for i := len(l.items) - 1; i >= 0; i-- {
-		if l.items[i].taught && c.Label(i) == y {
+		if l.items[i].taught() && c.Label(i) == y {
 			open = i
 			break
 		}
@@ -197,7 +201,7 @@ func (l *Learner) Teach(key []float32, y int) (id int, dropped []int, err error)
 			return id, nil, err
 		}
 	} else {
-		it := learnt{taught: true, sum: make([]float64, len(key)), ids: []int{id}}
+		it := learnt{sum: make([]float64, len(key)), ids: []int{id}}
 		for j, v := range key {
 			it.sum[j] = float64(v)
 		}
@@ -215,7 +219,7 @@ func (l *Learner) Teach(key []float32, y int) (id int, dropped []int, err error)
 			return id, dropped, err
 		}
 		if v < 0 {
-			return id, dropped, fmt.Errorf("cache: the teach budget of %d bytes holds no item", l.budget)
+			return id, dropped, fmt.Errorf("%w: the teach budget of %d bytes holds no item", ErrNoRoom, l.budget)
 		}
 		gone, vy := l.items[v], c.Label(v)
 		dropped = append(dropped, gone.ids...)
@@ -260,14 +264,14 @@ func (l *Learner) reweigh(y int) error {
 		if l.c.Label(i) != y {
 			continue
 		}
-		if !it.taught {
+		if !it.taught() {
 			bundle = true
 		}
 		examples += len(it.ids)
 	}
 	share := l.opts.Prior * l.classWeight
 	for i, it := range l.items {
-		if !it.taught || l.c.Label(i) != y {
+		if !it.taught() || l.c.Label(i) != y {
 			continue
 		}
 		w := 1
@@ -285,7 +289,7 @@ func (l *Learner) reweigh(y int) error {
 func (l *Learner) taughtFlags() []bool {
 	f := make([]bool, len(l.items))
 	for i, it := range l.items {
-		f[i] = it.taught
+		f[i] = it.taught()
 	}
 	return f
 }

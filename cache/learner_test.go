@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -223,6 +224,20 @@ func TestLearnerBadInput(t *testing.T) {
 	}
 	if c.Len() != 6 || c.Classes() != 2 {
 		t.Fatalf("bad input changed the cache: %d items, %d classes", c.Len(), c.Classes())
+	}
+	// A budget that cannot hold even the example being taught (an empty
+	// cache, and a new class whose lookup sum takes room): ErrNoRoom, and
+	// the example is reported given up.
+	empty, err := New(c.Spec(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le, err := NewLearner(empty, 0, DefaultLearnOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, dropped, err := le.Teach([]float32{0, 1, 0, 0}, 2); !errors.Is(err, ErrNoRoom) || len(dropped) != 1 || dropped[0] != id {
+		t.Errorf("no room: id %d, dropped %v, error %v", id, dropped, err)
 	}
 	// A budget with no room: the bundle gives way, item by item.
 	if _, _, err := l.Teach([]float32{0, 1, 0, 0}, 2); err != nil {

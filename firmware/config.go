@@ -6,11 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/cache/bundle"
 	"io"
 	"os"
 	"time"
+
+	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/bundle"
 )
 
 // config is everything the board program can be told, from a JSON file

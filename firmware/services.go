@@ -67,11 +67,8 @@ func startServices(ctx context.Context, cfg *config, b *bundle.Bundle, cl *bundl
 			cancel()
 			return nil, errors.New("teaching needs a bundle with a cache")
 		}
-		budget := cfg.TeachBudget
-		if budget == 0 {
-			budget = b.Cache.Bytes()
-		}
-		if s.teacher, err = newTeacher(cl, path, budget, cfg.learnOpts(b), nil, logger); err != nil {
+		// A budget of 0 is what the bundle's cache takes (cache.NewLearner).
+		if s.teacher, err = newTeacher(cl, path, cfg.TeachBudget, cfg.learnOpts(b), nil, logger); err != nil {
 			cancel()
 			return nil, err
 		}

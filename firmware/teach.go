@@ -222,6 +222,10 @@ func (t *teacher) finish(err error) {
 // were given up (the log then holds more than the cache).
 func (t *teacher) add(r journal.Record) (bool, error) {
 	id, dropped, err := t.learn.Teach(r.Key, r.Class)
+	if errors.Is(err, cache.ErrNoRoom) {
+		// The user's budget, not the board, is at fault.
+		return false, fmt.Errorf("%w: %v", status.ErrRejected, err)
+	}
 	if err != nil {
 		return false, err
 	}
