@@ -44,7 +44,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,9 +52,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/onnx"
 	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/quant/inscount"
 )
 
 // markLen is the length of the write(2) tools/ort/qemu/inscount.c takes as a mark.
@@ -104,17 +103,6 @@ type options struct {
 	boardThreads            int
 }
 
-// input is the image every engine classifies: fixed pseudo-random pixels in
-// [0, 1), so that every run executes the same instructions.
-func input() []float32 {
-	r := rand.New(rand.NewPCG(15, 6))
-	px := make([]float32, model.InputLen)
-	for i := range px {
-		px[i] = r.Float32()
-	}
-	return px
-}
-
 // runChild runs one engine under qemu: warm-up, mark, reps inferences, mark.
 func runChild(engine string, o options) error {
 	var run func([]float32, int) ([]float32, error)
@@ -153,7 +141,7 @@ func runChild(engine string, o options) error {
 	}
 	defer null.Close()
 	mark := make([]byte, markLen)
-	px := input()
+	px := inscount.Input()
 	for range o.warmup {
 		if _, err := run(px, 1); err != nil {
 			return err

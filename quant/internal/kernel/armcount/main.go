@@ -30,7 +30,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +37,7 @@ import (
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/modeltest"
 	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/quant/inscount"
 	"github.com/edgecache/edgecache/quant/internal/kernel"
 )
 
@@ -71,18 +71,6 @@ type options struct {
 	goarm, n, k, top         int
 }
 
-// input is the image every run classifies: fixed pseudo-random pixels in
-// [0, 1), as tools/ort/inscount's, so that every run executes the same
-// instructions.
-func input() []float32 {
-	r := rand.New(rand.NewPCG(15, 6))
-	px := make([]float32, model.InputLen)
-	for i := range px {
-		px[i] = r.Float32()
-	}
-	return px
-}
-
 // runChild loads the model and runs reps inferences at batch 1. It writes
 // nothing to stdout, which carries qemu's log.
 func runChild(path string, reps int) error {
@@ -94,7 +82,7 @@ func runChild(path string, reps int) error {
 	if err != nil {
 		return err
 	}
-	px := input()
+	px := inscount.Input()
 	var logits []float32
 	for range reps {
 		if logits, err = r.Run(px, 1); err != nil {

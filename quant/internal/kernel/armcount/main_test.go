@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/quant/inscount"
 )
 
 // Without -quant the tool counts a random ResNet32 it quantizes itself: the
@@ -25,7 +26,7 @@ func TestRandomModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits, err := r.Run(input(), 1)
+	logits, err := r.Run(inscount.Input(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
