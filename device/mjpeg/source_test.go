@@ -77,7 +77,10 @@ func TestPipe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	frames, exits, cuts := 0, 0, 0
-	for exits < 3 {
+	// Errors are handed out before a frame still waiting (the newest-frame
+	// slot), so the third exit can come before the third run's frame: read
+	// on (the pipe restarts the command) until both have come.
+	for exits < 3 || frames < 3 {
 		f, err := p.Next(ctx)
 		switch {
 		case err == nil:
