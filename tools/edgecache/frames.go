@@ -23,7 +23,7 @@ func init() {
 
 func runFrames(args []string, stdout io.Writer) error {
 	d := framesim.DefaultOpts
-	fs := newFlags("frames", "-data DIR -o DIR [-split test] [-size 320x240] [-scale 1] [-noise 2] [-quality 85] [-seed 1] [-limit N]")
+	fs := newFlags("frames", "-data DIR -o DIR [-split test] [-size 320x240] [-scale 1] [-upscale area] [-lens 1] [-noise 2] [-quality 85] [-seed 1] [-limit N]")
 	data := fs.String("data", "", "data set: an ImageFolder root or a CIFAR binary folder")
 	split := fs.String("split", "test", "which images: test, train, val or fit")
 	out := fs.String("o", "", "output folder: written as OUT/<class>/NNNN.jpg, which the board's replay camera scores")
@@ -32,6 +32,8 @@ func runFrames(args []string, stdout io.Writer) error {
 	x := fs.Float64("x", d.X, "horizontal place in the room left around the image: 0 left, 0.5 centred, 1 right")
 	y := fs.Float64("y", d.Y, "vertical place: 0 top, 0.5 centred, 1 bottom")
 	bg := fs.String("bg", "808080", "background colour outside the image, hex RRGGBB")
+	upscale := fs.String("upscale", string(d.Upscale), "the scene behind each image: area (uniform squares: a camera in focus) or bilinear (smooth: out of focus)")
+	lens := fs.Float64("lens", d.Lens, "lens blur, standard deviation in frame pixels (0: none)")
 	noise := fs.Float64("noise", d.Noise, "Gaussian sensor noise, standard deviation in 8-bit levels")
 	quality := fs.Int("quality", d.Quality, "JPEG quality, 1 to 100")
 	asPNG := fs.Bool("png", false, "write lossless PNG frames instead of JPEG (with -size 32x32 -noise 0: the images as they are)")
@@ -46,7 +48,7 @@ func runFrames(args []string, stdout io.Writer) error {
 	if *data == "" || *out == "" {
 		return usagef("-data and -o are required")
 	}
-	o := framesim.Opts{Scale: *scale, X: *x, Y: *y, Noise: *noise, Quality: *quality}
+	o := framesim.Opts{Scale: *scale, X: *x, Y: *y, Upscale: framesim.Upscale(*upscale), Lens: *lens, Noise: *noise, Quality: *quality}
 	var err error
 	if o.Width, o.Height, err = parseSize(*size); err != nil {
 		return usagef("-size: %v", err)
@@ -101,8 +103,8 @@ func runFrames(args []string, stdout io.Writer) error {
 		bar.add(1)
 	}
 	took := bar.done()
-	fmt.Fprintf(stdout, "%d frames of %dx%d (image %v, noise %g, JPEG quality %d) from %s %s in %s, %.1fs\n",
-		set.Len(), o.Width, o.Height, o.Place(), o.Noise, o.Quality, *data, *split, *out, took.Seconds())
+	fmt.Fprintf(stdout, "%d frames of %dx%d (image %v, %s scene, lens %g, noise %g, JPEG quality %d) from %s %s in %s, %.1fs\n",
+		set.Len(), o.Width, o.Height, o.Place(), o.Upscale, o.Lens, o.Noise, o.Quality, *data, *split, *out, took.Seconds())
 	return nil
 }
 

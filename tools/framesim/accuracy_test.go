@@ -59,10 +59,12 @@ func int8ResNet32(t *testing.T, data string) *quant.Model {
 // TestFramePathAccuracy is the measure of the board's frame path:
 // the int8 ResNet32's top-1 on the 1,000 lossless test images rendered as
 // 320x240 camera frames (framesim.DefaultOpts: scaled up into the centred
-// square, noise, JPEG quality 85) and brought back through device/frame,
-// against its top-1 on the same images at 32x32. The goal: within 3 points.
-// Also scored: frames without noise at JPEG quality 95, isolating the
-// resampling, and a harsher camera (noise 4, quality 50).
+// square, a lens in focus, noise, JPEG quality 85) and brought back through
+// device/frame, against its top-1 on the same images at 32x32. The goal:
+// within 3 points. Also scored: frames without lens, noise and loss beyond
+// JPEG quality 95 (the resampling alone), a harsher camera (noise 4,
+// quality 50) and a camera out of focus (the bilinear scene), which are
+// reported, not held to the goal.
 func TestFramePathAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scores 4,000 images")
@@ -94,13 +96,14 @@ func TestFramePathAccuracy(t *testing.T) {
 		}
 		return best
 	}
-	clean, harsh := framesim.DefaultOpts, framesim.DefaultOpts
-	clean.Noise, clean.Quality = 0, 95
+	clean, harsh, soft := framesim.DefaultOpts, framesim.DefaultOpts, framesim.DefaultOpts
+	clean.Lens, clean.Noise, clean.Quality = 0, 0, 95
 	harsh.Noise, harsh.Quality = 4, 50
+	soft.Upscale, soft.Lens = framesim.Bilinear, 0
 	cases := []struct {
 		name string
 		o    *framesim.Opts
-	}{{"default", &framesim.DefaultOpts}, {"clean", &clean}, {"harsh", &harsh}}
+	}{{"default", &framesim.DefaultOpts}, {"clean", &clean}, {"harsh", &harsh}, {"out of focus", &soft}}
 	var right32 int
 	right := make([]int, len(cases))
 	src := make([]float32, model.InputLen)
@@ -140,8 +143,8 @@ func TestFramePathAccuracy(t *testing.T) {
 	for k, tc := range cases {
 		got := 100 * float64(right[k]) / n
 		o := tc.o
-		t.Logf("as %dx%d frames (%s: image %v, noise %g, JPEG quality %d) through device/frame: top-1 %.2f%% (%+.2f points)",
-			o.Width, o.Height, tc.name, o.Place(), o.Noise, o.Quality, got, got-at32)
+		t.Logf("as %dx%d frames (%s: image %v, %s scene, lens %g, noise %g, JPEG quality %d) through device/frame: top-1 %.2f%% (%+.2f points)",
+			o.Width, o.Height, tc.name, o.Place(), o.Upscale, o.Lens, o.Noise, o.Quality, got, got-at32)
 		if tc.name == "default" && got < at32-3 {
 			t.Errorf("the frame path loses %.2f points, more than 3", at32-got)
 		}
