@@ -136,6 +136,9 @@ func New(p spi.Port, b i2c.Bus, opts *Opts) (*Dev, error) {
 	if maxTx < 2 {
 		return nil, fmt.Errorf("arducam: SPI transfers of %d bytes cannot carry a register access", maxTx)
 	}
+	// One transfer never needs more than the command byte and the whole
+	// FIFO; a port that allows more must not make New allocate it.
+	maxTx = min(maxTx, maxFIFO+1)
 	d := &Dev{
 		chip:   chip{c: c},
 		sensor: sensor{bus: b, addr: o.Addr},

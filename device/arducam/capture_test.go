@@ -422,3 +422,18 @@ func TestNewFromDir(t *testing.T) {
 		t.Error("empty folder accepted")
 	}
 }
+
+// A port that allows huge transfers (conn.Limits is the port's word) costs
+// no more than the FIFO: the burst buffers stop at its size.
+func TestHugePortLimit(t *testing.T) {
+	s := arducamtest.New(scene(320, 240))
+	s.MaxTxSize = 1 << 30
+	d := open(t, s, fastOpts(device.RGB565BE, image.Pt(320, 240)))
+	if d.maxTx != maxFIFO+1 || len(d.w) != maxFIFO+1 {
+		t.Fatalf("transfer size %d, buffers %d; want %d", d.maxTx, len(d.w), maxFIFO+1)
+	}
+	b, err := d.Capture(context.Background())
+	if err != nil || !bytes.Equal(b, arducamtest.RGB565(scene(320, 240))) {
+		t.Fatalf("capture: %v", err)
+	}
+}

@@ -13,7 +13,8 @@
 //
 // # Protocol
 //
-// ArduChip, over SPI mode 0 at up to 8 MHz (ArduCAM.h, ArduCAM.cpp): a
+// ArduChip, over SPI mode 0 at up to 8 MHz (the SPISettings of ArduCAM's
+// example ArduCAM_Mini_Video2SD; registers from ArduCAM.h, ArduCAM.cpp): a
 // register write is the two bytes [addr|0x80, value], a read is [addr&0x7F,
 // 0] with the value clocked back in the second byte. Registers used:
 //
@@ -30,15 +31,17 @@
 // OV2640_MINI_2MP); a longer length is a bus fault, not a frame.
 //
 // OV2640, over SCCB at 7-bit address 0x30 (ArduCAM.cpp uses 0x30 on the
-// Raspberry Pi, 0x60 being the same address shifted for the Arduino Wire
-// library). SCCB has no repeated start, so a register read is a one-byte
-// write of the address, a stop, then a separate one-byte read. Register 0xFF
-// selects the bank (0 DSP, 1 sensor). In the sensor bank, 0x0A/0x0B hold the
-// product ID 0x26, 0x41 or 0x42 (ArduCAM's examples accept both versions;
-// Linux drivers/media/i2c/ov2640.c checks PID 0x26 and VER 0x41/0x42 too)
-// and COM7 (0x12) bit 7 resets every register, after which ArduCAM waits
-// 100 ms. COM2 (0x09) bit 4 puts the sensor in standby (OV2640 datasheet,
-// COM2; Linux ov2640.c COM2_SOFT_SLEEP_MODE), which Halt uses.
+// Raspberry Pi, and on the Arduino 0x60, the 8-bit write address it shifts
+// right by one for the Wire library). SCCB has no repeated start, so a
+// register read is a one-byte write of the address, a stop, then a separate
+// one-byte read. Register 0xFF selects the bank (0 DSP, 1 sensor). In the
+// sensor bank, 0x0A/0x0B hold the product ID 0x26, then the revision 0x41
+// or 0x42, both taken here (ArduCAM's examples in effect test 0x26 alone:
+// their revision clause is always true; Linux drivers/media/i2c/ov2640.c
+// takes 0x2642 alone), and COM7 (0x12) bit 7 resets every register, after
+// which ArduCAM waits 100 ms. COM2 (0x09) bit 4 puts the sensor in standby
+// (OV2640 datasheet, COM2; Linux ov2640.c COM2_SOFT_SLEEP_MODE), which Halt
+// uses.
 //
 // # Sources
 //

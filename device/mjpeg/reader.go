@@ -38,6 +38,9 @@ var (
 // so any other marker ends it) rather than searching for FFD9, because an
 // EXIF thumbnail inside APP1 holds an end-of-image marker of its own.
 // Bytes between images (garbage, or a multipart HTTP boundary) are skipped.
+// A frame that defines no Huffman tables before its first scan, as many
+// webcams send them, gets the standard tables it implies (AddHuffman), so
+// each frame Next returns is a JPEG that decodes on its own.
 type Reader struct {
 	r       *bufio.Reader
 	max     int
@@ -67,7 +70,8 @@ func (m *Reader) Next() ([]byte, error) {
 	}
 	m.pending = false
 	m.buf = append(m.buf[:0], 0xff, 0xd8)
-	scan := false // inside entropy-coded data
+	scan := false   // inside entropy-coded data
+	tables := false // a DHT segment came (or was added)
 	for {
 		if len(m.buf) > m.max {
 			return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, m.max)
@@ -113,6 +117,16 @@ func (m *Reader) Next() ([]byte, error) {
 		n := int(l[0])<<8 | int(l[1])
 		if n < 2 {
 			return nil, fmt.Errorf("%w: marker %#02x with length %d", ErrCorrupt, mk, n)
+		}
+		switch {
+		case mk == 0xc4:
+			tables = true
+		case mk == 0xda && !tables:
+			// A Motion JPEG frame without Huffman tables means the
+			// standard ones (huffman.go): add them, so every frame
+			// decodes on its own.
+			m.buf = append(m.buf, stdDHT...)
+			tables = true
 		}
 		if len(m.buf)+n+2 > m.max {
 			return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, m.max)

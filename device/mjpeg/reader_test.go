@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/edgecache/edgecache/device/mjpeg"
@@ -127,4 +128,22 @@ func FuzzReader(f *testing.F) {
 		}
 		t.Fatal("no end after 1000 calls")
 	})
+}
+
+// Inside scan data a frame holds stuffed FF 00 bytes and, with a restart
+// interval (DRI), the restart markers FF D0 to FF D7 (T.81 B.1.1.5, E.1.4):
+// none of them ends the frame, and fill bytes before a marker are dropped.
+func TestReaderScanMarkers(t *testing.T) {
+	frame := []byte{0xff, 0xd8,
+		0xff, 0xdd, 0x00, 0x04, 0x00, 0x02, // DRI: restart every 2 MCUs
+		0xff, 0xc4, 0x00, 0x02, // an (empty) DHT, so no tables are added
+		0xff, 0xda, 0x00, 0x03, 0x01, // SOS
+		0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56, 0xff, 0xd7, 0x78, 0xff, 0x00,
+		0xff, 0xd9}
+	want := slices.Clone(frame)
+	in := slices.Insert(slices.Clone(frame), len(frame)-2, 0xff, 0xff) // fill before EOI
+	got, errs := frames(cat([]byte("x"), in, frame), 0)
+	if len(errs) != 0 || len(got) != 2 || !bytes.Equal(got[0], want) || !bytes.Equal(got[1], want) {
+		t.Fatalf("frames % x, errors %v", got, errs)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"image"
 	_ "image/jpeg" // the formats a replay folder may hold
 	_ "image/png"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,7 +32,21 @@ type Opts struct {
 	// device.JPEG), as a JPEG camera does, so the consumer's decode path
 	// (device/frame) is the board's. Other files are decoded into Image.
 	RawJPEG bool
+	// MaxPixels refuses an image file whose header claims more pixels,
+	// before it is decoded; 0 means DefaultMaxPixels.
+	MaxPixels int
 }
+
+// DefaultMaxPixels bounds a decoded image: 16.7 million pixels, above the
+// largest Raspberry Pi camera mode (the HQ camera's 12.3 MP), as
+// device/frame bounds a frame. A corrupt header claiming 65535x65535 would
+// otherwise have the decoder allocate gigabytes, more than a 32-bit board
+// can address.
+const DefaultMaxPixels = 1 << 24
+
+// MaxFileSize bounds a file read whole (a raw JPEG): 64 MiB, several times
+// a 16.7 MP JPEG at the highest quality.
+const MaxFileSize = 64 << 20
 
 // DefaultOpts plays every file once, unpaced.
 var DefaultOpts = Opts{}
@@ -59,7 +74,13 @@ func New(root string, opts *Opts) (*Dev, error) {
 	if opts.Interval < 0 {
 		return nil, fmt.Errorf("replay: negative interval %v", opts.Interval)
 	}
+	if opts.MaxPixels < 0 {
+		return nil, fmt.Errorf("replay: max pixels %d", opts.MaxPixels)
+	}
 	d := &Dev{root: root, opts: *opts}
+	if d.opts.MaxPixels == 0 {
+		d.opts.MaxPixels = DefaultMaxPixels
+	}
 	err := filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -122,27 +143,48 @@ func (d *Dev) Next(ctx context.Context) (device.Frame, error) {
 	} else if err := ctx.Err(); err != nil {
 		return device.Frame{}, err
 	}
-	f, err := Load(path, d.opts.RawJPEG)
+	f, err := load(path, d.opts.RawJPEG, d.opts.MaxPixels)
 	f.Seq = seq
 	return f, err
 }
 
 // Load reads one image file as a frame: a JPEG as its bytes when raw is set
-// (decoded by the consumer, as a camera's), anything else decoded. Time is
-// when it was read; Name is path.
+// (decoded by the consumer, as a camera's), anything else decoded, up to
+// DefaultMaxPixels. Time is when it was read; Name is path.
 func Load(path string, raw bool) (device.Frame, error) {
-	if ext := strings.ToLower(filepath.Ext(path)); raw && (ext == ".jpg" || ext == ".jpeg") {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return device.Frame{}, fmt.Errorf("replay: %w", err)
-		}
-		return device.Frame{Data: data, Format: device.JPEG, Time: time.Now(), Name: path}, nil
-	}
+	return load(path, raw, DefaultMaxPixels)
+}
+
+func load(path string, raw bool, maxPixels int) (device.Frame, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return device.Frame{}, fmt.Errorf("replay: %w", err)
 	}
 	defer f.Close()
+	if ext := strings.ToLower(filepath.Ext(path)); raw && (ext == ".jpg" || ext == ".jpeg") {
+		st, err := f.Stat()
+		if err != nil {
+			return device.Frame{}, fmt.Errorf("replay: %w", err)
+		}
+		if st.Size() > MaxFileSize {
+			return device.Frame{}, fmt.Errorf("replay: %s: %d bytes, over the %d-byte limit for an image", path, st.Size(), MaxFileSize)
+		}
+		data := make([]byte, st.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return device.Frame{}, fmt.Errorf("replay: %s: %w", path, err)
+		}
+		return device.Frame{Data: data, Format: device.JPEG, Time: time.Now(), Name: path}, nil
+	}
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return device.Frame{}, fmt.Errorf("replay: %s: %w", path, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return device.Frame{}, fmt.Errorf("replay: %s: a %dx%d image, over the %d-pixel limit (or empty)", path, cfg.Width, cfg.Height, maxPixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return device.Frame{}, fmt.Errorf("replay: %w", err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return device.Frame{}, fmt.Errorf("replay: %s: %w", path, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/blackjack/webcam"
 
 	"github.com/edgecache/edgecache/device"
+	"github.com/edgecache/edgecache/device/mjpeg"
 )
 
 // Opts configures a webcam.
@@ -26,15 +27,31 @@ type Opts struct {
 	Timeout time.Duration
 }
 
+// camera is what a Dev uses of *webcam.Webcam, so tests stand in for a
+// V4L2 device.
+type camera interface {
+	GetSupportedFormats() map[webcam.PixelFormat]string
+	GetSupportedFrameSizes(webcam.PixelFormat) []webcam.FrameSize
+	SetImageFormat(webcam.PixelFormat, uint32, uint32) (webcam.PixelFormat, uint32, uint32, error)
+	StartStreaming() error
+	WaitForFrame(timeout uint32) error
+	GetFrame() ([]byte, uint32, error)
+	ReleaseFrame(index uint32) error
+	Close() error
+}
+
+var _ camera = (*webcam.Webcam)(nil)
+
 // Dev is an open, streaming webcam.
 type Dev struct {
 	path string
-	cam  *webcam.Webcam
+	cam  camera
 	mode Mode
 	opts Opts
 
 	mu  sync.Mutex
-	buf []byte
+	buf []byte // the frame as the driver gave it
+	fix []byte // an MJPEG frame with the Huffman tables it implies
 	seq uint64
 }
 
@@ -42,6 +59,16 @@ var _ device.Source = (*Dev)(nil)
 
 // New opens a V4L2 device (/dev/video0), sets its mode and starts it.
 func New(path string, opts *Opts) (*Dev, error) {
+	cam, err := webcam.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("uvc: %s: %w", path, err)
+	}
+	return start(path, cam, opts)
+}
+
+// start chooses and sets the mode of an open camera and starts streaming;
+// on error it closes cam.
+func start(path string, cam camera, opts *Opts) (*Dev, error) {
 	o := Opts{}
 	if opts != nil {
 		o = *opts
@@ -51,10 +78,6 @@ func New(path string, opts *Opts) (*Dev, error) {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
-	}
-	cam, err := webcam.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("uvc: %s: %w", path, err)
 	}
 	formats := map[uint32]string{}
 	for f, d := range cam.GetSupportedFormats() {
@@ -72,10 +95,20 @@ func New(path string, opts *Opts) (*Dev, error) {
 		cam.Close()
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
-	if _, _, _, err := cam.SetImageFormat(webcam.PixelFormat(mode.FourCC), uint32(mode.Width), uint32(mode.Height)); err != nil {
+	// VIDIOC_S_FMT may adjust the request to what the driver can do (Linux
+	// media documentation, "ioctl VIDIOC_G_FMT, VIDIOC_S_FMT"): the frames
+	// come in the format and size it returns.
+	cc, w, h, err := cam.SetImageFormat(webcam.PixelFormat(mode.FourCC), uint32(mode.Width), uint32(mode.Height))
+	if err != nil {
 		cam.Close()
 		return nil, fmt.Errorf("uvc: %s: set %s %dx%d: %w", path, fourCC(mode.FourCC), mode.Width, mode.Height, err)
 	}
+	if uint32(cc) != mode.FourCC || w < 1 || h < 1 || w > maxSide || h > maxSide {
+		cam.Close()
+		return nil, fmt.Errorf("uvc: %s: asked for %s %dx%d, the driver set %s %dx%d", path,
+			fourCC(mode.FourCC), mode.Width, mode.Height, fourCC(uint32(cc)), w, h)
+	}
+	mode.Width, mode.Height = int(w), int(h)
 	if err := cam.StartStreaming(); err != nil {
 		cam.Close()
 		return nil, fmt.Errorf("uvc: %s: start: %w", path, err)
@@ -127,15 +160,25 @@ func (d *Dev) Next(ctx context.Context) (device.Frame, error) {
 		if err := d.cam.ReleaseFrame(index); err != nil {
 			return device.Frame{}, fmt.Errorf("uvc: %s: requeue: %w", d.path, err)
 		}
-		if len(d.buf) == 0 {
-			continue // the driver's empty frame: a dropped one
+		if len(d.buf) == 0 { // the driver's empty frame: a dropped one
+			if time.Now().After(deadline) {
+				return device.Frame{}, fmt.Errorf("uvc: %s: only empty frames for %v", d.path, d.opts.Timeout)
+			}
+			continue
 		}
 		f := device.Frame{Data: d.buf, Format: d.mode.Format, Width: d.mode.Width, Height: d.mode.Height,
 			Seq: d.seq, Time: time.Now(), Name: d.path}
 		d.seq++
-		if f.Format == device.YUYV {
+		switch f.Format {
+		case device.YUYV:
 			if f.Stride, err = rawStride(len(d.buf), f.Width, f.Height, 2); err != nil {
-				return device.Frame{}, err
+				return device.Frame{}, fmt.Errorf("uvc: %s: %w", d.path, err)
+			}
+		case device.JPEG:
+			// Many webcams leave the Huffman tables out of MJPEG frames.
+			// AddHuffman returns d.buf itself when it has them.
+			if out := mjpeg.AddHuffman(d.fix, d.buf); len(out) != len(d.buf) {
+				d.fix, f.Data = out, out
 			}
 		}
 		return f, nil

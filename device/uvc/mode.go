@@ -2,8 +2,11 @@
 // in pure Go (github.com/blackjack/webcam: ioctls, no cgo), so the firmware
 // still cross-compiles with CGO_ENABLED=0. Frames are handed over as the
 // camera sends them, MJPEG as JPEG and YUYV as raw 4:2:2 bytes, for
-// device/frame to decode. Capture is Linux only; the choice of format and
-// size (this file) is plain logic, tested anywhere.
+// device/frame to decode; an MJPEG frame without Huffman tables, as many
+// webcams send them, gets the standard tables it implies
+// (mjpeg.AddHuffman). Capture is Linux only; the choice of format and size
+// (this file) is plain logic, tested anywhere, and the capture code is
+// tested against a stand-in for the V4L2 device.
 package uvc
 
 import (
@@ -74,6 +77,13 @@ func Choose(formats map[uint32]string, sizes func(uint32) []Size, want device.Fo
 	return Mode{}, fmt.Errorf("uvc: the camera offers no %v frames; it offers %v", order, have)
 }
 
+// maxSide bounds a frame's width and height: UVC frame descriptors carry
+// them as 16-bit fields (USB Video Class 1.5, "Uncompressed Video Frame
+// Descriptor" and "MJPEG Video Frame Descriptor": wWidth, wHeight), so a
+// larger size a driver reports is not a UVC camera's and is skipped; it also
+// keeps width*height*2 far inside a 32-bit board's int.
+const maxSide = 1<<16 - 1
+
 // pickSize chooses among the candidate sizes (each range offers its size
 // nearest to the request).
 func pickSize(sizes []Size, width, height int) (w, h int, ok bool) {
@@ -94,22 +104,27 @@ func pickSize(sizes []Size, width, height int) (w, h int, ok bool) {
 }
 
 // fit is the value of a stepwise range nearest to v, at or above it where
-// the range allows.
+// the range allows; 0 for a range that is empty or beyond maxSide. The
+// sums are done in 64 bits: the range comes from the driver, and a step
+// near 2^32 must not wrap.
 func fit(lo, hi, step uint32, v int) int {
 	if hi < lo {
 		return 0
 	}
-	if int64(v) <= int64(lo) || step == 0 || lo == hi {
-		if lo == hi || int64(v) <= int64(lo) {
-			return int(lo)
-		}
-		return int(hi)
+	var r uint64
+	switch {
+	case int64(v) <= int64(lo) || lo == hi:
+		r = uint64(lo)
+	case step == 0 || int64(v) >= int64(hi):
+		r = uint64(hi)
+	default:
+		n := (uint64(v) - uint64(lo) + uint64(step) - 1) / uint64(step)
+		r = min(uint64(hi), uint64(lo)+n*uint64(step))
 	}
-	if int64(v) >= int64(hi) {
-		return int(hi)
+	if r > maxSide {
+		return 0
 	}
-	n := (uint32(v) - lo + step - 1) / step
-	return int(min(hi, lo+n*step))
+	return int(r)
 }
 
 func fourCC(cc uint32) string {
@@ -118,14 +133,22 @@ func fourCC(cc uint32) string {
 }
 
 // rawStride is the row stride of a raw frame of n bytes: packed rows, or
-// rows padded by the driver (bytesperline) when n divides evenly.
+// rows padded by the driver (bytesperline) when n divides evenly, or packed
+// rows followed by padding (a buffer filled to a rounded-up sizeimage).
+// Sizes are multiplied in 64 bits, so a driver's claim cannot wrap a 32-bit
+// int.
 func rawStride(n, width, height, bpp int) (int, error) {
-	row := width * bpp
-	switch {
-	case n == row*height:
-		return row, nil
-	case height > 0 && n%height == 0 && n/height > row:
-		return n / height, nil
+	if width < 1 || height < 1 || width > maxSide || height > maxSide {
+		return 0, fmt.Errorf("frame size %dx%d", width, height)
 	}
-	return 0, fmt.Errorf("uvc: %dx%d frame of %d bytes, want %d (truncated?)", width, height, n, row*height)
+	row, size := int64(width)*int64(bpp), int64(width)*int64(bpp)*int64(height)
+	switch {
+	case int64(n) == size:
+		return int(row), nil
+	case n%height == 0 && int64(n/height) > row:
+		return n / height, nil
+	case int64(n) > size:
+		return int(row), nil
+	}
+	return 0, fmt.Errorf("%dx%d frame of %d bytes, want %d: truncated", width, height, n, size)
 }

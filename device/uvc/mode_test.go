@@ -1,6 +1,7 @@
 package uvc
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -60,7 +61,65 @@ func TestRawStride(t *testing.T) {
 	if s, err := rawStride(704*240, 320, 240, 2); err != nil || s != 704 {
 		t.Errorf("padded: %d %v", s, err)
 	}
-	if _, err := rawStride(1000, 320, 240, 2); err == nil {
-		t.Error("short frame accepted")
+	if s, err := rawStride(320*240*2+100, 320, 240, 2); err != nil || s != 640 {
+		t.Errorf("packed with trailing padding: %d %v", s, err)
 	}
+	if _, err := rawStride(1000, 320, 240, 2); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("short frame: %v", err)
+	}
+}
+
+// Sizes come from the driver: a range reaching past UVC's 16-bit sides or
+// a step near 2^32 gives no size, or a size inside the range, never one
+// that wrapped (on a 32-bit board int(uint32) of such a value is negative).
+func TestDriverSizes(t *testing.T) {
+	for _, tc := range []struct {
+		s    Size
+		w, h int
+		ok   bool
+		want [2]int
+	}{
+		{Size{1 << 31, 1 << 31, 0, 240, 240, 0}, 320, 240, false, [2]int{}},
+		{Size{0xFFFFFFFF, 0xFFFFFFFF, 0, 240, 240, 0}, 320, 240, false, [2]int{}},
+		{Size{16, 1920, 0xFFFFFFF0, 16, 1080, 8}, 321, 240, true, [2]int{1920, 240}},
+		{Size{16, 0xFFFFFFFF, 1, 16, 1080, 8}, 1 << 20, 240, false, [2]int{}},
+		{Size{16, 0xFFFFFFFF, 1, 16, 1080, 8}, 321, 240, true, [2]int{321, 240}},
+		{Size{640, 320, 0, 240, 240, 0}, 320, 240, false, [2]int{}},
+	} {
+		w, h, ok := pickSize([]Size{tc.s}, tc.w, tc.h)
+		if ok != tc.ok || (ok && [2]int{w, h} != tc.want) {
+			t.Errorf("%+v for %dx%d: %dx%d %v, want %v %v", tc.s, tc.w, tc.h, w, h, ok, tc.want, tc.ok)
+		}
+	}
+	// A frame size whose byte count overflows int32 is refused, not wrapped.
+	if _, err := rawStride(1<<20, maxSide, maxSide, 2); err == nil || !strings.Contains(err.Error(), "want 8589672450") {
+		t.Errorf("65535x65535 frame of 1 MiB: %v", err)
+	}
+	for _, wh := range [][2]int{{0, 240}, {320, -1}, {1 << 20, 1}} {
+		if _, err := rawStride(640, wh[0], wh[1], 2); err == nil {
+			t.Errorf("%dx%d accepted", wh[0], wh[1])
+		}
+	}
+}
+
+// FuzzChoose: whatever sizes a driver reports and whatever is asked, the
+// mode is one of the ranges' sizes within UVC's limits, or an error.
+func FuzzChoose(f *testing.F) {
+	f.Add(uint32(320), uint32(320), uint32(0), uint32(240), uint32(240), uint32(0), 320, 240, 614400)
+	f.Add(uint32(16), uint32(1920), uint32(8), uint32(16), uint32(1080), uint32(8), 321, 239, 0)
+	f.Add(uint32(0), uint32(0xFFFFFFFF), uint32(0xFFFFFFFF), uint32(1), uint32(0xFFFFFFFF), uint32(3), math.MaxInt, -5, 7)
+	f.Fuzz(func(t *testing.T, minW, maxW, stepW, minH, maxH, stepH uint32, w, h, n int) {
+		s := Size{minW, maxW, stepW, minH, maxH, stepH}
+		m, err := Choose(camFormats, func(uint32) []Size { return []Size{s} }, device.YUYV, w, h)
+		if err != nil {
+			return
+		}
+		if m.Width < 1 || m.Height < 1 || m.Width > maxSide || m.Height > maxSide ||
+			uint32(m.Width) < minW || uint32(m.Width) > maxW || uint32(m.Height) < minH || uint32(m.Height) > maxH {
+			t.Fatalf("%+v for %dx%d: %+v", s, w, h, m)
+		}
+		if stride, err := rawStride(n, m.Width, m.Height, 2); err == nil && (stride < 2*m.Width || int64(stride)*int64(m.Height) > int64(n)) {
+			t.Fatalf("%d bytes at %dx%d: stride %d", n, m.Width, m.Height, stride)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	_ "image/png" // NewFromDir reads PNG files
+	"io"
 	"os"
 )
 
@@ -60,12 +61,27 @@ func (s *Sim) nextFrame() ([]byte, error) {
 	return append(b, make([]byte, s.Padding)...), nil
 }
 
+// maxPixels bounds a source file's size before it is decoded, as the
+// firmware's other cameras bound theirs (16.7 million pixels), so a corrupt
+// header claiming 65535x65535 cannot make the decoder allocate gigabytes.
+const maxPixels = 1 << 24
+
 func decodeFile(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("arducamtest: %w", err)
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("arducamtest: decode %s: %w", path, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return nil, fmt.Errorf("arducamtest: %s: a %dx%d image, over the %d-pixel limit (or empty)", path, cfg.Width, cfg.Height, maxPixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("arducamtest: %w", err)
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("arducamtest: decode %s: %w", path, err)

@@ -2,8 +2,13 @@ package arducamtest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -194,5 +199,30 @@ func TestScaleAndRGB565(t *testing.T) {
 	copy(one.Pix, []byte{0xFF, 0x80, 0x08, 0xFF})
 	if got := RGB565(one); !bytes.Equal(got, []byte{0xFC, 0x01}) {
 		t.Errorf("RGB565 % X, want FC 01", got)
+	}
+}
+
+// A source file whose header claims a huge image fails the capture that
+// reaches it, with its reason, before the decoder allocates for it.
+func TestHugeSourceFile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	binary.BigEndian.PutUint32(b[16:], 5000) // IHDR width and height
+	binary.BigEndian.PutUint32(b[20:], 5000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.png"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewFromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, s)
+	if err := c.Tx([]byte{regFIFO | writeBit, fifoStart}, nil); err == nil || !strings.Contains(err.Error(), "5000x5000 image, over the 16777216-pixel limit") {
+		t.Fatalf("capture of a huge source: %v", err)
 	}
 }
