@@ -79,9 +79,12 @@ func (cs *cameraSpec) leftover() error {
 	return nil
 }
 
-// needsHost tells whether the camera uses the board's buses (periph's host
-// drivers must be loaded first).
-func (cs cameraSpec) needsHost() bool { return cs.kind == "arducam" }
+// needsHost tells whether the program uses the board's buses or pins: the
+// ArduCAM's SPI and I2C, the LED's or the button's GPIO (periph's host
+// drivers must be loaded first, or their names are not found).
+func (c *config) needsHost(cs cameraSpec) bool {
+	return cs.kind == "arducam" || c.LED != "" || c.Button != ""
+}
 
 func parseSize(s string) (image.Point, error) {
 	w, h, ok := strings.Cut(s, "x")

@@ -15,7 +15,10 @@ import (
 // (whole 320x240-ish JPEGs back to back, as rpicam-vid --codec mjpeg sends).
 func mjpegRecording(t *testing.T, replayDir string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(replayDir, "*", "*.png"))
+	files, err := filepath.Glob(filepath.Join(replayDir, "*", "*.png"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixture: no images in %s (%v)", replayDir, err)
+	}
 	var stream bytes.Buffer
 	for _, f := range files {
 		img := decodePNG(t, f)
@@ -78,6 +81,32 @@ func TestCameraSpecs(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+// periph's host drivers are loaded whenever the program touches the board's
+// buses or pins, for the button as much as for the LED and the ArduCAM: a
+// pin looked up before host.Init is not found.
+func TestNeedsHost(t *testing.T) {
+	for _, tc := range []struct {
+		camera, led, button string
+		want                bool
+	}{
+		{"arducam:spi=SPI0.0,i2c=1", "", "", true},
+		{"replay:DIR", "GPIO17", "", true},
+		{"rpicam", "", "GPIO27", true},
+		{"uvc:/dev/video0", "", "", false},
+		{"replay:DIR", "", "", false},
+		{"arducam-sim:DIR", "", "", false},
+	} {
+		cs, err := parseCamera(tc.camera)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := config{LED: tc.led, Button: tc.button}
+		if got := cfg.needsHost(cs); got != tc.want {
+			t.Errorf("%+v: needsHost %v", tc, got)
 		}
 	}
 }

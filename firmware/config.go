@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/edgecache/edgecache/cache"
@@ -63,6 +66,9 @@ type config struct {
 
 	// reload, when set, swaps the bundle on SIGHUP (set by run).
 	reload *reloader
+	// sleep waits out a backoff (until ctx is done); nil is the real clock.
+	// Tests count the waits through it instead of timing the loop.
+	sleep func(ctx context.Context, d time.Duration)
 }
 
 // defaults is the configuration with nothing set.
@@ -137,7 +143,7 @@ func flags(c *config, usage io.Writer) *flag.FlagSet {
 	fs.Var(&c.CaptureTimeout, "capture-timeout", "longest wait for one frame before it counts as a camera fault")
 	fs.Var(&c.Backoff, "backoff", "first wait after a camera fault (doubles up to -max-backoff)")
 	fs.Var(&c.MaxBackoff, "max-backoff", "longest wait between retries")
-	fs.IntVar(&c.Retries, "retries", c.Retries, "camera faults in a row before the program gives up (exit 1)")
+	fs.IntVar(&c.Retries, "retries", c.Retries, "retries after camera faults in a row, each after a backoff; one more fault and the program gives up (exit 1)")
 	return fs
 }
 
@@ -152,12 +158,10 @@ func parseConfig(args []string, usage io.Writer) (config, error) {
 		path := c.Config
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("config: %w", err)
 		}
 		c = defaults()
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
+		if err := c.decode(data); err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		if err := flags(&c, usage).Parse(args); err != nil {
@@ -165,6 +169,65 @@ func parseConfig(args []string, usage io.Writer) (config, error) {
 		}
 	}
 	return c, c.validate()
+}
+
+// decode sets c from a configuration file's JSON object: every key must be
+// a setting, and an error names the key (or the line and column of a syntax
+// error) that is wrong.
+func (c *config) decode(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("empty file: want a JSON object such as {\"bundle\": \"board.bundle\"}")
+	}
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&obj); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			line, col := lineCol(data, syn.Offset)
+			return fmt.Errorf("line %d, column %d: %w", line, col, err)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("the JSON object is cut short")
+		}
+		return fmt.Errorf("want one JSON object of settings: %w", err)
+	}
+	if obj == nil {
+		return errors.New("want one JSON object of settings, not null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		line, col := lineCol(data, dec.InputOffset())
+		return fmt.Errorf("line %d, column %d: text after the JSON object", line, col)
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			return err
+		}
+		d := json.NewDecoder(bytes.NewReader(one))
+		d.DisallowUnknownFields()
+		if err := d.Decode(c); err != nil {
+			if strings.HasPrefix(err.Error(), "json: unknown field") {
+				return fmt.Errorf("unknown setting %q (the keys are the flags' names with _ for -: see firmware -h)", k)
+			}
+			return fmt.Errorf("setting %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// lineCol is the 1-based line and column of the byte before offset off in
+// data: encoding/json reports an offset just past the byte it stopped at.
+func lineCol(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	return line, max(col, 1)
 }
 
 func (c *config) validate() error {

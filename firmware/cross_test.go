@@ -7,11 +7,14 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/edgecache/edgecache/cache/bundle"
 )
 
 // boards are the Raspberry Pi builds of `make cross` and the qemu-user
@@ -37,10 +40,20 @@ var boards = []struct {
 }
 
 // TestBoards runs the board program end to end as each board runs it, under
-// qemu-user, on a replayed folder of camera-sized JPEG frames and on the
-// simulated ArduCAM, and checks that every frame gets the host's class. The
-// int8 network is bit-exact on every ISA; the cache's lookup is not (see
-// boards' tol), so probabilities are compared within a bound.
+// qemu-user, on a replayed folder (the fixture's images and camera-sized JPEG
+// frames) and on the simulated ArduCAM, and compares every frame with the
+// host's run of the same frames, in order: the same frame (sequence number
+// and file), the same classes in the same order, the network's own class, the
+// truth, and the probabilities.
+//
+// The int8 network is bit-exact on every ISA. A bundle without a cache shows
+// it: its probabilities are the network's softmax, which must equal the
+// host's to the last bit but one (the logits are identical; the softmax's
+// float64 exp is the platform's math.Exp, within an ulp of float64 of each
+// other, which can move the float32 result by at most one ulp; one int8 step
+// of a logit moves it by thousands). With the cache the lookup's dot
+// products differ per kernel (see boards' tol), so there the probabilities
+// are compared within that bound and the classes exactly.
 //
 // It builds four binaries, so it runs when EDGECACHE_BOARDS=1 (make test-arm
 // sets it); CI must run it, so under CI=true it is never skipped.
@@ -57,6 +70,16 @@ func TestBoards(t *testing.T) {
 		}
 	}
 	bundlePath, replayDir := fixture(t, []string{"layer3.0", "layer2.0.relu"}, true)
+	// The same network without the cache: its output is what the JSON shows.
+	netOnly := filepath.Join(t.TempDir(), "net.bundle")
+	b, err := bundle.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Cache = nil
+	if err := b.WriteFile(netOnly); err != nil {
+		t.Fatal(err)
+	}
 	// Camera-sized JPEG frames beside the fixture's images.
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 8; i++ {
@@ -73,14 +96,28 @@ func TestBoards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cameras := []string{"replay:" + replayDir, "arducam-sim:" + filepath.Join(replayDir, "dog")}
+	// The replayed folder holds 14 frames, played once; the simulated
+	// ArduCAM serves the 7 of dog/ round and round, stopped at 14.
+	runs := []struct {
+		name, bundle, camera string
+		frames               int
+		exact                bool // network only: bit-exact probabilities
+	}{
+		{"replay", bundlePath, "replay:" + replayDir, 14, false},
+		{"arducam-sim", bundlePath, "arducam-sim:" + filepath.Join(replayDir, "dog"), 14, false},
+		{"replay, network only", netOnly, "replay:" + replayDir, 14, true},
+	}
 	want := map[string][]frameJSON{}
-	for _, cam := range cameras {
+	for _, r := range runs {
 		var out bytes.Buffer
-		if err := run(context.Background(), []string{"-bundle", bundlePath, "-camera", cam, "-json", "-limit", "14"}, &out, os.Stderr); err != nil {
+		if err := run(context.Background(), []string{"-bundle", r.bundle, "-camera", r.camera, "-json", "-limit", "14"}, &out, os.Stderr); err != nil {
 			t.Fatal(err)
 		}
-		want[cam], _ = frames(t, out.String())
+		fs, sum := frames(t, out.String())
+		if len(fs) != r.frames || sum.Frames != r.frames {
+			t.Fatalf("host, %s: %d frames, summary %+v; want %d", r.name, len(fs), sum, r.frames)
+		}
+		want[r.name] = fs
 	}
 	bin := t.TempDir()
 	for _, b := range boards {
@@ -91,31 +128,57 @@ func TestBoards(t *testing.T) {
 			if out, err := build.CombinedOutput(); err != nil {
 				t.Fatalf("build: %v\n%s", err, out)
 			}
-			for _, cam := range cameras {
-				args := append(append([]string{}, b.qemu[1:]...), exe, "-bundle", bundlePath, "-camera", cam, "-json", "-limit", "14")
+			for _, r := range runs {
+				args := append(append([]string{}, b.qemu[1:]...), exe, "-bundle", r.bundle, "-camera", r.camera, "-json", "-limit", "14")
 				cmd := exec.Command(b.qemu[0], args...)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
 				out, err := cmd.Output()
 				if err != nil {
-					t.Fatalf("%s %s: %v\n%s", b.name, cam, err, stderr.String())
+					t.Fatalf("%s %s: %v\n%s", b.name, r.name, err, stderr.String())
 				}
-				got, _ := frames(t, string(out))
-				if len(got) != len(want[cam]) || len(got) == 0 {
-					t.Fatalf("%s: %d frames, host %d", cam, len(got), len(want[cam]))
+				got, sum := frames(t, string(out))
+				if len(got) != r.frames || sum.Frames != r.frames {
+					t.Fatalf("%s: %d frames, summary %+v; want %d as the host", r.name, len(got), sum, r.frames)
 				}
+				var worst float64
+				var worstULP uint32
 				for i, g := range got {
-					w := want[cam][i]
-					if g.Seq != w.Seq || g.Top[0].Class != w.Top[0].Class || g.Net != w.Net {
-						t.Errorf("%s frame %d: class %d (network %d), host %d (%d)", cam, i, g.Top[0].Class, g.Net, w.Top[0].Class, w.Net)
+					w := want[r.name][i]
+					if g.Seq != w.Seq || g.Name != w.Name || g.Net != w.Net || !sameTruth(g.Truth, w.Truth) || len(g.Top) != len(w.Top) || len(g.Top) == 0 {
+						t.Fatalf("%s frame %d: %+v, host %+v", r.name, i, g, w)
 					}
 					for k := range g.Top {
-						if d := g.Top[k].Prob - w.Top[k].Prob; d > b.tol || d < -b.tol {
-							t.Errorf("%s frame %d: probability %v, host %v", cam, i, g.Top[k].Prob, w.Top[k].Prob)
+						gk, wk := g.Top[k], w.Top[k]
+						if gk.Class != wk.Class || gk.Label != wk.Label {
+							t.Errorf("%s frame %d (%s): rank %d is %s, host %s", r.name, i, g.Name, k, gk.Label, wk.Label)
+						}
+						d := math.Abs(float64(gk.Prob) - float64(wk.Prob))
+						worst = max(worst, d)
+						u := ulps(gk.Prob, wk.Prob)
+						worstULP = max(worstULP, u)
+						if r.exact && u > 1 {
+							t.Errorf("%s frame %d (%s): network probability %v, host %v (%d ulps): the int8 network is not bit-exact",
+								r.name, i, g.Name, gk.Prob, wk.Prob, u)
+						}
+						if !r.exact && d > float64(b.tol) {
+							t.Errorf("%s frame %d (%s): probability %v, host %v", r.name, i, g.Name, gk.Prob, wk.Prob)
 						}
 					}
 				}
+				t.Logf("%s: %d frames as the host's, largest probability difference %.3g (%d float32 ulps)", r.name, len(got), worst, worstULP)
 			}
 		})
 	}
+}
+
+func sameTruth(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// ulps is how many float32 values lie between a and b (both non-negative).
+func ulps(a, b float32) uint32 {
+	x, y := math.Float32bits(a), math.Float32bits(b)
+	if x > y {
+		return x - y
+	}
+	return y - x
 }

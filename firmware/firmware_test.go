@@ -12,9 +12,11 @@ import (
 	"image/png"
 	"io"
 	"log"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,6 +39,16 @@ import (
 // image must find itself) and a replay tree of 2 classes x 3 images. The
 // images are 96x64: the board takes the centred 64x64 square and averages it
 // to 32x32, as it would a camera's frame.
+//
+// The keys are the paper's (the taps flattened whole, no pooling), and with
+// projected the fitted board cache's (those taps centred on their mean, then
+// projected, as a PCA basis does). Both keep the images' keys well apart, as
+// real keys are: a random network's ReLU taps share one large positive
+// direction, and pooled to channel means the six noise images' keys were
+// within cosine 0.9988 of each other, so at theta 90 an image's own item
+// beat another by a factor of 1.1 and the fp16 dot products of a core with
+// FEAT_FP16 (qemu's default arm64 core) could turn the recall over.
+// checkSeparated keeps that true.
 func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -73,45 +85,52 @@ func fixture(t *testing.T, taps []string, projected bool) (bundlePath, replayDir
 		}
 	}
 	b.Model = bundletest.Quantize(t, bundletest.Net(t, labels, 5), pixels)
-	pool := cache.PoolAvg
-	if projected {
-		pool = cache.PoolAvg2
+	cs := bundletest.Spec(t, b.Model, cache.PoolNone, taps...)
+	r, err := b.Model.NewRunner(1, taps...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cs := bundletest.Spec(t, b.Model, pool, taps...)
-	var err error
+	// Each image's taps (copied: the runner reuses its buffers) and, for
+	// the projection's mean, their concatenation: the raw key.
+	tv := make([][][]float32, n)
+	for i := range tv {
+		if _, err := r.Run(pixels[i*model.InputLen:(i+1)*model.InputLen], 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range taps {
+			tv[i] = append(tv[i], slices.Clone(r.Tap(name)))
+		}
+	}
 	if projected {
+		mean := make([]float32, cs.RawDim())
+		for _, x := range tv {
+			for j, v := range slices.Concat(x...) {
+				mean[j] += v / n
+			}
+		}
 		w := make([]float32, 8*cs.RawDim())
 		for i := range w {
 			w[i] = float32(rng.NormFloat64())
 		}
-		if cs.Proj, err = cache.NewProjection(8, cs.RawDim(), w, nil); err != nil {
+		if cs.Proj, err = cache.NewProjection(8, cs.RawDim(), w, mean); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if b.Cache, err = cache.New(cs, 2); err != nil {
 		t.Fatal(err)
 	}
-	r, err := b.Model.NewRunner(1, taps...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]float32, cs.Dim())
-	for i := 0; i < n; i++ {
-		if _, err := r.Run(pixels[i*model.InputLen:(i+1)*model.InputLen], 1); err != nil {
+	keys := make([][]float32, n)
+	for i := range keys {
+		keys[i] = make([]float32, cs.Dim())
+		if err := cs.Key(keys[i], tv[i]); err != nil {
 			t.Fatal(err)
 		}
-		var tv [][]float32
-		for _, name := range taps {
-			tv = append(tv, r.Tap(name))
-		}
-		if err := cs.Key(key, tv); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Cache.AddWeighted(key, i%2, 1+i%3); err != nil {
+		if err := b.Cache.AddWeighted(keys[i], i%2, 1+i%3); err != nil {
 			t.Fatal(err)
 		}
 	}
 	b.Cache.Theta, b.Cache.Lambda = 90, 1
+	checkSeparated(t, keys, b.Cache.Theta)
 	bundlePath = filepath.Join(dir, "board.bundle")
 	if err := b.WriteFile(bundlePath); err != nil {
 		t.Fatal(err)
@@ -182,14 +201,48 @@ func TestReplayWithCache(t *testing.T) {
 		if sum.Top1Cache == nil || *sum.Top1Cache != 1 {
 			t.Errorf("projected %v: the cache did not recall its own images: %+v", projected, sum)
 		}
-		for _, f := range fs {
+		for i, f := range fs {
+			// Every stage timed, the total their sum (each rounded to 1 us).
+			m := f.Ms
+			sum := m.Capture + m.Preprocess + m.Network + m.Cache
 			if len(f.Top) != 2 || f.Truth == nil || f.Top[0].Class != *f.Truth || f.Top[0].Label == "" ||
-				f.Ms.Network <= 0 || f.Ms.Total < f.Ms.Network || f.Time.IsZero() {
+				f.Top[0].Prob < f.Top[1].Prob || f.Top[0].Prob+f.Top[1].Prob < 0.999 || f.Seq != uint64(i) ||
+				m.Capture <= 0 || m.Preprocess <= 0 || m.Network <= 0 || m.Cache <= 0 || math.Abs(m.Total-sum) > 0.005 || f.Time.IsZero() {
 				t.Errorf("frame %+v", f)
 			}
 		}
 		if sum.BundleBytes <= 0 || sum.CacheBytes <= 0 || sum.MsNetwork <= 0 {
 			t.Errorf("summary %+v", sum)
+		}
+	}
+}
+
+// Each frame's line carries the three most probable classes, most probable
+// first (here a network of five classes, without a cache).
+func TestTopThree(t *testing.T) {
+	_, replayDir := fixture(t, []string{"layer3.0"}, false)
+	labels := []string{"a", "b", "c", "d", "e"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := &bundle.Bundle{Meta: bundle.Meta{Name: "five", Classes: labels, Preprocess: bundle.DefaultPreprocess},
+		Model: bundletest.Quantize(t, bundletest.Net(t, labels, 9), bundletest.Pixels(rng, 4))}
+	path := filepath.Join(t.TempDir(), "five.bundle")
+	if err := b.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runOut(t, "-bundle", path, "-replay", replayDir, "-json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, sum := frames(t, out)
+	if len(fs) != 6 || sum.Labelled != 0 || sum.Top1Net != nil {
+		t.Fatalf("%d frames, summary %+v", len(fs), sum)
+	}
+	for _, f := range fs {
+		top := f.Top
+		if len(top) != 3 || top[0].Class != f.Net || top[0].Prob < top[1].Prob || top[1].Prob < top[2].Prob ||
+			top[0].Class == top[1].Class || top[1].Class == top[2].Class || top[0].Class == top[2].Class ||
+			top[0].Label != labels[top[0].Class] || top[2].Prob <= 0 {
+			t.Errorf("frame %d: top %+v, network's class %d", f.Seq, top, f.Net)
 		}
 	}
 }
@@ -300,7 +353,9 @@ func (f *failing) String() string { return "failing camera" }
 
 // A camera that keeps failing is retried a bounded number of times with a
 // growing backoff, each failure logged with its reason, then the loop gives
-// up: it never spins.
+// up: it never spins. The backoffs are counted through the loop's clock, not
+// timed: 4 retries wait 2, 4, 8 and 8 ms (doubling, capped at -max-backoff),
+// and the fifth fault ends the loop without a wait.
 func TestCameraFaults(t *testing.T) {
 	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
 	cl := loadClassifier(t, bundlePath)
@@ -308,29 +363,78 @@ func TestCameraFaults(t *testing.T) {
 		cfg := defaults()
 		cfg.Retries = 4
 		cfg.Backoff, cfg.MaxBackoff, cfg.CaptureTimeout = duration(2*time.Millisecond), duration(8*time.Millisecond), duration(5*time.Millisecond)
+		var waits []time.Duration
+		cfg.sleep = func(ctx context.Context, d time.Duration) {
+			// Each wait comes after one more failed capture.
+			if got := int(cam.calls.Load()); got != len(waits)+1 {
+				t.Errorf("wait %d after %d captures", len(waits)+1, got)
+			}
+			waits = append(waits, d)
+		}
 		var logs bytes.Buffer
-		start := time.Now()
 		err := loop(context.Background(), &cfg, cam, cl, nil, newScore(cl.Bundle().Meta.Classes, true), io.Discard, log.New(&logs, "", 0), nil)
-		elapsed := time.Since(start)
 		if err == nil || !strings.Contains(err.Error(), "5 times in a row") {
 			t.Errorf("%+v: %v", cam, err)
 		}
 		if got := cam.calls.Load(); got != 5 {
 			t.Errorf("%d captures tried, want 5", got)
 		}
-		// Backoffs 2, 4, 8, 8 ms: at least 22 ms between the first and the last try.
-		if elapsed < 22*time.Millisecond {
-			t.Errorf("gave up after %v: no backoff", elapsed)
+		if want := []time.Duration{2 * time.Millisecond, 4 * time.Millisecond, 8 * time.Millisecond, 8 * time.Millisecond}; !slices.Equal(waits, want) {
+			t.Errorf("backoffs %v, want %v", waits, want)
 		}
 		want := "spi: bus error"
 		if cam.hang {
 			want = "gave no frame within 5ms"
 		}
-		if strings.Count(logs.String(), want) != 5 {
+		if strings.Count(logs.String(), want) != 5 || strings.Count(logs.String(), "camera fault ") != 5 {
 			t.Errorf("log:\n%s", logs.String())
 		}
 	}
 }
+
+// A camera that fails now and then is used again as soon as it delivers: a
+// good frame resets both the fault count and the backoff.
+func TestBackoffResets(t *testing.T) {
+	bundlePath, _ := fixture(t, []string{"layer3.0"}, false)
+	cl := loadClassifier(t, bundlePath)
+	cfg := defaults()
+	cfg.Retries, cfg.Limit = 2, 4
+	cfg.Backoff, cfg.MaxBackoff = duration(time.Millisecond), duration(time.Second)
+	var waits []time.Duration
+	cfg.sleep = func(_ context.Context, d time.Duration) { waits = append(waits, d) }
+	// Two faults, a frame, two faults, a frame...: never 3 in a row, so the
+	// loop goes on to its limit, and each run of faults starts at 1 ms.
+	cam := &pattern{fail: "ffoffoffoffo", img: image.NewRGBA(image.Rect(0, 0, 40, 30))}
+	if err := loop(context.Background(), &cfg, cam, cl, nil, newScore(cl.Labels(), true), io.Discard, log.New(io.Discard, "", 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	ms1, ms2 := time.Millisecond, 2*time.Millisecond
+	if want := []time.Duration{ms1, ms2, ms1, ms2, ms1, ms2, ms1, ms2}; !slices.Equal(waits, want) {
+		t.Errorf("backoffs %v, want %v", waits, want)
+	}
+}
+
+// pattern fails or delivers captures by the letters of fail: 'f' a fault,
+// 'o' a frame.
+type pattern struct {
+	fail string
+	img  image.Image
+	n    int
+}
+
+func (p *pattern) Next(ctx context.Context) (device.Frame, error) {
+	if p.n >= len(p.fail) {
+		return device.Frame{}, device.ErrEnd
+	}
+	c := p.fail[p.n]
+	p.n++
+	if c == 'f' {
+		return device.Frame{}, errors.New("sensor glitch")
+	}
+	return device.Frame{Image: p.img, Seq: uint64(p.n)}, nil
+}
+func (p *pattern) Close() error   { return nil }
+func (p *pattern) String() string { return "glitching camera" }
 
 // SIGTERM and SIGINT cancel the context: the loop ends at once, the summary
 // is still written and the LED is left off.
@@ -388,7 +492,10 @@ func TestLED(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, class := range []string{"cat", "dog", "cat"} {
-		files, _ := filepath.Glob(filepath.Join(replayDir, class, "*.png"))
+		files, err := filepath.Glob(filepath.Join(replayDir, class, "*.png"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("fixture: no %s images in %s (%v)", class, replayDir, err)
+		}
 		f, err := os.Open(files[0])
 		if err != nil {
 			t.Fatal(err)
@@ -414,6 +521,44 @@ func TestLED(t *testing.T) {
 	}
 }
 
+// recordingPin is a gpiotest.Pin that keeps every level written to it.
+type recordingPin struct {
+	gpiotest.Pin
+	levels []gpio.Level
+}
+
+func (p *recordingPin) Out(l gpio.Level) error {
+	p.levels = append(p.levels, l)
+	return p.Pin.Out(l)
+}
+
+// The board program drives the LED from its frame loop: off at start, on
+// while frames of the chosen class come (the replay plays cat/ then dog/),
+// off for the others, and off on the way out. Writes happen only on changes.
+func TestLEDInLoop(t *testing.T) {
+	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
+	pin := &recordingPin{Pin: gpiotest.Pin{N: "TESTLED3", Num: 103}}
+	if err := gpioreg.Register(pin); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(pin.N)
+	out, _, err := runOut(t, "-bundle", bundlePath, "-replay", replayDir, "-json", "-led", "TESTLED3", "-led-class", "cat", "-led-min", "0.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := frames(t, out)
+	var seen []string
+	for _, f := range fs {
+		seen = append(seen, f.Top[0].Label)
+	}
+	if !slices.Equal(seen, []string{"cat", "cat", "cat", "dog", "dog", "dog"}) {
+		t.Fatalf("frames seen as %v", seen)
+	}
+	if want := []gpio.Level{gpio.Low, gpio.High, gpio.Low, gpio.Low}; !slices.Equal(pin.levels, want) {
+		t.Errorf("LED levels %v, want %v (start, cat, dog, exit)", pin.levels, want)
+	}
+}
+
 func TestConfigFile(t *testing.T) {
 	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
 	cfgPath := filepath.Join(t.TempDir(), "firmware.json")
@@ -433,11 +578,43 @@ func TestConfigFile(t *testing.T) {
 	if err != nil || cfg.Limit != 4 || time.Duration(cfg.CaptureTimeout) != 3*time.Second || cfg.Retries != 10 {
 		t.Errorf("config %+v, %v", cfg, err)
 	}
-	if err := os.WriteFile(cfgPath, []byte(`{"bundel": "x"}`), 0o644); err != nil {
-		t.Fatal(err)
+	// Flags win over the file for every kind of setting, booleans included.
+	cfg, err = parseConfig([]string{"-config", cfgPath, "-json=false", "-capture-timeout", "1s", "-camera", "replay:x"}, io.Discard)
+	if err != nil || cfg.JSON || time.Duration(cfg.CaptureTimeout) != time.Second || cfg.Camera != "replay:x" || cfg.Bundle != bundlePath {
+		t.Errorf("config %+v, %v", cfg, err)
 	}
-	if _, err := parseConfig([]string{"-config", cfgPath}, io.Discard); err == nil || !strings.Contains(err.Error(), `unknown field "bundel"`) {
-		t.Errorf("misspelt key: %v", err)
+}
+
+// A configuration file that is wrong is refused with what is wrong in it:
+// the setting, or the place of a syntax error.
+func TestConfigFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	for i, tc := range []struct{ js, want string }{
+		{`{"bundel": "x"}`, `unknown setting "bundel"`},
+		{`{"bundle": "b", "backoff": "fast"}`, `setting "backoff": time: invalid duration "fast"`},
+		{`{"bundle": "b", "backoff": 5}`, `setting "backoff": a duration is a string such as "2s"`},
+		{`{"bundle": "b", "retries": "many"}`, `setting "retries": json: cannot unmarshal string`},
+		{"{\n  \"bundle\": \"b\",\n  \"limit\": 3,,\n}", "line 3, column 14: invalid character ','"},
+		{`{"bundle": "b"} {"limit": 1}`, "line 1, column 17: text after the JSON object"},
+		{`{"bundle": "b"`, "the JSON object is cut short"},
+		{"  \n", "empty file"},
+		{`[1, 2]`, "want one JSON object of settings"},
+		{`null`, "not null"},
+		{`{"bundle": "b", "retries": -1}`, "retries -1"},
+		{`{"bundle": "b", "led": "GPIO17"}`, "-led needs -led-class"},
+		{`{"bundle": "b", "backoff": "2s", "max_backoff": "1s"}`, "backoff <= max"},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("c%d.json", i))
+		if err := os.WriteFile(path, []byte(tc.js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parseConfig([]string{"-config", path}, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.js, err, tc.want)
+		}
+	}
+	if _, err := parseConfig([]string{"-config", filepath.Join(dir, "none.json")}, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "config: open ") || !strings.Contains(err.Error(), "none.json") {
+		t.Errorf("missing file: %v", err)
 	}
 }
 
@@ -447,12 +624,51 @@ func TestSelfTest(t *testing.T) {
 	if err != nil || !strings.Contains(out, "selftest  OK") || !strings.Contains(out, "section CACH") {
 		t.Errorf("%v:\n%s", err, out)
 	}
+	// The LED's pin is part of the board: found, it is reported; missing,
+	// the self-test fails.
+	pin := &gpiotest.Pin{N: "TESTLED4", Num: 104}
+	if err := gpioreg.Register(pin); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(pin.N)
+	out, _, err = runOut(t, "-bundle", bundlePath, "-replay", replayDir, "-selftest", "-led", "TESTLED4", "-led-class", "dog")
+	if err != nil || !strings.Contains(out, "led       TESTLED4, on while dog is seen") || !strings.Contains(out, "selftest  OK") || pin.L != gpio.Low {
+		t.Errorf("%v:\n%s", err, out)
+	}
+	if _, _, err = runOut(t, "-bundle", bundlePath, "-replay", replayDir, "-selftest", "-led", "NOPIN", "-led-class", "dog"); err == nil || !strings.Contains(err.Error(), `no GPIO pin "NOPIN"`) {
+		t.Errorf("a missing LED pin passed the self-test: %v", err)
+	}
 	// A folder of files that do not decode: the camera side fails.
 	bad := t.TempDir()
-	os.WriteFile(filepath.Join(bad, "x.jpg"), []byte("not a jpeg"), 0o644)
+	if err := os.WriteFile(filepath.Join(bad, "x.jpg"), []byte("not a jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, _, err = runOut(t, "-bundle", bundlePath, "-replay", bad, "-selftest")
 	if err == nil || !strings.Contains(out, "selftest  FAIL") {
 		t.Errorf("bad camera passed: %v\n%s", err, out)
+	}
+}
+
+// checkSeparated fails when two fixture keys are so close that an image's
+// own cache item would not clearly win its lookup: at theta, another item's
+// weight against the image's own is at most the weight ratio (3) times
+// exp(-theta (1 - cos)), and the fp16 dot products move a cosine by up to
+// about 2.5e-4 (cache/dot_fp16_arm64.go). A gap of 0.05 in cosine leaves the
+// true class above 0.9 at theta 90 (three items of the other class, each
+// at most 3 exp(-4.5) = 0.033 of the own item), whatever the core.
+func checkSeparated(t *testing.T, keys [][]float32, theta float32) {
+	t.Helper()
+	const gap = 0.05
+	for i := range keys {
+		for j := range i {
+			var dot float64
+			for k, v := range keys[i] {
+				dot += float64(v) * float64(keys[j][k])
+			}
+			if 1-dot < gap {
+				t.Fatalf("fixture keys %d and %d at cosine %.5f: too close for a recall at theta %v to be sure", i, j, dot, theta)
+			}
+		}
 	}
 }
 

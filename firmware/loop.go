@@ -52,6 +52,17 @@ type reloader struct {
 	open   func() (*bundle.Classifier, error)
 }
 
+// sleepCtx waits d, or less when ctx ends first (a signal during a backoff
+// stops the program at once).
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // loop captures and classifies frames until the source ends, ctx is done or
@@ -82,16 +93,16 @@ func loop(ctx context.Context, cfg *config, cam device.Source, cl *bundle.Classi
 	wait := time.Duration(cfg.Backoff)
 	fault := func(err error) error {
 		faults++
-		logger.Printf("camera fault %d of %d in a row: %v", faults, cfg.Retries, err)
 		if faults > cfg.Retries {
+			logger.Printf("camera fault %d in a row, no retry left: %v", faults, err)
 			return fmt.Errorf("camera failed %d times in a row, giving up: %w", faults, err)
 		}
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
+		logger.Printf("camera fault %d in a row, retry %d of %d in %v: %v", faults, faults, cfg.Retries, wait, err)
+		sleep := cfg.sleep
+		if sleep == nil {
+			sleep = sleepCtx
 		}
+		sleep(ctx, wait)
 		wait = min(2*wait, time.Duration(cfg.MaxBackoff))
 		return nil
 	}

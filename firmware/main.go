@@ -38,6 +38,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks for a clean stop; once it is under way a second
+	// one (Ctrl-C again) kills the program the default way.
+	context.AfterFunc(ctx, stop)
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -67,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cs.needsHost() || cfg.LED != "" {
+	if cfg.needsHost(cs) {
 		// The board's SPI, I2C and GPIO drivers (periph.io/x/host).
 		if _, err := host.Init(); err != nil {
 			return fmt.Errorf("board drivers: %w", err)
@@ -90,15 +93,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cl.SetThreads(cfg.Threads); err != nil {
 		return err
 	}
-	if cfg.SelfTest {
-		return selfTest(ctx, &cfg, b, cam, cl, stdout)
-	}
+	// The LED before the self-test, so that a pin or class the board does
+	// not have fails the test rather than the service after it.
 	var led *indicator
 	if cfg.LED != "" {
 		if led, err = newIndicator(cfg.LED, cfg.LEDClass, cfg.LEDMin, b.Meta.Classes); err != nil {
 			return err
 		}
 		defer led.off()
+	}
+	if cfg.SelfTest {
+		return selfTest(ctx, &cfg, b, cam, cl, led, stdout)
 	}
 	svc, err := startServices(ctx, &cfg, b, cl, logger)
 	if err != nil {

@@ -11,13 +11,17 @@ import (
 )
 
 // selfTest checks what a board needs before it is left alone: the bundle
-// read and passed its checks (done by the caller), the camera delivers a
-// frame within the capture timeout, and the frame classifies. It prints
-// what it found and returns the first failure, so the exit status tells an
-// installer or a service manager whether the board is ready.
-func selfTest(ctx context.Context, cfg *config, b *bundle.Bundle, cam device.Source, cl *bundle.Classifier, w io.Writer) error {
+// read and passed its checks and the LED's pin was found (done by the
+// caller), the camera delivers a frame within the capture timeout, and the
+// frame classifies. It prints what it found and returns the first failure,
+// so the exit status tells an installer or a service manager whether the
+// board is ready.
+func selfTest(ctx context.Context, cfg *config, b *bundle.Bundle, cam device.Source, cl *bundle.Classifier, led *indicator, w io.Writer) error {
 	if err := b.Describe(w); err != nil {
 		return err
+	}
+	if led != nil {
+		fmt.Fprintf(w, "led       %s, on while %s is seen with at least %.2f\n", cfg.LED, cfg.LEDClass, cfg.LEDMin)
 	}
 	fmt.Fprintf(w, "camera    %v\n", cam)
 	cctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.CaptureTimeout))

@@ -138,7 +138,9 @@ func TestTeachForeignLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lg.Close()
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, err = newTeacher(cl, logPath, 1<<30, cache.DefaultLearnOpts, nil, log.New(io.Discard, "", 0))
 	if !errors.Is(err, journal.ErrForeign) {
 		t.Errorf("foreign log: %v", err)
@@ -222,7 +224,9 @@ func TestStatusTeach(t *testing.T) {
 	bundlePath, replayDir := fixture(t, []string{"layer3.0"}, false)
 	addr := freePort(t)
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600)
+	if err := os.WriteFile(tokenFile, []byte("s3cret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
