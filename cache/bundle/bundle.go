@@ -186,8 +186,9 @@ func (b *Bundle) Write(w io.Writer) ([32]byte, error) {
 }
 
 // WriteFile writes b to path atomically: a temporary file in the same folder,
-// synced, then renamed over path, so a board never sees half a bundle. It
-// sets b.ID.
+// synced, then renamed over path, so a board never sees half a bundle. The
+// file is readable by all (0644, as os.WriteFile would make it): it holds no
+// secret, and the board program runs as its own user. It sets b.ID.
 func (b *Bundle) WriteFile(path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*")
 	if err != nil {
@@ -195,6 +196,9 @@ func (b *Bundle) WriteFile(path string) error {
 	}
 	defer os.Remove(tmp.Name())
 	id, err := b.Write(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -116,6 +116,9 @@ func TestWriteFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("%d files left in the folder, want the bundle alone", len(entries))
 	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("bundle file mode %v, %v; want -rw-r--r-- (the board program runs as its own user)", st.Mode(), err)
+	}
 }
 
 // TestCheck: a bundle whose parts do not fit each other is refused on writing.
@@ -188,6 +191,25 @@ func TestBad(t *testing.T) {
 			rechecksum(d)
 			return d
 		}), "runs past the end"},
+		// Sizes that a reader converting to a 32-bit int too early would
+		// wrap to the true ones, and then accept (the CRCs still match).
+		{"length over 4 GiB", mod(func(d []byte) []byte {
+			e := d[16+2*entrySize+12:]
+			binary.LittleEndian.PutUint64(e, binary.LittleEndian.Uint64(e)|1<<32)
+			rechecksum(d)
+			return d
+		}), "runs past the end"},
+		{"offset over 4 GiB", mod(func(d []byte) []byte {
+			e := d[16+entrySize+4:]
+			binary.LittleEndian.PutUint64(e, binary.LittleEndian.Uint64(e)|1<<32)
+			rechecksum(d)
+			return d
+		}), "expected"},
+		{"offset and length wrap", mod(func(d []byte) []byte {
+			binary.LittleEndian.PutUint64(d[16+2*entrySize+12:], 1<<64-1)
+			rechecksum(d)
+			return d
+		}), "runs past the end"},
 		{"gap", mod(func(d []byte) []byte {
 			binary.LittleEndian.PutUint64(d[16+entrySize+4:], 1<<40)
 			rechecksum(d)
@@ -204,33 +226,72 @@ func TestBad(t *testing.T) {
 	}
 }
 
-// TestCorruptCount: every truncation and every single-byte flip of a bundle is
-// refused (the header and each section carry a CRC-32C, which catches every
-// burst of up to 32 bits), and none panics.
+// TestCorruptCount: every truncation and every single-byte change of a small
+// bundle with all three sections is refused, and none panics. Every byte of
+// the file lies under a CRC-32C (the header's covers the bytes before it,
+// and the stored CRC is compared; each section's covers the section), and a
+// CRC-32C catches every error burst of up to 32 bits, so a change within one
+// byte can never pass: the test proves the coverage has no hole. Each byte is
+// changed twice: one bit flipped (a different bit at each offset) and all
+// eight. The refusals are counted by what caught them.
 func TestCorruptCount(t *testing.T) {
 	b := testBundle(t)
-	b.Cache = nil // keep the file small enough to try every offset
 	good, _ := encode(t, b)
+	secs, err := sections(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secs) != 3 {
+		t.Fatalf("%d sections, want META, QNET and CACH", len(secs))
+	}
 	step := 1
 	if testing.Short() {
 		step = 7
 	}
-	missed := 0
-	tried := 0
+	var tried, accepted int
+	caught := map[string]int{}
+	d := bytes.Clone(good)
 	for off := 0; off < len(good); off += step {
-		tried++
 		if _, err := Read(good[:off]); err == nil {
 			t.Errorf("truncated at %d of %d: accepted", off, len(good))
 		}
-		d := bytes.Clone(good)
-		d[off] ^= 1 << (off % 8)
-		if _, err := Read(d); err == nil {
-			missed++
+		for _, mask := range []byte{1 << (off % 8), 0xff} {
+			tried++
+			d[off] ^= mask
+			_, err := Read(d)
+			d[off] = good[off]
+			switch {
+			case err == nil:
+				accepted++
+				t.Errorf("byte %d of %d (%s) changed by %#02x: accepted", off, len(good), where(secs, off), mask)
+			case errors.Is(err, ErrChecksum):
+				caught[strings.TrimPrefix(err.Error(), ErrChecksum.Error()+": ")]++
+			default:
+				// The magic, version and section count are judged
+				// before the header's CRC.
+				caught["header fields"]++
+			}
 		}
 	}
-	if missed > 0 {
-		t.Errorf("%d of %d single-bit flips accepted", missed, tried)
+	t.Logf("%d-byte bundle: %d single-byte changes, %d accepted; refused by: %v", len(good), tried, accepted, caught)
+	// Only the header's structure is judged before its CRC (the magic, the
+	// version, the section count, then the CRC itself); every change after
+	// the header must be caught by its section's CRC.
+	for _, s := range secs {
+		if caught["section "+s.tag] == 0 {
+			t.Errorf("no change in section %s was caught by its checksum", s.tag)
+		}
 	}
+}
+
+// where names the part of a bundle that offset off falls in.
+func where(secs []section, off int) string {
+	for _, s := range secs {
+		if uint64(off) >= s.off && uint64(off) < s.off+uint64(len(s.data)) {
+			return "section " + s.tag
+		}
+	}
+	return "header"
 }
 
 func FuzzRead(f *testing.F) {
@@ -238,6 +299,17 @@ func FuzzRead(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:100])
 	f.Add([]byte(magic + "\x01\x00\x00\x00\x01\x00\x00\x00"))
+	// A section length past 4 GiB under a valid header CRC: what a 32-bit
+	// board must not wrap.
+	wide := bytes.Clone(good)
+	e := wide[16+2*entrySize+12:]
+	binary.LittleEndian.PutUint64(e, binary.LittleEndian.Uint64(e)|1<<32)
+	rechecksum(wide)
+	f.Add(wide)
+	alone := testBundle(f)
+	alone.Cache = nil
+	data, _ := encode(f, alone)
+	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Read(data)
 		if err != nil {

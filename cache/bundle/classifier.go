@@ -88,6 +88,22 @@ func NewClassifier(b *Bundle) (*Classifier, error) {
 	return c, nil
 }
 
+// SetMaxPixels sets the largest frame the classifier takes (frame.Opts'
+// MaxPixels; 0: frame.DefaultMaxPixels, which suits a board's memory). The
+// host tool raises it for photos of 20 megapixels and more.
+func (c *Classifier) SetMaxPixels(n int) error {
+	roi, err := c.b.Meta.Preprocess.Region()
+	if err != nil {
+		return err
+	}
+	conv, err := frame.New(&frame.Opts{Size: c.b.Meta.Preprocess.Size, ROI: roi, MaxPixels: n})
+	if err != nil {
+		return err
+	}
+	c.conv = conv
+	return nil
+}
+
 // SetThreads splits one frame's network across n goroutines (1 to 64; the
 // result is bit for bit the one-thread result): a Pi has four cores.
 func (c *Classifier) SetThreads(n int) error { return c.run.SetThreads(n) }

@@ -15,6 +15,19 @@
 // averages straight from the decoded Y, Cb and Cr planes, never building
 // an RGBA copy.
 //
+// JPEG decoding is most of what converting a frame costs: two thirds to
+// nine tenths of a 320x240 frame's time (BenchmarkFrameVsNet,
+// decode/frame-%, on a shared 2-core host).
+// Decoding at 1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg's
+// scale_num/scale_denom, libjpeg.txt; image/jpeg has no such option) would
+// skip the inverse DCT and the full-size planes, about 40% of the
+// conversion's time by CPU profile, but not the entropy decoding, which
+// stays; the price is a second JPEG decoder to keep and fuzz, and inputs no
+// longer bit-exact with a full decode. Asking the camera for 160x120
+// instead (the ArduCAM's smallest JPEG, rpicam-vid's --width/--height)
+// decodes a quarter of the pixels for the same 32x32 input (the jpeg160
+// frame in the benchmark).
+//
 // Resizing is area averaging: each output pixel is the mean of the source
 // area it covers, partial pixels weighted by their overlap. That is the
 // right filter for shrinking a camera frame (every source pixel counts

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/edgecache/edgecache/cache/bundle"
 )
 
 func init() {
@@ -89,10 +92,6 @@ func runDemo(args []string, stdout io.Writer) error {
 		"bundle", "-quant", qPath, "-cache", cachePath, "-name", "resnet32-cifar10-"+*budget, "-o", bundlePath); err != nil {
 		return err
 	}
-	st, err := os.Stat(bundlePath)
-	if err != nil {
-		return err
-	}
 
 	fmt.Fprintf(stdout, "\n== 5. the board program classifies the test set, frame by frame, from a replay camera\n$ %s -bundle %s -camera replay:%s -json\n", fw, bundlePath, test)
 	cmd := exec.Command(fw, "-bundle", bundlePath, "-camera", "replay:"+test, "-json")
@@ -104,37 +103,15 @@ func runDemo(args []string, stdout io.Writer) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	var sum struct {
-		Summary      bool     `json:"summary"`
-		Frames       int      `json:"frames"`
-		Labelled     int      `json:"labelled"`
-		Top1Net      *float64 `json:"top1_net"`
-		Top1Cache    *float64 `json:"top1_cache"`
-		MsPreprocess float64  `json:"ms_preprocess"`
-		MsNetwork    float64  `json:"ms_network"`
-		MsCache      float64  `json:"ms_cache"`
-		MsPerFrame   float64  `json:"ms_per_frame"`
-		Seconds      float64  `json:"seconds"`
-		CacheBytes   int      `json:"cache_bytes"`
-	}
 	prog := newProgress(10000, "replay")
-	sc := bufio.NewScanner(pipe)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if bytes.Contains(line, []byte(`"summary":true`)) {
-			if err := json.Unmarshal(line, &sum); err != nil {
-				return fmt.Errorf("demo: reading the board program's summary: %v", err)
-			}
-			continue
-		}
-		prog.add(1)
-	}
+	sum, rerr := readBoardRun(pipe, func() { prog.add(1) })
 	prog.done()
+	io.Copy(io.Discard, pipe) // what is left after a bad line, so the program can finish
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("board program: %w", err)
 	}
-	if !sum.Summary || sum.Top1Net == nil || sum.Top1Cache == nil {
-		return fmt.Errorf("demo: the board program scored no labelled frames")
+	if rerr != nil {
+		return rerr
 	}
 	fmt.Fprintf(stdout, "%d frames in %.0f s\n", sum.Frames, sum.Seconds)
 
@@ -146,11 +123,36 @@ func runDemo(args []string, stdout io.Writer) error {
 	row("float32 network (host)", float.Top1)
 	row("int8 network (board program)", *sum.Top1Net)
 	row(fmt.Sprintf("int8 network + %.2f MiB cache (board program)", float64(sum.CacheBytes)/(1<<20)), *sum.Top1Cache)
-	fmt.Fprintf(stdout, "\nbundle %s: %d bytes (cache %d bytes on the board)\n", bundlePath, st.Size(), sum.CacheBytes)
+	fmt.Fprintf(stdout, "\nbundle %s: %d bytes (cache %d bytes on the board)\n", bundlePath, sum.BundleBytes, sum.CacheBytes)
 	fmt.Fprintf(stdout, "per frame on this machine: %.3f ms = JPEG to tensor %.3f + int8 network %.3f + cache lookup and mixture %.3f\n",
 		sum.MsPerFrame, sum.MsPreprocess, sum.MsNetwork, sum.MsCache)
 	fmt.Fprintf(stdout, "total %.0f s; files in %s\n", time.Since(start).Seconds(), *out)
 	return nil
+}
+
+// readBoardRun reads the board program's -json output: a line per frame
+// (each counted by frame), then the program's own summary line
+// (bundle.Summary), which it returns rather than recounting the frames.
+func readBoardRun(r io.Reader, frame func()) (bundle.Summary, error) {
+	var sum bundle.Summary
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !bytes.Contains(line, []byte(`"summary":true`)) {
+			frame()
+			continue
+		}
+		if err := json.Unmarshal(line, &sum); err != nil {
+			return sum, fmt.Errorf("demo: reading the board program's summary: %v", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return sum, fmt.Errorf("demo: reading the board program's output: %v", err)
+	}
+	if !sum.Summary || sum.Top1Net == nil || sum.Top1Cache == nil {
+		return sum, errors.New("demo: the board program scored no labelled frames")
+	}
+	return sum, nil
 }
 
 func shellJoin(args []string) string {

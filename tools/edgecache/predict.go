@@ -17,6 +17,13 @@ func init() {
 	register("predict", "top-5 classes of images of any size (cropped and resized as the board does), by a model or a bundle", runPredict)
 }
 
+// hostMaxPixels is predict's default size limit: 134 megapixels, above the
+// photos of common phones and cameras (12 to 100 megapixels), where the
+// board's (frame.DefaultMaxPixels, 16.7 megapixels) would refuse a
+// 24-megapixel photo. image/jpeg needs up to 3 bytes a pixel for its
+// planes: at most 400 MB on the host.
+const hostMaxPixels = 1 << 27
+
 type prediction struct {
 	Image  string      `json:"image"`
 	Top    []classProb `json:"top"`
@@ -37,6 +44,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	roi := fs.String("roi", "", "region of each image the network sees: center (the centred largest square), full, or X,Y,W,H (default: the bundle's, else center)")
 	asJSON := fs.Bool("json", false, "print one JSON line per image (with the logits for -model)")
 	top := fs.Int("top", 5, "classes to list per image")
+	maxPixels := fs.Int("max-pixels", hostMaxPixels, "refuse images of more pixels than this (the board's limit is "+fmt.Sprint(frame.DefaultMaxPixels)+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +54,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	if (*modelPath == "") == (*bundlePath == "") {
 		return usagef("give -model or -bundle")
 	}
-	classify, err := newPredictor(*modelPath, *normPath, *bundlePath, *roi)
+	classify, err := newPredictor(*modelPath, *normPath, *bundlePath, *roi, *maxPixels)
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func runPredict(args []string, stdout io.Writer) error {
 // newPredictor returns the classification of one image: the float network
 // on the image's region resized by device/frame, or the board's whole path
 // (bundle.Classifier).
-func newPredictor(modelPath, normPath, bundlePath, roiFlag string) (func(device.Frame, int) (prediction, error), error) {
+func newPredictor(modelPath, normPath, bundlePath, roiFlag string, maxPixels int) (func(device.Frame, int) (prediction, error), error) {
 	if bundlePath != "" {
 		b, err := bundle.ReadFile(bundlePath)
 		if err != nil {
@@ -96,6 +104,9 @@ func newPredictor(modelPath, normPath, bundlePath, roiFlag string) (func(device.
 		cl, err := bundle.NewClassifier(b)
 		if err != nil {
 			return nil, err
+		}
+		if err := cl.SetMaxPixels(maxPixels); err != nil {
+			return nil, usagef("-max-pixels: %v", err)
 		}
 		return func(f device.Frame, top int) (prediction, error) {
 			r, err := cl.Classify(f)
@@ -121,9 +132,9 @@ func newPredictor(modelPath, normPath, bundlePath, roiFlag string) (func(device.
 	if err != nil {
 		return nil, usagef("-roi: %v", err)
 	}
-	conv, err := frame.New(&frame.Opts{Size: model.InputSize, ROI: roi})
+	conv, err := frame.New(&frame.Opts{Size: model.InputSize, ROI: roi, MaxPixels: maxPixels})
 	if err != nil {
-		return nil, err
+		return nil, usagef("%v", err)
 	}
 	pixels := make([]float32, model.InputLen)
 	return func(f device.Frame, top int) (prediction, error) {
