@@ -82,23 +82,9 @@ func (s *score) report(w io.Writer, b *bundle.Bundle, cam fmt.Stringer, elapsed 
 	fmt.Fprintf(w, " (%d labelled frames)\n", s.labeled)
 }
 
-// summaryJSON is the last line of -json output.
-type summaryJSON struct {
-	Summary   bool     `json:"summary"`
-	Frames    int      `json:"frames"`
-	Labelled  int      `json:"labelled"`
-	Top1Net   *float64 `json:"top1_net,omitempty"`
-	Top1Cache *float64 `json:"top1_cache,omitempty"`
-	// Mean milliseconds per frame: the three classifying stages and their
-	// sum (capture time depends on the camera and is in each frame's line).
-	MsPreprocess float64 `json:"ms_preprocess"`
-	MsNetwork    float64 `json:"ms_network"`
-	MsCache      float64 `json:"ms_cache"`
-	MsPerFrame   float64 `json:"ms_per_frame"`
-	Seconds      float64 `json:"seconds"`
-	BundleBytes  int64   `json:"bundle_bytes"`
-	CacheBytes   int     `json:"cache_bytes,omitempty"`
-}
+// summaryJSON is the last line of -json output, defined with the bundle so
+// the host's demo reads the same fields.
+type summaryJSON = bundle.Summary
 
 func (s *score) summary(elapsed time.Duration) summaryJSON {
 	j := summaryJSON{Summary: true, Frames: s.frames, Labelled: s.labeled, Seconds: elapsed.Seconds(),
