@@ -14,10 +14,13 @@
 //     validation images, never test images.
 //   - KMeans, Subset, BalancedSubset and BalancedIndices reduce a cache's
 //     entries; Rekey and RekeyCache remake whole-tap keys in a smaller form
-//     (pooled, projected); Candidates sizes the entries a memory budget
-//     leaves room for (cache.Footprint), and Pool.Build makes the reduced
-//     cache: the library under the host tool's `cache fit`.
+//     (pooled, projected) and Forms makes the forms a fit tries (with PCA
+//     projections from cache/pca); Candidates sizes the entries a memory
+//     budget leaves room for (cache.Footprint), and Pool.Build makes the
+//     reduced cache: the library under the host tool's `cache fit` and
+//     tools/boardfit.
 //
 // The PCA of keys is in cache/pca, the network-to-keys pipeline in
-// tools/keys.
+// tools/keys. TestBoardLinksNoHostCode checks that the board program links
+// none of this.
 package host

@@ -2,91 +2,17 @@ package host
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/edgecache/edgecache/cache"
 )
 
 // Fitting a cache to a board's memory budget: from a full cache of whole-tap
-// keys, remake the keys in a smaller form (Rekey: pooling, a projection),
-// size the entries a budget leaves room for (Candidates), and build the
-// reduced cache (Pool.Build: a class-balanced subset, or per-class k-means
-// prototypes, unweighted or weighted by cluster size). The search over forms
-// and budgets is the host tool's `cache fit`.
-
-// Segments splits a whole-tap key of spec into its taps' parts.
-func Segments(spec cache.Spec, key []float32) [][]float32 {
-	segs := make([][]float32, len(spec.Taps))
-	o := 0
-	for i, t := range spec.Taps {
-		n := t.Len()
-		segs[i] = key[o : o+n]
-		o += n
-	}
-	return segs
-}
-
-// Rekey remakes whole-tap keys (rows of whole.Dim()) as keys of spec, which
-// must have whole's taps (pooled or not, projected or not), on all cores.
-func Rekey(spec, whole cache.Spec, keys []float32) ([]float32, error) {
-	if len(keys)%whole.Dim() != 0 {
-		return nil, fmt.Errorf("host: %d key values are not a whole number of %d-value keys", len(keys), whole.Dim())
-	}
-	n := len(keys) / whole.Dim()
-	return rekey(spec, n, func(dst []float32, i int) []float32 {
-		return keys[i*whole.Dim() : (i+1)*whole.Dim()]
-	}, whole)
-}
-
-// RekeyCache remakes every key of c, a cache of whole-tap keys, as a key of
-// spec, on all cores.
-func RekeyCache(spec cache.Spec, c *cache.Cache) ([]float32, error) {
-	if c.Spec().Proj != nil {
-		return nil, fmt.Errorf("host: the cache's keys are projected (%v); rekeying starts from whole-tap keys", c.Spec())
-	}
-	return rekey(spec, c.Len(), c.Key, c.Spec())
-}
-
-// rekey makes n keys of spec from the whole keys key(scratch, i) returns.
-func rekey(spec cache.Spec, n int, key func(dst []float32, i int) []float32, whole cache.Spec) ([]float32, error) {
-	if len(spec.Taps) != len(whole.Taps) {
-		return nil, fmt.Errorf("host: keys of %d taps cannot be remade from %d", len(spec.Taps), len(whole.Taps))
-	}
-	for i, t := range spec.Taps {
-		w := whole.Taps[i]
-		if t.Name != w.Name || t.C != w.C || t.H != w.H || t.W != w.W || w.Pool != cache.PoolNone {
-			return nil, fmt.Errorf("host: tap %d is %v, the whole keys have %v", i, t, w)
-		}
-	}
-	d := spec.Dim()
-	out := make([]float32, n*d)
-	workers := min(runtime.GOMAXPROCS(0), max(n, 1))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch []float32
-			for i := w; i < n; i += workers {
-				k := key(scratch, i)
-				scratch = k
-				if err := spec.Key(out[i*d:(i+1)*d], Segments(whole, k)); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
+// keys, remake the keys in a smaller form (Forms, forms.go, through Rekey,
+// rekey.go: pooling, a projection), size the entries a budget leaves room
+// for (Candidates), and build the reduced cache (Pool.Build: a
+// class-balanced subset, or per-class k-means prototypes, unweighted or
+// weighted by cluster size). The search over forms and budgets is the host
+// tool's `cache fit`; tools/boardfit applies its pick.
 
 // Entries is how a fit reduces a cache's items; its values are the names
 // the host tool prints and writes to JSON.
@@ -142,14 +68,17 @@ func Candidates(spec cache.Spec, classes, total, nFit int, budget int64, cluster
 	return out
 }
 
-// Pool is the items a fit builds from: the first Len() items of a full
-// cache, with their keys remade in the fit's form (Keys, rows of
-// Spec.Dim()) or, when Keys is nil, taken from Full as they are.
+// Pool is the items a fit builds from: the first len(Labels) items of a
+// full cache, with their keys remade in the fit's form (Keys, rows of
+// Spec.Dim()) or, when Keys is nil, taken from Full as they are; or keys
+// that never were in a cache (NewKeyPool, Full nil). Make one with NewPool
+// or NewKeyPool, which check it.
 type Pool struct {
-	Spec   cache.Spec
-	Full   *cache.Cache
-	Keys   []float32
-	Labels []int // the pool's labels: Full's first len(Labels)
+	Spec    cache.Spec
+	Classes int          // labels are 0..Classes-1
+	Full    *cache.Cache // nil for a NewKeyPool
+	Keys    []float32
+	Labels  []int // the pool's labels: Full's first len(Labels)
 }
 
 // NewPool is the first n items of full, with keys (nil: full's own keys,
@@ -168,7 +97,28 @@ func NewPool(spec cache.Spec, full *cache.Cache, keys []float32, n int) (*Pool, 
 	for i := range labels {
 		labels[i] = full.Label(i)
 	}
-	return &Pool{Spec: spec, Full: full, Keys: keys, Labels: labels}, nil
+	return &Pool{Spec: spec, Classes: full.Classes(), Full: full, Keys: keys, Labels: labels}, nil
+}
+
+// NewKeyPool is a pool of keys made straight from a network (rows of
+// spec.Dim(), one per label), for a cache of classes classes: what a fit
+// builds from when there is no full cache.
+func NewKeyPool(spec cache.Spec, classes int, keys []float32, labels []int) (*Pool, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("host: %w", err)
+	}
+	if classes < 1 || len(labels) == 0 {
+		return nil, fmt.Errorf("host: a pool of %d items of %d classes", len(labels), classes)
+	}
+	if len(keys) != len(labels)*spec.Dim() {
+		return nil, fmt.Errorf("host: %d key values for %d items of %d", len(keys), len(labels), spec.Dim())
+	}
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return nil, fmt.Errorf("host: item %d has label %d of %d classes", i, y, classes)
+		}
+	}
+	return &Pool{Spec: spec, Classes: classes, Keys: keys, Labels: labels}, nil
 }
 
 // Build makes the candidate's cache from the pool: a class-balanced subset
@@ -177,7 +127,13 @@ func NewPool(spec cache.Spec, full *cache.Cache, keys []float32, n int) (*Pool, 
 // seed+y), weighted by cluster size for EntriesWKMeans (empty clusters
 // dropped). Without remade keys only subsets can be built.
 func (p *Pool) Build(cand Candidate, iters int, seed uint64) (*cache.Cache, error) {
-	classes := p.Full.Classes()
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if cand.Items < 1 {
+		return nil, fmt.Errorf("host: a cache of %d items", cand.Items)
+	}
+	classes := p.Classes
 	n := min(cand.Items, len(p.Labels))
 	idx := BalancedIndices(p.Labels, classes, n, seed)
 	if p.Keys == nil {
@@ -230,4 +186,26 @@ func (p *Pool) Build(cand Candidate, iters int, seed uint64) (*cache.Cache, erro
 		}
 	}
 	return c, nil
+}
+
+// check refuses a pool whose parts disagree (one made by hand rather than
+// by NewPool or NewKeyPool), so that Build errs instead of indexing past
+// them.
+func (p *Pool) check() error {
+	switch {
+	case p.Classes < 1 || len(p.Labels) == 0:
+		return fmt.Errorf("host: a pool of %d items of %d classes", len(p.Labels), p.Classes)
+	case p.Keys == nil && p.Full == nil:
+		return fmt.Errorf("host: a pool with neither keys nor a cache")
+	case p.Keys == nil && (len(p.Labels) > p.Full.Len() || p.Full.Classes() != p.Classes):
+		return fmt.Errorf("host: a pool of %d items of %d classes from a cache of %d of %d", len(p.Labels), p.Classes, p.Full.Len(), p.Full.Classes())
+	case p.Keys != nil && len(p.Keys) < len(p.Labels)*p.Spec.Dim():
+		return fmt.Errorf("host: %d key values for %d items of %d", len(p.Keys), len(p.Labels), p.Spec.Dim())
+	}
+	for i, y := range p.Labels {
+		if y < 0 || y >= p.Classes {
+			return fmt.Errorf("host: item %d has label %d of %d classes", i, y, p.Classes)
+		}
+	}
+	return nil
 }

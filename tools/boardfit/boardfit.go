@@ -52,20 +52,20 @@ var Default = Recipe{Budget: 4 << 20, PCA: 128, PCASample: 2000, Entries: host.E
 
 // Report says what Fit made and how long each step took.
 type Report struct {
-	Spec       string        `json:"spec"`
-	Items      int           `json:"items"`
-	Bytes      int           `json:"bytes"`
-	Budget     int64         `json:"budget"`
-	Entries    host.Entries  `json:"entries"`
-	FitImages  int           `json:"fit_images"`
-	ValImages  int           `json:"val_images"`
-	Tune       *host.Result  `json:"-"`
-	Theta      float64       `json:"theta"`
-	Lambda     float64       `json:"lambda"`
-	CacheOnly  float64       `json:"cache_only_theta"`
-	ValNetwork float64       `json:"val_top1_network"`
-	ValCache   float64       `json:"val_top1_cache"`
-	Steps      []StepSeconds `json:"steps"`
+	Spec           string        `json:"spec"`
+	Items          int           `json:"items"`
+	Bytes          int           `json:"bytes"`
+	Budget         int64         `json:"budget"`
+	Entries        host.Entries  `json:"entries"`
+	FitImages      int           `json:"fit_images"`
+	ValImages      int           `json:"val_images"`
+	Tune           *host.Result  `json:"-"`
+	Theta          float64       `json:"theta"`
+	Lambda         float64       `json:"lambda"`
+	CacheOnlyTheta float64       `json:"cache_only_theta"`
+	ValNetwork     float64       `json:"val_top1_network"`
+	ValCache       float64       `json:"val_top1_cache"`
+	Steps          []StepSeconds `json:"steps"`
 }
 
 // StepSeconds is one step's wall time.
@@ -141,13 +141,10 @@ func Fit(n *keys.Net, fit, val keys.Images, r Recipe, log io.Writer) (*cache.Cac
 	if cand == nil {
 		return nil, nil, fmt.Errorf("boardfit: no %s cache of %v fits %d bytes", r.Entries, spec, r.Budget)
 	}
-	// Build needs the full cache only for its class count: the keys are
-	// the pool's own.
-	shape, err := cache.New(spec, classes)
+	pool, err := host.NewKeyPool(spec, classes, items.Keys, items.Labels)
 	if err != nil {
 		return nil, nil, err
 	}
-	pool := &host.Pool{Spec: spec, Full: shape, Keys: items.Keys, Labels: items.Labels}
 	c, err := pool.Build(*cand, r.KMeansIters, r.Seed)
 	if err != nil {
 		return nil, nil, err
@@ -168,7 +165,7 @@ func Fit(n *keys.Net, fit, val keys.Images, r Recipe, log io.Writer) (*cache.Cac
 	step(fmt.Sprintf("tuned on %d validation queries: theta %.4g, lambda %.4g", q.Len(), res.Theta, res.Lambda))
 
 	rep.Spec, rep.Items, rep.Bytes, rep.Tune = spec.String(), c.Len(), c.Bytes(), res
-	rep.Theta, rep.Lambda, rep.CacheOnly = res.Theta, res.Lambda, res.CacheOnlyTheta
+	rep.Theta, rep.Lambda, rep.CacheOnlyTheta = res.Theta, res.Lambda, res.CacheOnlyTheta
 	rep.ValNetwork, rep.ValCache = res.BaselineAcc, res.Acc
 	if int64(c.Bytes()) > r.Budget {
 		return nil, nil, fmt.Errorf("boardfit: the cache takes %d bytes, over the budget of %d", c.Bytes(), r.Budget)

@@ -210,19 +210,6 @@ func runCacheDepth(args []string, stdout io.Writer) error {
 	return err
 }
 
-// appendFile appends text to the file at path, creating it.
-func appendFile(path, text string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(f, text)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // tapOrder sorts "layerS.B[.relu]:pool" names in forward order (a block's
 // inner ReLU before its output), whole taps before pooled ones.
 func tapOrder(name string) [4]int {

@@ -16,16 +16,6 @@ func init() {
 	register("cache fit", "the best cache that fits a board's memory budget (key and entry reductions)", runCacheFit)
 }
 
-// fitForm is a key reduction: the spec of the reduced keys, made from a
-// whole-tap key's per-tap segments.
-type fitForm struct {
-	name string
-	spec cache.Spec
-	full []float32 // reduced keys of every item of the full cache
-	val  *queries
-	test []*queries
-}
-
 // fitVariant is one candidate: a key form and an entry reduction.
 type fitVariant struct {
 	Form             string       `json:"keys"`
@@ -186,11 +176,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 				if !tryEntries[v.Entries] {
 					continue
 				}
-				c, err := v.build(f, false, *iters, *seed, full, nFit)
-				if err != nil {
-					return err
-				}
-				res, err := host.Tune(f.val.Keys, f.val.Labels, f.val.Probs, c, host.TuneOptions{NoRefine: true})
+				res, err := f.Try(full, nFit, v.candidate(), &f.val.Queries, *iters, *seed)
 				if err != nil {
 					return err
 				}
@@ -199,7 +185,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 				fmt.Fprintf(logTo, "fit: budget %s: %v: val error %.2f%% (theta %.4g lambda %.4g)\n", formatBytes(b), v, 100*v.ValErr, v.Theta, v.Lambda)
 				if *testAll {
 					// For the report only: the choice stays with validation.
-					if _, err := v.final(f, full, nFit, *iters, *seed); err != nil {
+					if _, err := v.final(f, full, *iters, *seed); err != nil {
 						return err
 					}
 					fmt.Fprintf(logTo, "fit: budget %s: %v: test error %v\n", formatBytes(b), v, v.TestErr)
@@ -216,7 +202,7 @@ func runCacheFit(args []string, stdout io.Writer) error {
 		}
 		v := best[b]
 		f := formByName(forms, v.Form)
-		c, err := v.final(f, full, nFit, *iters, *seed)
+		c, err := v.final(f, full, *iters, *seed)
 		if err != nil {
 			return err
 		}
@@ -308,39 +294,39 @@ func parseEntries(list string) (map[host.Entries]bool, error) {
 }
 
 // fitCandidates lists the entry reductions of form f that fit budget b
-// (host.Candidates; the whole-tap keys are never clustered).
+// (host.Form.Candidates).
 func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVariant {
 	var out []fitVariant
-	for _, c := range host.Candidates(f.spec, full.Classes(), full.Len(), nFit, b, f.name != "whole") {
-		out = append(out, fitVariant{Form: f.name, Dim: f.spec.Dim(), Budget: b, Entries: c.Entries, Items: c.Items})
+	for _, c := range f.Candidates(full.Classes(), full.Len(), nFit, b) {
+		out = append(out, fitVariant{Form: f.name, Dim: f.Spec.Dim(), Budget: b, Entries: c.Entries, Items: c.Items})
 	}
 	return out
 }
 
+func (v fitVariant) candidate() host.Candidate {
+	return host.Candidate{Entries: v.Entries, Items: v.Items}
+}
+
 // build makes the variant's cache from the tuning items (the fit split's)
-// or, final, from every item (host.Pool.Build).
+// or, final, from every item, within its budget (host.Form.Final).
 func (v fitVariant) build(f *fitForm, final bool, iters int, seed uint64, full *cache.Cache, nFit int) (*cache.Cache, error) {
-	n := nFit
 	if final {
-		n = full.Len()
+		return f.Final(full, v.candidate(), v.Budget, iters, seed)
 	}
-	p, err := host.NewPool(f.spec, full, f.full, n)
+	p, err := f.Pool(full, nFit)
 	if err != nil {
 		return nil, err
 	}
-	return p.Build(host.Candidate{Entries: v.Entries, Items: v.Items}, iters, seed)
+	return p.Build(v.candidate(), iters, seed)
 }
 
 // final rebuilds the variant from every item of full, sets its tuned
 // parameters and scores it on f's test sets (host scoring, item weights
 // counted), recording bytes, items and test errors in v.
-func (v *fitVariant) final(f *fitForm, full *cache.Cache, nFit, iters int, seed uint64) (*cache.Cache, error) {
-	c, err := v.build(f, true, iters, seed, full, nFit)
+func (v *fitVariant) final(f *fitForm, full *cache.Cache, iters int, seed uint64) (*cache.Cache, error) {
+	c, err := f.Final(full, v.candidate(), v.Budget, iters, seed)
 	if err != nil {
 		return nil, err
-	}
-	if int64(c.Bytes()) > v.Budget {
-		return nil, fmt.Errorf("fit: internal error: %v takes %d bytes, budget %d", v, c.Bytes(), v.Budget)
 	}
 	v.Bytes, v.Items = c.Bytes(), c.Len() // weighted k-means drops empty clusters
 	c.Theta, c.Lambda, c.CacheOnlyTheta = float32(v.Theta), float32(v.Lambda), float32(v.CacheOnlyTheta)

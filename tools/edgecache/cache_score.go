@@ -19,8 +19,8 @@ func networkError(q *queries) (float64, error) {
 	return 1 - acc, err
 }
 
-// tuned is the mixture a cache file holds (Theta, Lambda) and its CacheOnly
-// one.
+// tunedMixtures is the mixture a cache file holds (Theta, Lambda) and its
+// CacheOnly one.
 func tunedMixtures(c *cache.Cache) []host.Mixture {
 	return []host.Mixture{{Theta: float64(c.Theta), Lambda: float64(c.Lambda)}, {Theta: float64(c.CacheOnlyTheta), Lambda: 1}}
 }

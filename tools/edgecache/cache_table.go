@@ -11,9 +11,7 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/cache/host"
-	"github.com/edgecache/edgecache/tools/keys"
 )
 
 func init() {
@@ -48,21 +46,6 @@ type tableResult struct {
 	CacheOnly []float64   `json:"grid_val_top1_cache_only,omitempty"`
 }
 
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		v, err := strconv.Atoi(f)
-		if err != nil || v < 1 {
-			return nil, usagef("%q is not a positive whole number", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 func runCacheTable(args []string, stdout io.Writer) error {
 	fs := newFlags("cache table", "-model FILE -data DIR [-test-data DIR2] [-paper THETA,LAMBDA,CACHE_ONLY_THETA] [-sizes LIST] [-o-cache FILE] [-md FILE] [-json FILE]\n\n"+
 		"The paper's experiment in one process, each image through the network once: a cache of -data's fit split\n"+
@@ -81,7 +64,7 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	valLimit := fs.Int("val-limit", 0, "tune with only N validation images, spread over the classes (0: all 5,000)")
 	testLimit := fs.Int("test-limit", 0, "score only N images of each test set, spread over the classes (0: all)")
 	noRefine := fs.Bool("no-refine", false, "skip the tuning's finer local search (halves tuning time)")
-	paper := fs.String("paper", "", "the paper's theta,lambda,CacheOnly-theta to score as well (../shared/data/README.md)")
+	paper := fs.String("paper", "", "the paper's theta,lambda,CacheOnly theta to score as well (../shared/data/README.md)")
 	sizes := fs.String("sizes", "", "cache sizes (items) for the size curve, e.g. 10000,20000,50000,100000")
 	seed := fs.Uint64("seed", 1, "random seed for the size curve's subsets")
 	limit := fs.Int("limit", 0, "use only N cache images, N/9 validation and N/5 test images (0: all; quick checks)")
@@ -236,8 +219,6 @@ func runCacheTable(args []string, stdout io.Writer) error {
 	return err
 }
 
-func pct(v float64) string { return fmt.Sprintf("%.2f", 100*v) }
-
 func (r tableResult) markdown(k *keyNet) string {
 	var b strings.Builder
 	p := r.Params
@@ -295,29 +276,4 @@ func readTable(path string) (*tableResult, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &r, nil
-}
-
-// eachTestSet collects the test split of each data set in dirs (an empty
-// name is skipped) as queries keyed by spec, limit images of each spread
-// over the classes (0: all), and hands them to fn one set at a time; tag
-// names the work in the progress lines.
-func eachTestSet(k *keyNet, dirs []string, spec cache.Spec, limit int, tag string, fn func(dir string, q *queries) error) error {
-	for _, dir := range dirs {
-		if dir == "" {
-			continue
-		}
-		set, err := openSet(dir, "test", k.Classes())
-		if err != nil {
-			return err
-		}
-		idx := keys.Spread(set.Len(), limit) // all when the limit is 0 or over the set
-		q, err := k.Collect(set, idx, spec, passOpts(tag+": test queries from "+dir, false))
-		if err != nil {
-			return err
-		}
-		if err := fn(dir, q); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -54,14 +54,6 @@ func readParams(path string) (*tuneParams, error) {
 	return &p, nil
 }
 
-func writeJSON(path string, v any) error {
-	return writeFileAtomic(path, func(w io.Writer) error {
-		e := json.NewEncoder(w)
-		e.SetIndent("", "  ")
-		return e.Encode(v)
-	})
-}
-
 // paramsPath is the JSON kept next to a cache file.
 func paramsPath(cachePath string) string { return cachePath + ".json" }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/tools/dataset"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 // openSet opens -data: a data set folder (split chosen by split), or a glob of
@@ -33,4 +35,29 @@ func openSet(data, split string, classes int) (*dataset.Set, error) {
 		}
 	}
 	return set, nil
+}
+
+// eachTestSet collects the test split of each data set in dirs (an empty
+// name is skipped) as queries keyed by spec, limit images of each spread
+// over the classes (0: all), and hands them to fn one set at a time; tag
+// names the work in the progress lines.
+func eachTestSet(k *keyNet, dirs []string, spec cache.Spec, limit int, tag string, fn func(dir string, q *queries) error) error {
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		set, err := openSet(dir, "test", k.Classes())
+		if err != nil {
+			return err
+		}
+		idx := keys.Spread(set.Len(), limit) // all when the limit is 0 or over the set
+		q, err := k.Collect(set, idx, spec, passOpts(tag+": test queries from "+dir, false))
+		if err != nil {
+			return err
+		}
+		if err := fn(dir, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/tools/dataset"
@@ -39,27 +37,4 @@ func runNorm(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: per-pixel mean and std over %d %s images of %s\n", *out, set.Len(), *split, *data)
 	return nil
-}
-
-// writeFileAtomic writes through a temporary file in the same folder and
-// renames it into place, so a failure never leaves a half-written file where
-// a good one was.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

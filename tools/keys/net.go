@@ -10,7 +10,9 @@ import (
 )
 
 // Net is the network keys and predictions come from: the float model, or
-// its int8 version (whose taps are dequantized) when Int8 is set.
+// its int8 version (whose taps are dequantized) when Int8 is set. Float may
+// be nil when Int8 is set (a bundle holds no float model); quantizing and
+// the paper's default taps need it.
 type Net struct {
 	Float *model.Net
 	Int8  *quant.Model
@@ -20,7 +22,12 @@ type Net struct {
 }
 
 // Classes is the number of classes the network predicts.
-func (n *Net) Classes() int { return n.Float.Classes }
+func (n *Net) Classes() int {
+	if n.Int8 != nil {
+		return n.Int8.Classes
+	}
+	return n.Float.Classes
+}
 
 // Precision names the arithmetic the keys come from: "float32" or "int8".
 func (n *Net) Precision() string {
@@ -30,7 +37,12 @@ func (n *Net) Precision() string {
 	return "float32"
 }
 
-func (n *Net) String() string { return fmt.Sprintf("%v, %s", n.Float, n.Precision()) }
+func (n *Net) String() string {
+	if n.Float == nil {
+		return fmt.Sprintf("%v, %s", n.Int8, n.Precision())
+	}
+	return fmt.Sprintf("%v, %s", n.Float, n.Precision())
+}
 
 func (n *Net) batch() int {
 	if n.Batch < 1 {

@@ -41,6 +41,11 @@ type PassOptions struct {
 // network's probabilities, in order. The specs' taps come from the same
 // forward passes.
 func (n *Net) Pass(set Images, idx []int, specs []cache.Spec, o PassOptions, sink func(Item) error) error {
+	return n.PassContext(context.Background(), set, idx, specs, o, sink)
+}
+
+// PassContext is Pass, stopped with ctx's error when ctx is done.
+func (n *Net) PassContext(ctx context.Context, set Images, idx []int, specs []cache.Spec, o PassOptions, sink func(Item) error) error {
 	per := n.batch()
 	if o.Flip {
 		per *= 2
@@ -78,7 +83,7 @@ func (n *Net) Pass(set Images, idx []int, specs []cache.Spec, o PassOptions, sin
 			fmt.Fprintf(o.Log, "%s: %d/%d images, %.0f images/s\n", o.What, done, len(idx), float64(done)/time.Since(start).Seconds())
 		}
 	}
-	err = Run(context.Background(), set, engines, RunOptions{Indices: idx, Batch: n.batch(), Flip: o.Flip}, progress, func(c Chunk) error {
+	err = Run(ctx, set, engines, RunOptions{Indices: idx, Batch: n.batch(), Flip: o.Flip}, progress, func(c Chunk) error {
 		for i := 0; i < c.N; i++ {
 			for s, spec := range specs {
 				for t, ts := range spec.Taps {
@@ -140,12 +145,17 @@ func NewQueries(spec cache.Spec, classes, n int) *Queries {
 
 // Collect runs a pass and keeps every key of spec as a query.
 func (n *Net) Collect(set Images, idx []int, spec cache.Spec, o PassOptions) (*Queries, error) {
+	return n.CollectContext(context.Background(), set, idx, spec, o)
+}
+
+// CollectContext is Collect, stopped with ctx's error when ctx is done.
+func (n *Net) CollectContext(ctx context.Context, set Images, idx []int, spec cache.Spec, o PassOptions) (*Queries, error) {
 	m := len(idx)
 	if o.Flip {
 		m *= 2
 	}
 	q := NewQueries(spec, n.Classes(), m)
-	err := n.Pass(set, idx, []cache.Spec{spec}, o, func(it Item) error {
+	err := n.PassContext(ctx, set, idx, []cache.Spec{spec}, o, func(it Item) error {
 		q.Add(it.Keys[0], it.Label, it.Probs, it.Source, it.Flip)
 		return nil
 	})

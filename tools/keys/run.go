@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/edgecache/edgecache/model"
@@ -53,6 +54,7 @@ func Run(ctx context.Context, set Images, engines []Engine, o RunOptions, progre
 		o.Batch = 32
 	}
 	nBatches := (len(o.Indices) + o.Batch - 1) / o.Batch
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -141,5 +143,13 @@ func Run(ctx context.Context, set Images, engines []Engine, o RunOptions, progre
 		}
 	}()
 	wg.Wait()
+	if firstErr == nil && next < nBatches {
+		// The caller's context ended the run: its batches are not all
+		// there, which must not pass for a finished run.
+		if err := parent.Err(); err != nil {
+			return fmt.Errorf("keys: %d of %d images done: %w", done, len(o.Indices), err)
+		}
+		return fmt.Errorf("keys: %d of %d images done", done, len(o.Indices))
+	}
 	return firstErr
 }
