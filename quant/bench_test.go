@@ -1,11 +1,10 @@
 package quant
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
 // BenchmarkRunner times one image at batch 1 through a random ResNet-20
@@ -17,13 +16,13 @@ func BenchmarkRunner(b *testing.B) {
 	m := quantized(b, net, MinMax, smoothPixels(4, 1))
 	px := smoothPixels(1, 2)
 	run := func(b *testing.B, r runner) {
-		cpu0 := cpuTime()
+		cpu0 := cputime.Self()
 		for b.Loop() {
 			if _, err := r.Run(px, 1); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cpu := cpuTime() - cpu0
+		cpu := cputime.Self() - cpu0
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
 		if cpu > 0 {
 			b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/image")
@@ -45,15 +44,4 @@ func BenchmarkRunner(b *testing.B) {
 		r, _ := m.newRunner(1, true)
 		run(b, r)
 	})
-}
-
-// cpuTime is the user+system CPU time of the process so far (getrusage(2)):
-// on a shared machine it says more than wall time. Run allocates nothing, so
-// garbage collection adds little.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
 // BenchmarkConvParts splits a stage-1 convolution (16 -> 16 channels, 3x3,
@@ -27,11 +28,11 @@ func BenchmarkConvParts(b *testing.B) {
 		b.Fatal(err)
 	}
 	per := func(b *testing.B, f func()) {
-		cpu0 := cpuTime()
+		cpu0 := cputime.Self()
 		for b.Loop() {
 			f()
 		}
-		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*len(dst)), "cpu-ns/value")
+		b.ReportMetric(float64((cputime.Self()-cpu0).Nanoseconds())/float64(b.N*len(dst)), "cpu-ns/value")
 	}
 	b.Run("im2col", func(b *testing.B) {
 		per(b, func() { im2col(col, src, h*16, h, h, 16, 3, 1, top, left, h, 0, h*h, c.Input.Zero) })

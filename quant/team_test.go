@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/model/cputime"
 )
 
 // TestThreadsBitExact runs the same images with 1 to 5 threads (splits that
@@ -122,14 +123,14 @@ func BenchmarkThreads(b *testing.B) {
 			if err := r.SetThreads(n); err != nil {
 				b.Fatal(err)
 			}
-			cpu0 := cpuTime()
+			cpu0 := cputime.Self()
 			for b.Loop() {
 				if _, err := r.Run(px, 1); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
-			if cpu := cpuTime() - cpu0; cpu > 0 {
+			if cpu := cputime.Self() - cpu0; cpu > 0 {
 				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/image")
 			}
 		})

@@ -16,7 +16,7 @@ func Self() time.Duration {
 	return time.Duration(ns)
 }
 
-// Thread is the CPU time of the calling OS thread (RUSAGE_THREAD, Linux
+// Thread is the CPU time of the calling OS thread, in nanoseconds (Linux
 // only; the caller locks its goroutine to the thread); 0 elsewhere.
 func Thread() time.Duration {
 	ns, _ := usage(true)

@@ -3,10 +3,8 @@ package fewshot
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/edgecache/edgecache/cache"
-	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/quant"
 	"github.com/edgecache/edgecache/tools/keys"
 )
@@ -41,57 +39,18 @@ type EncodeOptions struct {
 
 // Encode runs the images idx of set through the int8 network m, as the
 // board does (its quant.Runner, the taps spec's keys are made of), and keeps
-// each image's key (spec.Key: the board's key function) and softmax.
+// each image's key (spec.Key: the board's key function) and softmax: the
+// host tools' one network-to-keys pass (tools/keys) on the int8 network.
 func Encode(ctx context.Context, m *quant.Model, spec cache.Spec, set keys.Images, idx []int, o EncodeOptions) (*Encoded, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, t := range spec.Taps {
-		names = append(names, t.Name)
-	}
-	if o.Batch < 1 {
-		o.Batch = 32
-	}
-	if o.Threads < 1 {
-		o.Threads = runtime.GOMAXPROCS(0)
-	}
-	engines := make([]keys.Engine, o.Threads)
-	for i := range engines {
-		r, err := m.NewRunner(o.Batch, names...)
-		if err != nil {
-			return nil, fmt.Errorf("fewshot: %w", err)
-		}
-		engines[i] = r
-	}
-	classes := m.Classes
-	dim := spec.Dim()
-	e := &Encoded{Dim: dim, NetClasses: classes, Keys: make([]float32, len(idx)*dim),
-		PNet: make([]float32, len(idx)*classes), Labels: make([]int, len(idx))}
-	taps := make([][]float32, len(spec.Taps))
-	var progress func(int)
-	if o.Progress != nil {
-		progress = func(done int) { o.Progress(done, len(idx)) }
-	}
-	err := keys.Run(ctx, set, engines, keys.RunOptions{Indices: idx, Batch: o.Batch}, progress, func(c keys.Chunk) error {
-		for i := 0; i < c.N; i++ {
-			for t, ts := range spec.Taps {
-				n := ts.C * ts.H * ts.W
-				taps[t] = c.Engine.Tap(ts.Name)[i*n : (i+1)*n]
-			}
-			j := c.Start + i
-			if err := spec.Key(e.Key(j), taps); err != nil {
-				return fmt.Errorf("fewshot: key of image %d: %w", idx[j], err)
-			}
-			model.Softmax(e.Net(j), c.Logits[i*classes:(i+1)*classes])
-			e.Labels[j] = c.Labels[i]
-		}
-		return nil
-	})
+	n := &keys.Net{Int8: m, Batch: o.Batch, Threads: o.Threads}
+	q, err := n.CollectContext(ctx, set, idx, spec, keys.PassOptions{Progress: o.Progress})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fewshot: %w", err)
 	}
-	return e, nil
+	return &Encoded{Dim: q.Dim, NetClasses: q.Classes, Keys: q.Keys, PNet: q.Probs, Labels: q.Labels}, nil
 }
 
 // Slice is images lo..hi-1 of e, sharing e's memory.
