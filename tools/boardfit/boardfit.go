@@ -115,6 +115,9 @@ func Fit(n *keys.Net, fit, val keys.Images, r Recipe, log io.Writer) (*cache.Cac
 		return nil, nil, err
 	}
 	spec := whole
+	// The fit prints nothing while it runs (one Gram matrix and its
+	// eigenvectors): say what the wait is for.
+	fmt.Fprintf(log, "boardfit: fitting the PCA of %d whole keys (%d values) to %d ...\n", r.PCASample, whole.Dim(), r.PCA)
 	if spec.Proj, err = pca.Fit(sample.Keys, whole.Dim(), r.PCA); err != nil {
 		return nil, nil, err
 	}
