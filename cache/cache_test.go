@@ -140,12 +140,19 @@ func TestProbsMatchFloat64Reference(t *testing.T) {
 // (e^90 = 1.2e39 > 3.4e38); the stable form must not care.
 func TestProbsLargeThetaNoOverflow(t *testing.T) {
 	spec := Spec{Taps: []TapSpec{{Name: "t", C: 8, H: 1, W: 1}}}
-	c, _ := New(spec, 2)
+	c, err := New(spec, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k := []float32{1, 0, 0, 0, 0, 0, 0, 0}
 	k2 := []float32{0.999, 0.0447, 0, 0, 0, 0, 0, 0}
 	normalize(k2)
-	c.Add(k, 0)
-	c.Add(k2, 1)
+	if err := c.Add(k, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(k2, 1); err != nil {
+		t.Fatal(err)
+	}
 	p := make([]float32, 2)
 	if err := c.Probs(p, k, 90); err != nil {
 		t.Fatal(err)
@@ -178,6 +185,37 @@ func TestMix(t *testing.T) {
 	}
 	if err := Mix(dst[:1], pn, pc, 0.5); err == nil {
 		t.Fatal("length mismatch accepted")
+	}
+	// The float64 instance (the host's differentiable models) is the same
+	// formula: it agrees with the float32 one to float32 rounding, on the
+	// paper's mixture and on a taught class, and refuses the same input.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range [][2]int{{10, 10}, {10, 12}} {
+		pn32, pc32 := make([]float32, n[0]), make([]float32, n[1])
+		pn64, pc64 := make([]float64, n[0]), make([]float64, n[1])
+		for i := range pc32 {
+			pc32[i] = rng.Float32() / float32(n[1])
+			pc64[i] = float64(pc32[i])
+		}
+		for i := range pn32 {
+			pn32[i] = rng.Float32() / float32(n[0])
+			pn64[i] = float64(pn32[i])
+		}
+		d32, d64 := make([]float32, n[1]), make([]float64, n[1])
+		if err := Mix(d32, pn32, pc32, 0.375); err != nil {
+			t.Fatal(err)
+		}
+		if err := Mix(d64, pn64, pc64, 0.375); err != nil {
+			t.Fatal(err)
+		}
+		for i := range d64 {
+			if d := math.Abs(d64[i] - float64(d32[i])); d > 4e-7*d64[i] {
+				t.Fatalf("%d of %d classes taught: value %d float64 %v, float32 %v", n[1]-n[0], n[1], i, d64[i], d32[i])
+			}
+		}
+	}
+	if err := Mix(make([]float64, 2), []float64{0.8, 0.2}, []float64{0.1, 0.9}, math.NaN()); err == nil {
+		t.Fatal("float64 lambda NaN accepted")
 	}
 }
 

@@ -288,11 +288,18 @@ func FuzzRead(f *testing.F) {
 		f.Add(data)
 		f.Add(data[:len(data)/2])
 	}
-	small, _ := New(Spec{Taps: []TapSpec{{Name: "t", C: 1, H: 1, W: 1}}}, 2)
-	small.Add([]float32{1}, 1)
+	small, err := New(Spec{Taps: []TapSpec{{Name: "t", C: 1, H: 1, W: 1}}}, 2)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := small.Add([]float32{1}, 1); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(encode(f, small))
 	f.Add(asVersion1(encode(f, small)))
-	small.AddWeighted([]float32{-1}, 0, 3)
+	if err := small.AddWeighted([]float32{-1}, 0, 3); err != nil {
+		f.Fatal(err)
+	}
 	f.Add(encode(f, small))
 	for _, b := range badShapeFiles() { // once keys of length 0 on 32-bit boards
 		f.Add(b)

@@ -223,14 +223,17 @@ func (c *Cache) TapProbs(dst []float32, sc *Scratch, taps [][]float32) error {
 // network probability for new classes instead would cap them at lambda
 // times their cache probability: a new class could win only where the
 // cache is sure of it and the network unsure of everything.)
-func Mix(dst, pNet, pCache []float32, lambda float32) error {
+//
+// The board mixes float32; host models that differentiate the mixture
+// (tools/robust) mix float64 with this same formula.
+func Mix[F float32 | float64](dst, pNet, pCache []F, lambda F) error {
 	if len(pCache) != len(dst) || len(pNet) > len(dst) {
 		return fmt.Errorf("cache: mixing %d network and %d cache probabilities into %d", len(pNet), len(pCache), len(dst))
 	}
 	if !(lambda >= 0 && lambda <= 1) {
 		return fmt.Errorf("cache: lambda %v outside 0..1", lambda)
 	}
-	known := float32(1)
+	known := F(1)
 	for _, p := range pCache[len(pNet):] {
 		known -= p
 	}

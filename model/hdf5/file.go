@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 )
 
 // File is an open HDF5 file. It reads through the io.ReaderAt it was given and
@@ -164,6 +166,11 @@ func (f *File) read(addr, n uint64, what string) ([]byte, error) {
 	at := f.base + addr
 	if at < f.base || n > uint64(f.size) || at > uint64(f.size)-n {
 		return nil, fmt.Errorf("hdf5: %s: %d bytes at %#x lie outside the file (%d bytes)", what, n, addr, f.size)
+	}
+	// Only a file over 2 GiB gets here with this, and only on the 32-bit
+	// boards, where make would panic.
+	if n > math.MaxInt {
+		return nil, fmt.Errorf("hdf5: %s: %d bytes at %#x, more than this machine's %d-bit int counts", what, n, addr, strconv.IntSize)
 	}
 	b := make([]byte, n)
 	// io.ReaderAt may report io.EOF together with a complete read.

@@ -11,7 +11,10 @@ import (
 // corpus is the test files and the crafted ones of bad_test.go; the data
 // limit is lowered so that a corrupt shape costs the fuzzer no gigabytes.
 func FuzzOpen(f *testing.F) {
-	names, _ := filepath.Glob(filepath.Join("testdata", "*.h5"))
+	names, err := filepath.Glob(filepath.Join("testdata", "*.h5"))
+	if err != nil || len(names) == 0 {
+		f.Fatalf("no testdata/*.h5 for the seed corpus (%v)", err)
+	}
 	for _, n := range names {
 		b, err := os.ReadFile(n)
 		if err != nil {

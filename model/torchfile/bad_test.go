@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,7 +114,9 @@ func rezip(t *testing.T, src []byte, edit func(name string, data []byte) (string
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(data)
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -168,6 +171,55 @@ func TestNotACheckpoint(t *testing.T) {
 	b = bytes.Clone(legacy)
 	copy(b[15:], "\x80\x02M\xea\x03.") // protocol 1002
 	mustFail(t, "wrong protocol", b, "protocol version is int 1002, want 1001")
+}
+
+// longProtocol rewrites a legacy file's protocol version pickle (BININT2
+// 1001) as LONG1 or text LONG 2^32 + 1001: a 64-bit int holds it, a 32-bit
+// one would wrap it to 1001 (gopickle converts longs of up to 8 bytes to int
+// unchecked), and the armv6/armv7 boards read such a file as a valid one.
+func longProtocol(t testing.TB, legacy []byte, text bool) []byte {
+	t.Helper()
+	old := []byte("\x80\x02M\xe9\x03.")
+	if !bytes.Contains(legacy, old) {
+		t.Fatal("no BININT2 protocol version 1001 in the legacy file")
+	}
+	long := []byte("\x80\x02\x8a\x05\xe9\x03\x00\x00\x01.")
+	if text {
+		long = []byte("\x80\x02L4294968297L\n.")
+	}
+	return bytes.Replace(legacy, old, long, 1)
+}
+
+// TestLongPast32Bits: a long that fits int64 but not int is refused on a
+// 32-bit board, where it used to wrap silently, and is the true value on a
+// 64-bit host; either way the file is refused. (make test-arm runs this as
+// armv7 under qemu.)
+func TestLongPast32Bits(t *testing.T) {
+	legacy := readFile(t, "testdata/resnet8_legacy.th")
+	for _, text := range []bool{false, true} {
+		b := longProtocol(t, legacy, text)
+		if strconv.IntSize == 32 {
+			mustFail(t, "protocol 2^32+1001 on 32 bits", b, "LONG 4294968297 does not fit this machine's 32-bit int")
+		} else {
+			mustFail(t, "protocol 2^32+1001 on 64 bits", b, "protocol version is int 4294968297, want 1001")
+		}
+	}
+	for _, tc := range []struct {
+		b    []byte
+		want int64
+		ok   bool
+	}{
+		{[]byte{0x10, 0, 0, 0, 1}, 1<<32 + 16, true},
+		{[]byte{0xff}, -1, true},
+		{[]byte{0xff, 0xff, 0xff, 0x7f}, 1<<31 - 1, true},
+		{[]byte{0, 0, 0, 0x80}, -1 << 31, true},
+		{[]byte{0, 0, 0, 0, 0, 0, 0, 0x80}, -1 << 63, true},
+		{make([]byte, 9), 0, false},
+	} {
+		if v, ok := smallLong(tc.b); v != tc.want || ok != tc.ok {
+			t.Errorf("smallLong(% x) = %d, %v; want %d, %v", tc.b, v, ok, tc.want, tc.ok)
+		}
+	}
 }
 
 func TestBadZip(t *testing.T) {

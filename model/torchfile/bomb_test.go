@@ -38,7 +38,9 @@ func overlapZip(t testing.TB, n, numel int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(e.data)
+		if _, err := w.Write(e.data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

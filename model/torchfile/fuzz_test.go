@@ -35,6 +35,9 @@ func FuzzReadWeights(f *testing.F) {
 	resnet.wrap = "model"
 	f.Add(resnet.legacy())
 	f.Add(overlapZip(f, 3, 1<<16)) // entries sharing one deflated stream
+	// Longs past 2^31: they wrapped on the 32-bit boards.
+	f.Add(longProtocol(f, resnet.legacy(), false))
+	f.Add(longProtocol(f, resnet.legacy(), true))
 
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, err := ReadWeights(bytes.NewReader(b), int64(len(b)))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // scanPickle reads one pickle, up to and including its STOP opcode, from r,
@@ -206,8 +207,15 @@ func (s *scanner) step() (bool, error) {
 		s.push(top[0])
 		s.push(top[0])
 	case 'F', 'I', 'L', 'S', 'V', 'P': // FLOAT, INT, LONG, STRING, UNICODE, PERSID
-		if _, err := s.line(); err != nil {
+		arg, err := s.line()
+		if err != nil {
 			return false, err
+		}
+		// gopickle converts a text LONG that fits int64 to int unchecked.
+		if s.op == 'L' {
+			if v, err := strconv.ParseInt(strings.TrimSuffix(arg, "L"), 10, 64); err == nil && !intFits(v) {
+				return false, fmt.Errorf("LONG %d does not fit this machine's %d-bit int", v, strconv.IntSize)
+			}
 		}
 		s.push(false)
 	case 'c': // GLOBAL
@@ -290,6 +298,12 @@ func (s *scanner) step() (bool, error) {
 		if n == 0 {
 			// CPython writes 0 as BININT1; gopickle cannot decode an empty LONG.
 			return false, errors.New("LONG with no bytes")
+		}
+		// gopickle's decodeLong makes an int of up to 8 bytes unchecked
+		// (a *big.Int only past 8): on the 32-bit boards 2^32+16 would read
+		// as 16, where a 64-bit host reads the true value.
+		if v, ok := smallLong(s.data[len(s.data)-n:]); ok && !intFits(v) {
+			return false, fmt.Errorf("LONG %d does not fit this machine's %d-bit int", v, strconv.IntSize)
 		}
 		s.push(false)
 	case 'Q', 0x85: // BINPERSID, TUPLE1
@@ -407,3 +421,22 @@ func (s *scanner) step() (bool, error) {
 	}
 	return false, nil
 }
+
+// smallLong decodes a LONG1/LONG4 argument (little-endian two's complement,
+// pickletools' decode_long) of at most 8 bytes; ok is false for longer ones,
+// which gopickle returns as a *big.Int.
+func smallLong(b []byte) (v int64, ok bool) {
+	if len(b) == 0 || len(b) > 8 {
+		return 0, false
+	}
+	var u uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	shift := 64 - 8*uint(len(b))
+	return int64(u<<shift) >> shift, true
+}
+
+// intFits reports whether v is an int on this machine (32 bits on armv6 and
+// armv7).
+func intFits(v int64) bool { return v >= math.MinInt && v <= math.MaxInt }

@@ -169,7 +169,9 @@ func (ck *fakeCheckpoint) zip(t testing.TB, top string) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(b)
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	add("data.pkl", ck.objectPickle(false))
 	for _, k := range ck.storageKeys() {

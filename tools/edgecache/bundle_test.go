@@ -27,7 +27,9 @@ func bundleParts(t *testing.T) (qPath, cPath string) {
 	if _, err := qm.WriteTo(f); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	c, err := cache.New(bundletest.Spec(t, qm, cache.PoolAvg, "layer3.0"), 2)
 	if err != nil {
 		t.Fatal(err)
@@ -87,9 +89,13 @@ func TestBundleCommand(t *testing.T) {
 	}
 	corrupt := filepath.Join(t.TempDir(), "corrupt.bundle")
 	data[len(data)-5] ^= 1
-	os.WriteFile(corrupt, data, 0o644)
+	if err := os.WriteFile(corrupt, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	truncated := filepath.Join(t.TempDir(), "short.bundle")
-	os.WriteFile(truncated, data[:len(data)/2], 0o644)
+	if err := os.WriteFile(truncated, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -188,3 +188,131 @@ func margin(p []float32) float64 {
 	}
 	return a - b
 }
+
+// The tuner (host.Tune, which `cache tune`, `cache table` and `cache fit`
+// run) scores its theta x lambda grid with its own arithmetic: float64
+// p_cache from one scan (a ladder of exponentials per theta) and the
+// mixture inline, for speed. Every grid point it reports must be the
+// accuracy the board gets with that theta and lambda (Cache.ProbsBatch, the
+// kernel TapProbs runs, then cache.Mix and a strict top-1), up to the
+// queries whose best two classes lie within the two paths' rounding of each
+// other. Checked on the CLI's own tuning (an unweighted cache) and on a
+// weighted cache with label noise, where accuracy moves over the grid, with
+// the tuner's refinement around its best points.
+func TestTuneScoresAsBoard(t *testing.T) {
+	logTo = &bytes.Buffer{}
+	root := synthFolder(t, 100, 2)
+	k := testNet(t, 20)
+	spec, err := parseTaps(k, "paper", "avg") // 192 values
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, err := tune(k, spec, tuneInput{data: root, cacheSplit: "fit", valSplit: "val", flip: true, noRefine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// tune's queries: every validation image, not the flips.
+	q := keys.NewQueries(spec, tu.val.Classes, tu.val.Len())
+	for i := 0; i < tu.val.Len(); i++ {
+		if !tu.val.Flips[i] {
+			q.Add(tu.val.Key(i), tu.val.Labels[i], tu.val.Probs[i*tu.val.Classes:(i+1)*tu.val.Classes], tu.val.Sources[i], false)
+		}
+	}
+	if q.Len() != 20 || tu.res.Grid == nil {
+		t.Fatalf("%d validation queries, grid %v: want 20 and a grid", q.Len(), tu.res.Grid)
+	}
+	tunerMatchesBoard(t, "cache tune", tu.c, q, tu.res)
+
+	// A third of the items relabelled and the classes weighted unevenly
+	// (1 to 5 against 8 to 12): p_cache is then unsure, and accuracy varies
+	// with theta and lambda.
+	noisy, err := cache.New(spec, tu.c.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key []float32
+	for i := 0; i < tu.c.Len(); i++ {
+		key = tu.c.Key(key, i)
+		y := tu.c.Label(i)
+		if i%3 == 0 {
+			y = 1 - y
+		}
+		if err := noisy.AddWeighted(key, y, 1+i%5+7*y); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := host.Tune(q.Keys, q.Labels, q.Probs, noisy, host.TuneOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fine == nil || res.FineCacheOnly == nil {
+		t.Fatal("the tuner did not refine")
+	}
+	if n := tunerMatchesBoard(t, "weighted, noisy", noisy, q, res); n < 3 {
+		t.Fatalf("weighted, noisy: %d distinct accuracies over the grid: the comparison tests too little", n)
+	}
+}
+
+// tunerMatchesBoard compares every point res reports (the coarse grid and,
+// when the tuner refined, the fine one: CacheOnly and the mixtures) with the
+// board's accuracy on q and returns how many distinct accuracies they hold.
+func tunerMatchesBoard(t *testing.T, what string, c *cache.Cache, q *queries, res *host.Result) int {
+	t.Helper()
+	// The tolerance of TestWeightedCacheScoresAsOnBoard on p_cache, scaled
+	// by lambda in the mixture, plus float32 rounding of the mixture; a
+	// query is a near tie when its two best classes are within twice that.
+	u := math.Ldexp(1, -24)
+	n := float64(c.Dim() + 2)
+	delta := 2 * n * u / (1 - n*u)
+	totalWeight := 0.0
+	for i := 0; i < c.Len(); i++ {
+		totalWeight += float64(c.Weight(i))
+	}
+	abs := totalWeight*(math.Exp(-cache.Cutoff)+1e-13) + 2e-7
+	distinct := map[float64]bool{}
+	pBoard := make([]float32, q.Len()*q.Classes)
+	mixed := make([]float32, q.Classes)
+	nearAll, points := 0, 0
+	// check scores the tuner's accuracies acc[l] at theta and lambdas[l].
+	check := func(theta float64, lambdas, acc []float64) {
+		if err := c.ProbsBatch(pBoard, q.Keys, float32(theta)); err != nil {
+			t.Fatal(err)
+		}
+		rel := math.Expm1(4*theta*delta) + 2*(3e-7+33e-9)
+		for li, lambda := range lambdas {
+			tuner := acc[li]
+			distinct[tuner] = true
+			right, near := 0, 0
+			for i, y := range q.Labels {
+				if err := cache.Mix(mixed, q.Probs[i*q.Classes:(i+1)*q.Classes], pBoard[i*q.Classes:(i+1)*q.Classes], float32(lambda)); err != nil {
+					t.Fatal(err)
+				}
+				if rankOf(mixed, y) == 0 {
+					right++
+				}
+				if margin(mixed) <= 2*(lambda*(rel+abs)+4e-7) {
+					near++
+				}
+			}
+			nearAll += near
+			points++
+			if d := math.Abs(tuner*float64(q.Len()) - float64(right)); d > float64(near)+1e-9 {
+				t.Errorf("%s: theta %v lambda %v: tuner %v of %d queries right, board %d (%d near ties)", what, theta, lambda, tuner*float64(q.Len()), q.Len(), right, near)
+			}
+		}
+	}
+	for ti, theta := range res.Thetas {
+		check(theta, []float64{1}, res.CacheOnly[ti:ti+1])
+		check(theta, res.Lambdas, res.Grid[ti])
+	}
+	for ti, theta := range res.FineCacheOnlyThetas {
+		check(theta, []float64{1}, res.FineCacheOnly[ti:ti+1])
+	}
+	for ti, theta := range res.FineThetas {
+		check(theta, res.FineLambdas, res.Fine[ti])
+	}
+	if nearAll > points*q.Len()/10 {
+		t.Errorf("%s: %d of %d query scorings are near ties: the comparison tests too little", what, nearAll, points*q.Len())
+	}
+	return len(distinct)
+}

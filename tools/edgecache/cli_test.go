@@ -104,7 +104,9 @@ func TestEvalJSON(t *testing.T) {
 	root := t.TempDir()
 	for _, class := range []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"} {
 		d := filepath.Join(root, "test", class)
-		os.MkdirAll(d, 0o755)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		writeImage(t, filepath.Join(d, "0.png"), 32, 32)
 	}
 	code, out, errs := cli(t, "eval", "-model", tinyModel, "-data", root, "-json", "-batch", "3")

@@ -48,7 +48,9 @@ func fewshotFixture(t *testing.T, dir string) (bundlePath, data string) {
 				if err := png.Encode(f, img); err != nil {
 					t.Fatal(err)
 				}
-				f.Close()
+				if err := f.Close(); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}

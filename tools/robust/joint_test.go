@@ -109,7 +109,10 @@ func TestJointEqualsSingle(t *testing.T) {
 			t.Fatalf("%s: %d rows", kind, len(rep.Rows))
 		}
 		for tn, tg := range targets {
-			pc, _ := tg.Decide.Probs(flatten(xs), n)
+			pc, err := tg.Decide.Probs(flatten(xs), n)
+			if err != nil {
+				t.Fatal(err)
+			}
 			preds := make([]int, n)
 			for i, p := range pc {
 				preds[i] = argmax(p)
@@ -159,7 +162,10 @@ func TestJointEqualsSingle(t *testing.T) {
 			}
 			blackBoxes += len(advs)
 			if len(advs) > 0 {
-				pa, _ := tg.Decide.Probs(flatten(advs), len(advs))
+				pa, err := tg.Decide.Probs(flatten(advs), len(advs))
+				if err != nil {
+					t.Fatal(err)
+				}
 				for i, p := range pa {
 					if argmax(p) == advLabels[i] {
 						want.BlackBox++

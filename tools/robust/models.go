@@ -213,18 +213,22 @@ func cacheProbs(ms []*CacheModel, pixels []float32, count int) ([][][]float64, e
 	for h := range ms {
 		out[h] = make([][]float64, count)
 		for i := range pNet {
-			out[h][i] = mixProbs(pNet[i], ls[i][h].P, heads[h].Lambda)
+			if out[h][i], err = mixProbs(pNet[i], ls[i][h].P, heads[h].Lambda); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
 }
 
-func mixProbs(pNet, pCache []float64, lambda float64) []float64 {
-	out := make([]float64, len(pNet))
-	for i := range out {
-		out[i] = (1-lambda)*pNet[i] + lambda*pCache[i]
+// mixProbs is the board's mixture (cache.Mix) of the network's and the cache's
+// probabilities, in float64 for the gradients, into a new slice.
+func mixProbs(pNet, pCache []float64, lambda float64) ([]float64, error) {
+	out := make([]float64, len(pCache))
+	if err := cache.Mix(out, pNet, pCache, lambda); err != nil {
+		return nil, fmt.Errorf("robust: %w", err)
 	}
-	return out
+	return out, nil
 }
 
 func (m *CacheModel) Backward(dst [][]float32, pixels []float32, seeds [][]float64) ([]float64, error) {
@@ -274,7 +278,9 @@ func (m *CacheModel) BackwardBatch(dst [][][]float32, images [][]float32, seeds 
 		}
 		l := ls[i][0]
 		pNet := grad.Softmax(logits)
-		out[i] = mixProbs(pNet, l.P, m.head.Lambda)
+		if out[i], err = mixProbs(pNet, l.P, m.head.Lambda); err != nil {
+			return nil, err
+		}
 		for k, s := range seeds[i] {
 			var dLogits []float32
 			if m.head.Lambda < 1 {

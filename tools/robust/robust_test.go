@@ -45,7 +45,10 @@ func testCache(t *testing.T, net *model.Net, pool cache.Pool, proj bool) *cache.
 	taps := []string{"layer3.0.relu", "layer3.0"}
 	spec := cache.Spec{}
 	for _, name := range taps {
-		info, _ := net.Tap(name)
+		info, err := net.Tap(name)
+		if err != nil {
+			t.Fatal(err)
+		}
 		spec.Taps = append(spec.Taps, cache.TapSpec{Name: name, C: info.C, H: info.H, W: info.W, Pool: pool})
 	}
 	rng := rand.New(rand.NewPCG(4, 4))
@@ -65,7 +68,10 @@ func testCache(t *testing.T, net *model.Net, pool cache.Pool, proj bool) *cache.
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, _ := net.NewRunner(1, taps...)
+	run, err := net.NewRunner(1, taps...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	key := make([]float32, spec.Dim())
 	for i := 0; i < 60; i++ {
 		if _, err := run.Run(randomImage(rng), 1); err != nil {
@@ -127,7 +133,10 @@ func TestMixtureGradient(t *testing.T) {
 			}
 			return s
 		}
-		ps, _ := m.Probs(x, 1)
+		ps, err := m.Probs(x, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := range p0 {
 			if math.Abs(p0[i]-ps[0][i]) > 1e-5 {
 				t.Errorf("%v: Backward's p %v and Probs' %v differ", tc, p0, ps[0])
@@ -217,7 +226,10 @@ func TestAttacksFool(t *testing.T) {
 	found := map[Kind]int{}
 	for img := 0; img < 4; img++ {
 		x := randomImage(rng)
-		ps, _ := m.Probs(x, 1)
+		ps, err := m.Probs(x, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		label := argmax(ps[0])
 		for _, k := range []Kind{FGSM, IFGSM, Pixel, Blur} {
 			r, err := Attack(k, m, m, x, label, rand.New(rand.NewPCG(5, uint64(img))))
@@ -228,7 +240,10 @@ func TestAttacksFool(t *testing.T) {
 				continue
 			}
 			found[k]++
-			pa, _ := m.Probs(r.Adv, 1)
+			pa, err := m.Probs(r.Adv, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if argmax(pa[0]) == label {
 				t.Errorf("%s: returned image keeps label %d", k, label)
 			}
@@ -238,7 +253,10 @@ func TestAttacksFool(t *testing.T) {
 				}
 			}
 			if k == Pixel {
-				r2, _ := Attack(k, m, m, x, label, rand.New(rand.NewPCG(5, uint64(img))))
+				r2, err := Attack(k, m, m, x, label, rand.New(rand.NewPCG(5, uint64(img))))
+				if err != nil {
+					t.Fatal(err)
+				}
 				if l2(r.Adv, r2.Adv) != 0 {
 					t.Error("pixel attack not reproducible from its seed")
 				}
@@ -263,7 +281,10 @@ func TestAttacksFool(t *testing.T) {
 
 func TestJacobian(t *testing.T) {
 	net := testNet(t)
-	m, _ := NewNetwork(net)
+	m, err := NewNetwork(net)
+	if err != nil {
+		t.Fatal(err)
+	}
 	x := randomImage(rand.New(rand.NewPCG(1, 2)))
 	j, err := JacobianAt(m, x)
 	if err != nil {
@@ -360,7 +381,10 @@ func TestBatchEqualsSingle(t *testing.T) {
 		t.Fatal(err)
 	}
 	labels := make([]int, n)
-	pb, _ := m.Probs(flatten(xs), n)
+	pb, err := m.Probs(flatten(xs), n)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, p := range pb {
 		labels[i] = argmax(p)
 	}
@@ -401,4 +425,119 @@ func flatten(xs [][]float32) []float32 {
 		out = append(out, x...)
 	}
 	return out
+}
+
+// TestCacheModelScoresAsBoard: the differentiable cache model (float64 sums,
+// for the gradients) gives the probabilities of the library's lookup on the
+// same network: the cache's TapProbs at the head's theta (float32, the
+// board's kernels) mixed by cache.Mix, item weights included. The two differ
+// only in rounding: keys and queries are unit vectors, so each float32
+// similarity is within gamma(dim+2) of the exact one on either path (Higham,
+// eq. 3.5), twice that apart; a ratio of sums of exp(theta s) then moves by
+// at most exp(4 theta delta) - 1 relative, and the exponentials add
+// 2 (3e-7 + 33e-9) (cache/exps.go, the host ladder). The same lookup on the
+// cache with its weights dropped must differ by more than that somewhere, or
+// the comparison could not see a mixture that ignores them.
+func TestCacheModelScoresAsBoard(t *testing.T) {
+	net := testNet(t)
+	rng := rand.New(rand.NewPCG(9, 10))
+	const n = 6
+	images := make([]float32, 0, n*model.InputLen)
+	for range n {
+		images = append(images, randomImage(rng)...)
+	}
+	for _, tc := range []struct {
+		pool cache.Pool
+		proj bool
+		head Head
+	}{
+		{cache.PoolNone, false, Head{"Cache3", 30, 0.5}},
+		{cache.PoolAvg2, true, Head{"Cache3", 20, 0.6}},
+		{cache.PoolAvg, false, Head{"CacheOnly", 25, 1}},
+	} {
+		// testCache's weights give every class the same total; here they
+		// differ between classes (1 to 3 against 37 to 39), as k-means
+		// prototypes' cluster sizes do.
+		base := testCache(t, net, tc.pool, tc.proj)
+		spec := base.Spec()
+		c, err := cache.New(spec, base.Classes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := cache.New(spec, base.Classes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var key []float32
+		for i := range base.Len() {
+			key = base.Key(key, i)
+			y := base.Label(i)
+			if err := c.AddWeighted(key, y, 1+i%3+4*y); err != nil {
+				t.Fatal(err)
+			}
+			if err := plain.Add(key, y); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mix, err := NewMixture(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := NewCacheModel(net, mix, tc.head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Probs(images, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		taps := make([]string, len(spec.Taps))
+		for i, tp := range spec.Taps {
+			taps[i] = tp.Name
+		}
+		run, err := net.NewRunner(1, taps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		board := func(c *cache.Cache, dst, pNet []float32, tv [][]float32) {
+			c.Theta = float32(tc.head.Theta)
+			pCache := make([]float32, c.Classes())
+			if err := c.TapProbs(pCache, c.NewScratch(), tv); err != nil {
+				t.Fatal(err)
+			}
+			if err := cache.Mix(dst, pNet, pCache, float32(tc.head.Lambda)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u := math.Ldexp(1, -24)
+		nd := float64(spec.RawDim() + 2)
+		rel := math.Expm1(4*tc.head.Theta*nd*u/(1-nd*u)) + 2*(3e-7+33e-9)
+		pNet, want, unweighted := make([]float32, net.Classes), make([]float32, net.Classes), make([]float32, net.Classes)
+		sensitive := false
+		for i := range n {
+			logits, err := run.Run(images[i*model.InputLen:(i+1)*model.InputLen], 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tv := make([][]float32, len(taps))
+			for k, name := range taps {
+				tv[k] = run.Tap(name)
+			}
+			model.Softmax(pNet, logits)
+			board(c, want, pNet, tv)
+			board(plain, unweighted, pNet, tv)
+			for y, w := range want {
+				tol := rel*float64(w) + 1e-7
+				if d := math.Abs(got[i][y] - float64(w)); d > tol {
+					t.Errorf("%v image %d class %d: cache model %.7g, board lookup %.7g (tolerance %.3g)", tc.head, i, y, got[i][y], w, tol)
+				}
+				if math.Abs(float64(unweighted[y]-w)) > 2*tol {
+					sensitive = true
+				}
+			}
+		}
+		if !sensitive {
+			t.Errorf("%v: the cache without its weights scores within the tolerance: the test cannot see dropped weights", tc.head)
+		}
+	}
 }
