@@ -49,7 +49,8 @@ FORMAT_ARM_RUN := ^(TestFile|TestNorm|TestRoundTrip$$|TestReadRejects$$|Fuzz)
 # The board side (bundle, teach log, camera drivers and frame decoding, the
 # status page's requests) as armv7, and the board program itself end to end
 # under qemu as every Pi runs it (firmware TestBoards builds arm64, armv7 and
-# armv6 binaries).
+# armv6 binaries), and the board program's own tests as arm64 on a core with
+# fp16 arithmetic (qemu's default), whose lookup kernel is the Pi 5's.
 BOARD_PKGS := ./cache/bundle/ ./cache/journal/ ./device/... ./firmware/status/
 test-arm:
 	@command -v qemu-aarch64-static >/dev/null || { echo "test-arm: qemu-user-static is not installed (apt-get install qemu-user-static)"; exit 1; }
@@ -63,6 +64,7 @@ test-arm:
 	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -run '$(FORMAT_ARM_RUN)' -exec qemu-arm-static $(FORMAT_PKGS)
 	GOARCH=arm GOARM=7 $(GO) test -count=1 -short -exec qemu-arm-static $(BOARD_PKGS)
 	EDGECACHE_BOARDS=1 $(GO) test -count=1 -run '^TestBoards$$' ./firmware/
+	GOARCH=arm64 $(GO) test -count=1 -short -exec qemu-aarch64-static ./firmware/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

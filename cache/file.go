@@ -142,7 +142,16 @@ func (c *Cache) WriteFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	if err := c.Write(f); err != nil {
+	// CreateTemp makes the file readable by its owner only; a cache is no
+	// secret, and the board's service user must read what root copied.
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = c.Write(f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return err
@@ -245,6 +254,12 @@ func (r *reader) floats(field string, n int) []float32 {
 
 func (r *reader) uint16s(field string, n uint64) []uint16 {
 	var out []uint16
+	// A reader that knows what is left (bytes.Reader: a bundle's section)
+	// bounds n by it, so the values get their memory once, not by
+	// doubling (a bundle read allocated 5.9x its size before).
+	if l, ok := r.r.(interface{ Len() int }); ok {
+		out = make([]uint16, 0, min(n, uint64(l.Len())/2))
+	}
 	var chunk [1 << 16]byte
 	for uint64(len(out)) < n && r.err == nil {
 		k := int(min(n-uint64(len(out)), uint64(len(chunk)/2)))

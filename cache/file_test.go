@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -87,6 +88,9 @@ func TestFileRoundTrip(t *testing.T) {
 	c := sampleCache(t, false)
 	if err := c.WriteFile(path); err != nil {
 		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("cache file mode %v, %v; want -rw-r--r-- (the board program runs as its own user)", st.Mode(), err)
 	}
 	got, err := ReadFile(path)
 	if err != nil {

@@ -4,14 +4,24 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/keras"
 )
 
 // Load one of the paper's models with its normalisation and read the cache
-// keys the paper uses.
+// keys the paper uses. The model is in the shared data folder
+// ($EDGECACHE_DATA, or shared/data beside the repository; the README's
+// "Data" says where it comes from), which a checkout may lack, so the
+// example has no Output line: go test compiles it and does not run it
+// (TestGolden runs the same calls on the real file). It prints "10 4096":
+// ten logits, and the first tap's 64 x 8 x 8 values.
 func Example() {
+	data := os.Getenv("EDGECACHE_DATA")
+	if data == "" {
+		data = "../../../shared/data" // from model/keras, where go test runs
+	}
 	f, err := os.Open("testdata/norm_cifar10_train.bin")
 	if err != nil {
 		log.Fatal(err)
@@ -21,7 +31,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	net, err := keras.Load("../shared/data/models/simple-cache/cifar10_ResNet32v1_model.150.h5", norm)
+	net, err := keras.Load(filepath.Join(data, "models/simple-cache/cifar10_ResNet32v1_model.150.h5"), norm)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -268,7 +268,7 @@ func containsInt64(s []int64, v int64) bool {
 
 func formByName(forms []*fitForm, name string) *fitForm {
 	for _, f := range forms {
-		if f.name == name {
+		if f.Name == name {
 			return f
 		}
 	}
@@ -298,7 +298,7 @@ func parseEntries(list string) (map[host.Entries]bool, error) {
 func fitCandidates(f *fitForm, full *cache.Cache, nFit int, b int64) []fitVariant {
 	var out []fitVariant
 	for _, c := range f.Candidates(full.Classes(), full.Len(), nFit, b) {
-		out = append(out, fitVariant{Form: f.name, Dim: f.Spec.Dim(), Budget: b, Entries: c.Entries, Items: c.Items})
+		out = append(out, fitVariant{Form: f.Name, Dim: f.Spec.Dim(), Budget: b, Entries: c.Entries, Items: c.Items})
 	}
 	return out
 }

@@ -12,7 +12,6 @@ import (
 // queries remade in it.
 type fitForm struct {
 	*host.Form
-	name string // Form.Name, the key of the study's tables and JSON
 	val  *queries
 	test []*queries
 }
@@ -34,7 +33,7 @@ func fitForms(full *cache.Cache, nFit int, whole cache.Spec, dims, wdims, a2dims
 	}
 	var forms []*fitForm
 	for _, h := range hf {
-		f := &fitForm{Form: h, name: h.Name}
+		f := &fitForm{Form: h}
 		if f.val, err = rekeyQueries(h.Spec, whole, val); err != nil {
 			return nil, err
 		}

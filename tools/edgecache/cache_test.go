@@ -182,7 +182,7 @@ func TestCacheFitForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(forms) != 5 || forms[1].name != "avg" || forms[2].name != "avg+pca8" || forms[3].name != "avg2+pca6" || forms[4].name != "whole+pca4" {
+	if len(forms) != 5 || forms[1].Name != "avg" || forms[2].Name != "avg+pca8" || forms[3].Name != "avg2+pca6" || forms[4].Name != "whole+pca4" {
 		t.Fatalf("forms %v", forms)
 	}
 	// Pooling the stored whole key equals pooling the raw taps: compare with

@@ -64,7 +64,7 @@ func TestEncodeIsTheBoard(t *testing.T) {
 
 // TestHostMatchesBoard: the batched host lookup Score uses gives the
 // board's p_cache (cache.Cache.ProbsBatch; TestEncodeIsTheBoard ties that
-// to the classifier's own TapProbs path) within checkTol, and the same decisions, on a cache with
+// to the classifier's own TapProbs path) within boardTol, and the same decisions, on a cache with
 // taught items of a new class and weighted items.
 func TestHostMatchesBoard(t *testing.T) {
 	qm, c := testSetup(t)
@@ -102,7 +102,7 @@ func TestHostMatchesBoard(t *testing.T) {
 	for i, v := range board {
 		worst = max(worst, math.Abs(float64(v-out[0][i])))
 	}
-	if worst > checkTol {
+	if worst > boardTol(l.Cache().Theta) {
 		t.Fatalf("host and board p_cache differ by %g", worst)
 	}
 	t.Logf("host vs board p_cache: largest difference %.3g", worst)

@@ -101,6 +101,22 @@ const Checked = 16
 // a decision except at exact ties.
 const checkTol = 2e-3
 
+// fp16DotErr bounds the error of one dot product of unit vectors in the
+// half-precision lookup kernel of arm64 cores with FEAT_FP16 (the Pi 5's;
+// README "Speed": 2.5e-4 at most, derived in cache's dotsFP16Bound).
+const fp16DotErr = 2.5e-4
+
+// boardTol is checkTol, plus, where the board's lookup runs the fp16
+// kernel, what its dot products' error does to a probability: each term's
+// exponent moves by theta * fp16DotErr at most, so a normalised value by
+// a factor within exp(+-2 theta fp16DotErr), i.e. by at most that minus 1.
+func boardTol(theta float32) float64 {
+	if cache.Kernel() != "neon-fp16" {
+		return checkTol
+	}
+	return checkTol + math.Expm1(2*float64(theta)*fp16DotErr)
+}
+
 // Outcome is the board's decision for every query of one scoring.
 type Outcome struct {
 	Pred []int // the mixture's top-1 class per query
@@ -155,8 +171,8 @@ func Score(c *cache.Cache, e *Encoded, masked int, workers int) (*Outcome, error
 			o.MaxDiff = max(o.MaxDiff, math.Abs(float64(v-pc[i*k+y])))
 		}
 	}
-	if o.MaxDiff > checkTol {
-		return nil, fmt.Errorf("fewshot: the host lookup differs from the board's by %.3g (tolerance %.g)", o.MaxDiff, checkTol)
+	if tol := boardTol(c.Theta); o.MaxDiff > tol {
+		return nil, fmt.Errorf("fewshot: the host lookup differs from the board's by %.3g (tolerance %.2g)", o.MaxDiff, tol)
 	}
 	return o, nil
 }

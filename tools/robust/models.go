@@ -7,6 +7,7 @@ import (
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/grad"
 	"github.com/edgecache/edgecache/quant"
+	"github.com/edgecache/edgecache/tools/keys"
 )
 
 // Classifier is what an attack queries: class probabilities of images.
@@ -135,19 +136,10 @@ func NewCacheModel(net *model.Net, mix *Mixture, head Head) (*CacheModel, error)
 	if !(head.Lambda >= 0 && head.Lambda <= 1) || !(head.Theta >= 0) {
 		return nil, fmt.Errorf("robust: head %q: theta %v, lambda %v", head.Name, head.Theta, head.Lambda)
 	}
-	if mix.Cache.Classes() != net.Classes {
-		return nil, fmt.Errorf("robust: cache of %d classes for a network of %d", mix.Cache.Classes(), net.Classes)
+	if err := (&keys.Net{Float: net}).Fits(mix.Cache); err != nil {
+		return nil, fmt.Errorf("robust: %w", err)
 	}
 	taps := mix.TapNames()
-	for i, t := range mix.spec.Taps {
-		info, err := net.Tap(t.Name)
-		if err != nil {
-			return nil, fmt.Errorf("robust: the cache's keys read a tap this network lacks: %w", err)
-		}
-		if info.C != t.C || info.H != t.H || info.W != t.W {
-			return nil, fmt.Errorf("robust: cache tap %d (%v) is %dx%dx%d in this network", i, t, info.C, info.H, info.W)
-		}
-	}
 	run, err := net.NewRunner(batch, taps...)
 	if err != nil {
 		return nil, err
@@ -323,15 +315,11 @@ type Board struct {
 
 // NewBoard prepares the board classifier of q and c.
 func NewBoard(q *quant.Model, c *cache.Cache) (*Board, error) {
+	if err := (&keys.Net{Int8: q}).Fits(c); err != nil {
+		return nil, fmt.Errorf("robust: %w", err)
+	}
 	var taps []string
-	for i, t := range c.Spec().Taps {
-		info, err := q.Tap(t.Name)
-		if err != nil {
-			return nil, fmt.Errorf("robust: the cache's keys read a tap the int8 model lacks: %w", err)
-		}
-		if info.C != t.C || info.H != t.H || info.W != t.W {
-			return nil, fmt.Errorf("robust: cache tap %d (%v) is %dx%dx%d in the int8 model", i, t, info.C, info.H, info.W)
-		}
+	for _, t := range c.Spec().Taps {
 		taps = append(taps, t.Name)
 	}
 	run, err := q.NewRunner(batch, taps...)
