@@ -186,32 +186,40 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *cache.Cache, l
 		if b.K0+b.NK < nk {
 			return
 		}
+		// Each grid point is scored as the board scores: p_cache
+		// normalised, cache.Mix, and the label right only when strictly
+		// largest (top, as Queries.Accuracy).
 		pc := make([]float64, classes)
+		pn := make([]float64, classes)
+		mixed := make([]float64, classes)
 		for i := 0; i < b.NQ; i++ {
 			q := b.Q0 + i
 			y := labels[q]
 			qs := st.sums[i*classes*nt : (i+1)*classes*nt]
+			if pNet != nil {
+				for k, v := range pNet[q*classes : (q+1)*classes] {
+					pn[k] = float64(v)
+				}
+			}
 			for t := 0; t < nt; t++ {
 				var z float64
 				for k := 0; k < classes; k++ {
-					pc[k] = qs[k*nt+t]
-					z += pc[k]
+					z += qs[k*nt+t]
 				}
-				if argmax(pc) == y {
+				for k := range pc {
+					pc[k] = qs[k*nt+t] / z
+				}
+				if top(pc, y) {
 					tl.co[t]++
 				}
 				if pNet == nil {
 					continue
 				}
-				pn := pNet[q*classes : (q+1)*classes]
 				for li, lam := range lambdas {
-					best, bv := 0, math.Inf(-1)
-					for k := 0; k < classes; k++ {
-						if v := (1-lam)*float64(pn[k]) + lam*pc[k]/z; v > bv {
-							best, bv = k, v
-						}
-					}
-					if best == y {
+					// Cannot fail: the lengths agree and Tune checked
+					// every lambda is in 0..1.
+					_ = cache.Mix(mixed, pn, pc, lam)
+					if top(mixed, y) {
 						tl.mix[t*len(lambdas)+li]++
 					}
 				}
@@ -246,7 +254,7 @@ func evaluate(queries []float32, labels []int, pNet []float32, c *cache.Cache, l
 		}
 		right := 0
 		for q, y := range labels {
-			if argmax(pNet[q*classes:(q+1)*classes]) == y {
+			if top(pNet[q*classes:(q+1)*classes], y) {
 				right++
 			}
 		}

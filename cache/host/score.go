@@ -67,8 +67,9 @@ func (q *Queries) Accuracy(pCache []float32, lambda float64) (float64, error) {
 	return float64(right) / float64(q.Len()), nil
 }
 
-// top reports whether p[y] is larger than every other value.
-func top(p []float32, y int) bool {
+// top reports whether p[y] is larger than every other value: the board's
+// decision counted right only when no other class ties it.
+func top[F float32 | float64](p []F, y int) bool {
 	for j, v := range p {
 		if j != y && v >= p[y] {
 			return false
