@@ -27,6 +27,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+
+	"github.com/edgecache/edgecache/tools/gauss"
 )
 
 // Opts describes the simulated camera.
@@ -223,16 +225,7 @@ func bilinearTaps(src, n int) [][]tap {
 // rows, then columns.
 func blur(f []float64, w, h int, sigma float64) {
 	r := int(math.Ceil(3 * sigma))
-	k := make([]float64, 2*r+1)
-	var sum float64
-	for i := range k {
-		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += k[i]
-	}
-	for i := range k {
-		k[i] /= sum
-	}
+	k := gauss.Kernel(sigma, r)
 	line := make([]float64, 3*max(w, h))
 	pass := func(n, count int, at func(line, pos int) int) {
 		for l := range count {

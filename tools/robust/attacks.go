@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/edgecache/edgecache/model"
+	"github.com/edgecache/edgecache/tools/gauss"
 )
 
 // The attacks follow Foolbox 1.x (bethgelab/foolbox, foolbox/attacks/
@@ -375,16 +376,7 @@ func blur(j *joint, xs [][]float32, labels [][]int, steps int, finished func(int
 func GaussianBlur(dst, src []float32, sigma float64) {
 	const size = model.InputSize
 	r := int(4*sigma + 0.5)
-	kern := make([]float64, 2*r+1)
-	var sum float64
-	for i := range kern {
-		d := float64(i - r)
-		kern[i] = math.Exp(-d * d / (2 * sigma * sigma))
-		sum += kern[i]
-	}
-	for i := range kern {
-		kern[i] /= sum
-	}
+	kern := gauss.Kernel(sigma, r)
 	reflect := func(i int) int {
 		p := 2 * size
 		i = ((i % p) + p) % p
