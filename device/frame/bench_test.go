@@ -31,9 +31,9 @@ func benchFrames(b *testing.B) map[string]device.Frame {
 	}
 }
 
-func benchConvert(b *testing.B, name string) {
+func benchConvert(b *testing.B, name string, opts *frame.Opts) {
 	f := benchFrames(b)[name]
-	c, _ := frame.New(nil)
+	c, _ := frame.New(opts)
 	dst := make([]float32, c.Len())
 	b.ReportAllocs()
 	for b.Loop() {
@@ -46,16 +46,23 @@ func benchConvert(b *testing.B, name string) {
 
 // BenchmarkFrame320x240JPEG is the goal: a 320x240 JPEG frame to
 // the network's input in at most 1 ms (BenchmarkFrameVsNet puts it beside
-// the int8 network).
-func BenchmarkFrame320x240JPEG(b *testing.B)   { benchConvert(b, "jpeg") }
-func BenchmarkFrame320x240RGB565(b *testing.B) { benchConvert(b, "rgb565") }
-func BenchmarkFrame320x240YUYV(b *testing.B)   { benchConvert(b, "yuyv") }
+// the int8 network); by default decoded at 1/2 scale, and with
+// FullDecode by image/jpeg, the peer to compare with in the same run.
+func BenchmarkFrame320x240JPEG(b *testing.B) {
+	b.Run("scaled", func(b *testing.B) { benchConvert(b, "jpeg", nil) })
+	b.Run("full", func(b *testing.B) { benchConvert(b, "jpeg", &frame.Opts{FullDecode: true}) })
+}
+func BenchmarkFrame320x240RGB565(b *testing.B) { benchConvert(b, "rgb565", nil) }
+func BenchmarkFrame320x240YUYV(b *testing.B)   { benchConvert(b, "yuyv", nil) }
 
 // BenchmarkFrameVsNet alternates the 320x240 JPEG conversion with the int8
 // ResNet32 at batch 1 (random weights, calibrated on random pixels: the
 // kernels' time does not depend on the values) in one loop, so both see the
 // same machine, and reports each one's time and their ratio; for the JPEG
-// frame also image/jpeg's decode alone, as a share of the frame's time.
+// frames also image/jpeg's decode alone, as a share of the frame's time
+// (over 100% where the frame is decoded at reduced scale: then it says how
+// much faster the whole conversion is than image/jpeg's decode alone).
+// jpeg-full is the 320x240 JPEG with Opts.FullDecode, the image/jpeg path.
 func BenchmarkFrameVsNet(b *testing.B) {
 	net, err := model.Build(model.Spec{Norm: modeltest.CIFARNorm}, modeltest.RandomWeights(32, 10, false, 1))
 	if err != nil {
@@ -78,9 +85,11 @@ func BenchmarkFrameVsNet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for name, f := range benchFrames(b) {
+	frames := benchFrames(b)
+	frames["jpeg-full"] = frames["jpeg"]
+	for name, f := range frames {
 		b.Run(name, func(b *testing.B) {
-			conv, _ := frame.New(nil)
+			conv, _ := frame.New(&frame.Opts{FullDecode: name == "jpeg-full"})
 			px := make([]float32, conv.Len())
 			var tf, tn, td, cf, cn time.Duration
 			var r bytes.Reader

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 
 	"github.com/edgecache/edgecache/device"
+	"github.com/edgecache/edgecache/device/frame/internal/jpegscale"
 )
 
 // DefaultSize is the CIFAR networks' input side.
@@ -28,6 +29,13 @@ type Opts struct {
 	ROI ROI
 	// MaxPixels refuses larger frames; 0 means DefaultMaxPixels.
 	MaxPixels int
+	// FullDecode decodes every JPEG frame at full size with image/jpeg.
+	// By default a frame whose region of interest is at least 2*Size
+	// pixels a side is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain
+	// (see scaled.go): faster, and within a fraction of a level of the full
+	// decode's averages, but not bit for bit the same. FullDecode is the
+	// escape hatch and the reference to compare with.
+	FullDecode bool
 }
 
 // DefaultOpts gives the CIFAR networks' input from the centred largest
@@ -40,12 +48,14 @@ var DefaultOpts = Opts{}
 type Converter struct {
 	n, maxPixels int
 	roi          ROI
+	fullDecode   bool
 
 	lx, ly, cx, cy axis         // luma (or RGB) and chroma sampling tables
 	rows           [3][]float32 // horizontally averaged rows, per channel
 	planes         [3][]float32 // n x n averages per channel, before colour conversion
 	line           [3][]uint8   // one unpacked source row per channel
 	jr             bytes.Reader // feeds image/jpeg without a copy
+	dec            jpegscale.Decoder
 }
 
 // New makes a Converter; opts nil means DefaultOpts.
@@ -53,7 +63,7 @@ func New(opts *Opts) (*Converter, error) {
 	if opts == nil {
 		opts = &DefaultOpts
 	}
-	c := &Converter{n: opts.Size, maxPixels: opts.MaxPixels, roi: opts.ROI}
+	c := &Converter{n: opts.Size, maxPixels: opts.MaxPixels, roi: opts.ROI, fullDecode: opts.FullDecode}
 	if c.n == 0 {
 		c.n = DefaultSize
 	}
@@ -69,6 +79,7 @@ func New(opts *Opts) (*Converter, error) {
 	if _, err := c.roi.Rect(1000, 1000); err != nil {
 		return nil, err
 	}
+	c.dec.MaxPixels = c.maxPixels
 	for i := range c.planes {
 		c.planes[i] = make([]float32, c.n*c.n)
 	}
@@ -174,7 +185,9 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// jpeg decodes with image/jpeg after checking the header's size.
+// jpeg decodes at reduced scale when the region of interest allows it
+// (scaled.go), otherwise, or for a frame the reduced-scale decoder does not
+// handle, with image/jpeg after checking the header's size.
 func (c *Converter) jpeg(dst []float32, data []byte) error {
 	w, h, err := jpegSize(data)
 	if err != nil {
@@ -182,6 +195,15 @@ func (c *Converter) jpeg(dst []float32, data []byte) error {
 	}
 	if int64(w)*int64(h) > int64(c.maxPixels) {
 		return fmt.Errorf("frame: jpeg of %dx%d is over the %d-pixel limit", w, h, c.maxPixels)
+	}
+	if s := c.jpegScale(w, h); s > 1 {
+		img, err := c.dec.Decode(data, s)
+		if err == nil {
+			return c.scaled(dst, img)
+		}
+		if !errors.Is(err, jpegscale.ErrUnsupported) {
+			return fmt.Errorf("frame: jpeg %dx%d at 1/%d scale: %w", w, h, s, err)
+		}
 	}
 	c.jr.Reset(data)
 	img, err := jpeg.Decode(&c.jr)

@@ -340,8 +340,16 @@ func TestJPEGFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := convert(t, nil, device.Frame{Data: data, Format: device.JPEG, Width: 320, Height: 240})
+	f := device.Frame{Data: data, Format: device.JPEG, Width: 320, Height: 240}
+	// The full decode: within one level (the reference converts each pixel
+	// to RGB before averaging, the converter averages YCbCr first).
+	got := convert(t, &frame.Opts{FullDecode: true}, f)
 	if d := maxDiff(got, reference(img, image.Rect(40, 0, 280, 240), 32)); d > 1.0/255 {
+		t.Errorf("full decode: off the reference by %.2f levels", d*255)
+	}
+	// The default, a reduced-scale decode: TestScaledJPEG bounds it.
+	got = convert(t, nil, f)
+	if d := maxDiff(got, reference(img, image.Rect(40, 0, 280, 240), 32)); d > scaledMax {
 		t.Errorf("off the reference by %.2f levels", d*255)
 	}
 }
@@ -393,8 +401,9 @@ func TestBadFrames(t *testing.T) {
 	}
 }
 
-// TestNoAllocs: after the first frame of a size, raw frames and decoded
-// images convert without allocating (a board converts 10 or more frames a
+// TestNoAllocs: after the first frame of a size, raw frames, decoded
+// images and JPEG frames decoded at reduced scale convert without
+// allocating (a board converts 10 or more frames a
 // second for months; garbage is pauses).
 func TestNoAllocs(t *testing.T) {
 	img := smooth(320, 240, 15)
@@ -404,6 +413,7 @@ func TestNoAllocs(t *testing.T) {
 		"yuyv":   {Data: yuyv(img, 640), Format: device.YUYV, Width: 320, Height: 240},
 		"rgba":   {Image: img},
 		"ycbcr":  {Image: ycbcr(320, 240, image.YCbCrSubsampleRatio420, false, 1)},
+		"jpeg":   {Data: encodeJPEG(t, img, 85), Format: device.JPEG, Width: 320, Height: 240}, // at 1/2 scale
 	}
 	for name, f := range frames {
 		c, _ := frame.New(nil)
