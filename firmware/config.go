@@ -31,6 +31,9 @@ type config struct {
 	// ROI overrides the bundle's region of interest (device/frame syntax:
 	// center, full, X,Y,W,H) for a camera mounted off-centre.
 	ROI string `json:"roi"`
+	// FullDecode decodes JPEG frames at full size even where the bundle
+	// lets them be decoded at reduced scale (the slower, reference path).
+	FullDecode bool `json:"full_decode"`
 
 	Limit    int  `json:"limit"`
 	JSON     bool `json:"json"`
@@ -124,6 +127,7 @@ func flags(c *config, usage io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Config, "config", c.Config, "JSON configuration file (keys as the flags, e.g. {\"bundle\": \"board.bundle\", \"led\": \"GPIO17\"}); flags win")
 	fs.BoolVar(&c.Loop, "loop", c.Loop, "replay: start again after the last file")
 	fs.Float64Var(&c.FPS, "fps", c.FPS, "replay: pace frames at this rate (0: as fast as they classify)")
+	fs.BoolVar(&c.FullDecode, "full-decode", c.FullDecode, "decode JPEG frames at full size (image/jpeg) even where the bundle allows the faster reduced scale")
 	fs.StringVar(&c.ROI, "roi", c.ROI, "region of each frame the network sees, overriding the bundle's: center, full, or X,Y,W,H (fractions with a decimal point, or pixels)")
 	fs.IntVar(&c.Limit, "limit", c.Limit, "stop after this many frames (0: no limit)")
 	fs.BoolVar(&c.JSON, "json", c.JSON, "print one JSON line per frame, then a JSON summary line")

@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-roi: %w", err)
 		}
 	}
+	b.Meta.Preprocess.FullDecode = b.Meta.Preprocess.FullDecode || cfg.FullDecode
 	cs, err := parseCamera(cfg.Camera)
 	if err != nil {
 		return err
@@ -155,6 +156,7 @@ func reopen(cfg *config, running *bundle.Bundle, svc *services) (*bundle.Classif
 	if cfg.ROI != "" {
 		nb.Meta.Preprocess.ROI = cfg.ROI
 	}
+	nb.Meta.Preprocess.FullDecode = nb.Meta.Preprocess.FullDecode || cfg.FullDecode
 	cl, err := bundle.NewClassifier(nb)
 	if err != nil {
 		return nil, err

@@ -58,15 +58,11 @@ func NewClassifier(b *Bundle) (*Classifier, error) {
 	if err := b.Check(); err != nil {
 		return nil, err
 	}
-	roi, err := b.Meta.Preprocess.Region()
-	if err != nil {
-		return nil, err
-	}
 	if b.Meta.Preprocess.Size != model.InputSize {
 		return nil, fmt.Errorf("bundle: preprocessing to %dx%d, the network takes %dx%d",
 			b.Meta.Preprocess.Size, b.Meta.Preprocess.Size, model.InputSize, model.InputSize)
 	}
-	conv, err := frame.New(&frame.Opts{Size: b.Meta.Preprocess.Size, ROI: roi})
+	conv, err := b.Meta.Preprocess.Converter(0)
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +88,7 @@ func NewClassifier(b *Bundle) (*Classifier, error) {
 // MaxPixels; 0: frame.DefaultMaxPixels, which suits a board's memory). The
 // host tool raises it for photos of 20 megapixels and more.
 func (c *Classifier) SetMaxPixels(n int) error {
-	roi, err := c.b.Meta.Preprocess.Region()
-	if err != nil {
-		return err
-	}
-	conv, err := frame.New(&frame.Opts{Size: c.b.Meta.Preprocess.Size, ROI: roi, MaxPixels: n})
+	conv, err := c.b.Meta.Preprocess.Converter(n)
 	if err != nil {
 		return err
 	}

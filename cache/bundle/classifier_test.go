@@ -5,10 +5,12 @@ import (
 	"image"
 	"image/jpeg"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/edgecache/edgecache/cache"
 	"github.com/edgecache/edgecache/device"
+	"github.com/edgecache/edgecache/device/frame"
 	"github.com/edgecache/edgecache/model"
 )
 
@@ -108,6 +110,56 @@ func TestClassifierCameraFrame(t *testing.T) {
 	}
 	if _, err := cl.Classify(device.Frame{Data: buf.Bytes(), Format: device.JPEG}); err != nil {
 		t.Errorf("after a bad frame: %v", err)
+	}
+}
+
+// TestClassifierFullDecode: the bundle's FullDecode setting survives the
+// file and reaches the frame converter: a 320x240 JPEG becomes the pixels
+// device/frame gives with the same setting, and the two settings differ.
+func TestClassifierFullDecode(t *testing.T) {
+	img := randomImage(320, 240, 3)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	f := device.Frame{Data: buf.Bytes(), Format: device.JPEG, Width: 320, Height: 240}
+	var got [2][]float32
+	for i, full := range []bool{false, true} {
+		b := testBundle(t)
+		b.Meta.Preprocess.FullDecode = full
+		var file bytes.Buffer
+		if _, err := b.Write(&file); err != nil {
+			t.Fatal(err)
+		}
+		rb, err := Read(file.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rb.Meta.Preprocess.FullDecode != full {
+			t.Fatalf("FullDecode %v read back as %v", full, rb.Meta.Preprocess.FullDecode)
+		}
+		cl, err := NewClassifier(rb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Classify(f); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := frame.New(&frame.Opts{Size: 32, FullDecode: full})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, conv.Len())
+		if err := conv.Pixels(want, f); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cl.pixels, want) {
+			t.Errorf("FullDecode %v: the classifier's input is not device/frame's", full)
+		}
+		got[i] = want
+	}
+	if slices.Equal(got[0], got[1]) {
+		t.Error("the reduced-scale and full decodes gave the same input: is the setting used?")
 	}
 }
 

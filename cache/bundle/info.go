@@ -42,7 +42,11 @@ func (b *Bundle) Describe(w io.Writer) error {
 		fmt.Fprintf(&sb, "  cache          none: the network decides alone\n")
 	}
 	p := b.Meta.Preprocess
-	fmt.Fprintf(&sb, "  preprocess     region %s, area-averaged to %dx%d\n", p.ROI, p.Size, p.Size)
+	decode := "JPEG at the reduced scale the region allows"
+	if p.FullDecode {
+		decode = "JPEG decoded at full size"
+	}
+	fmt.Fprintf(&sb, "  preprocess     region %s, area-averaged to %dx%d, %s\n", p.ROI, p.Size, p.Size, decode)
 	fmt.Fprintf(&sb, "  classes        %s\n", strings.Join(b.Meta.Classes, ", "))
 	for _, k := range slices.Sorted(maps.Keys(b.Meta.Source)) {
 		fmt.Fprintf(&sb, "  source %-8s %s\n", k, b.Meta.Source[k])

@@ -40,6 +40,11 @@ type Preprocess struct {
 	// Size is the side of the square input the network takes (32 for the
 	// CIFAR ResNets); the region is area-averaged down to it.
 	Size int `json:"size"`
+	// FullDecode decodes JPEG frames at their full size (Go's image/jpeg)
+	// instead of at the reduced scale the region allows (device/frame
+	// Opts.FullDecode: about 2.5x faster on 320x240 frames, top-1 within
+	// 0.3 points on simulated frames); false, the default, scales.
+	FullDecode bool `json:"full_decode,omitempty"`
 }
 
 // DefaultPreprocess is the centred largest square, area-averaged to 32x32.
@@ -47,6 +52,16 @@ var DefaultPreprocess = Preprocess{ROI: "center", Size: 32}
 
 // Region is the parsed ROI.
 func (p Preprocess) Region() (frame.ROI, error) { return frame.ParseROI(p.ROI) }
+
+// Converter is the frame converter these settings describe, taking frames
+// of up to maxPixels pixels (0: frame.DefaultMaxPixels).
+func (p Preprocess) Converter(maxPixels int) (*frame.Converter, error) {
+	roi, err := p.Region()
+	if err != nil {
+		return nil, err
+	}
+	return frame.New(&frame.Opts{Size: p.Size, ROI: roi, MaxPixels: maxPixels, FullDecode: p.FullDecode})
+}
 
 // Validate refuses settings a board cannot apply.
 func (p Preprocess) Validate() error {

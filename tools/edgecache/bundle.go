@@ -22,11 +22,12 @@ func init() {
 }
 
 func runBundle(args []string, stdout io.Writer) error {
-	fs := newFlags("bundle", "-quant F.eq8 [-cache F.cache] [-name NAME] [-roi center] -o F.bundle | -info F.bundle")
+	fs := newFlags("bundle", "-quant F.eq8 [-cache F.cache] [-name NAME] [-roi center] [-full-decode] -o F.bundle | -info F.bundle")
 	qPath := fs.String("quant", "", "int8 model (from edgecache quantize)")
 	cPath := fs.String("cache", "", "tuned cache (from edgecache cache build or cache fit); without it the network decides alone")
 	name := fs.String("name", "", "a name for the deployment (default: the output file's name)")
 	roi := fs.String("roi", bundle.DefaultPreprocess.ROI, "region of each frame the network sees: center (the centred largest square), full, or X,Y,W,H (fractions with a decimal point, or pixels)")
+	fullDecode := fs.Bool("full-decode", false, "decode JPEG frames at full size (image/jpeg) instead of at the reduced scale the region allows (device/frame: ~2.5x faster on 320x240, top-1 within 0.3 points)")
 	classes := fs.String("classes", "", "comma-separated class names (default: the model's labels)")
 	out := fs.String("o", "", "bundle file to write")
 	teach := cache.DefaultLearnOpts
@@ -57,7 +58,7 @@ func runBundle(args []string, stdout io.Writer) error {
 	b := &bundle.Bundle{Model: m, Meta: bundle.Meta{
 		Name:       *name,
 		Classes:    m.Labels,
-		Preprocess: bundle.Preprocess{ROI: *roi, Size: bundle.DefaultPreprocess.Size},
+		Preprocess: bundle.Preprocess{ROI: *roi, Size: bundle.DefaultPreprocess.Size, FullDecode: *fullDecode},
 		Created:    time.Now().UTC().Truncate(time.Second),
 		Source:     map[string]string{"model": filepath.Base(*qPath), "tool": toolVersion()},
 	}}

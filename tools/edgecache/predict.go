@@ -37,11 +37,12 @@ type classProb struct {
 }
 
 func runPredict(args []string, stdout io.Writer) error {
-	fs := newFlags("predict", "-model FILE | -bundle F.bundle [-roi center] [-json] IMAGE...")
+	fs := newFlags("predict", "-model FILE | -bundle F.bundle [-roi center] [-full-decode] [-json] IMAGE...")
 	modelPath := fs.String("model", "", "trained model: .th/.pt PyTorch, .onnx, .h5 Keras (float32)")
 	normPath := fs.String("norm", "", "input normalisation file for Keras models (made by edgecache norm)")
 	bundlePath := fs.String("bundle", "", "classify as the board does: this bundle's int8 network, cache and preprocessing")
 	roi := fs.String("roi", "", "region of each image the network sees: center (the centred largest square), full, or X,Y,W,H (default: the bundle's, else center)")
+	fullDecode := fs.Bool("full-decode", false, "decode JPEG images at full size (image/jpeg) instead of at the reduced scale the region allows, as the board does by default")
 	asJSON := fs.Bool("json", false, "print one JSON line per image (with the logits for -model)")
 	top := fs.Int("top", 5, "classes to list per image")
 	maxPixels := fs.Int("max-pixels", hostMaxPixels, "refuse images of more pixels than this (the board's limit is "+fmt.Sprint(frame.DefaultMaxPixels)+")")
@@ -54,7 +55,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	if (*modelPath == "") == (*bundlePath == "") {
 		return usagef("give -model or -bundle")
 	}
-	classify, err := newPredictor(*modelPath, *normPath, *bundlePath, *roi, *maxPixels)
+	classify, err := newPredictor(*modelPath, *normPath, *bundlePath, *roi, *maxPixels, *fullDecode)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runPredict(args []string, stdout io.Writer) error {
 // newPredictor returns the classification of one image: the float network
 // on the image's region resized by device/frame, or the board's whole path
 // (bundle.Classifier).
-func newPredictor(modelPath, normPath, bundlePath, roiFlag string, maxPixels int) (func(device.Frame, int) (prediction, error), error) {
+func newPredictor(modelPath, normPath, bundlePath, roiFlag string, maxPixels int, fullDecode bool) (func(device.Frame, int) (prediction, error), error) {
 	if bundlePath != "" {
 		b, err := bundle.ReadFile(bundlePath)
 		if err != nil {
@@ -101,6 +102,7 @@ func newPredictor(modelPath, normPath, bundlePath, roiFlag string, maxPixels int
 		if roiFlag != "" {
 			b.Meta.Preprocess.ROI = roiFlag
 		}
+		b.Meta.Preprocess.FullDecode = b.Meta.Preprocess.FullDecode || fullDecode
 		cl, err := bundle.NewClassifier(b)
 		if err != nil {
 			return nil, err
@@ -132,7 +134,7 @@ func newPredictor(modelPath, normPath, bundlePath, roiFlag string, maxPixels int
 	if err != nil {
 		return nil, usagef("-roi: %v", err)
 	}
-	conv, err := frame.New(&frame.Opts{Size: model.InputSize, ROI: roi, MaxPixels: maxPixels})
+	conv, err := frame.New(&frame.Opts{Size: model.InputSize, ROI: roi, MaxPixels: maxPixels, FullDecode: fullDecode})
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
