@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 	"github.com/edgecache/edgecache/model"
 	"github.com/edgecache/edgecache/model/cputime"
 	"github.com/edgecache/edgecache/model/modeltest"
@@ -21,11 +22,11 @@ import (
 // rpicam-vid takes it as --width/--height), a quarter of the pixels to
 // decode for the same 32x32 input.
 func benchFrames(b *testing.B) map[string]device.Frame {
-	img := smooth(320, 240, 21)
+	img := testimg.Smooth(320, 240, 21)
 	data, _ := rgb565(img, 640)
 	return map[string]device.Frame{
 		"jpeg":    {Data: encodeJPEG(b, img, 85), Format: device.JPEG, Width: 320, Height: 240},
-		"jpeg160": {Data: encodeJPEG(b, smooth(160, 120, 22), 85), Format: device.JPEG, Width: 160, Height: 120},
+		"jpeg160": {Data: encodeJPEG(b, testimg.Smooth(160, 120, 22), 85), Format: device.JPEG, Width: 160, Height: 120},
 		"rgb565":  {Data: data, Format: device.RGB565BE, Width: 320, Height: 240},
 		"yuyv":    {Data: yuyv(img, 640), Format: device.YUYV, Width: 320, Height: 240},
 	}

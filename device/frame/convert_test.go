@@ -13,39 +13,9 @@ import (
 
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 	"github.com/edgecache/edgecache/model"
 )
-
-// smooth is a w x h picture of gentle gradients plus mild noise: colours a
-// camera sees, away from the clipping edges of the YCbCr cube.
-func smooth(w, h int, seed uint64) *image.RGBA {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	p := [3]float64{rng.Float64() * 6, rng.Float64() * 6, rng.Float64() * 6}
-	for y := range h {
-		for x := range w {
-			for c := range 3 {
-				v := 128 + 80*math.Sin(p[c]+float64(x)*0.05*float64(c+1)+float64(y)*0.03) + rng.NormFloat64()*6
-				img.Pix[y*img.Stride+4*x+c] = uint8(max(0, min(255, math.Round(v))))
-			}
-			img.Pix[y*img.Stride+4*x+3] = 255
-		}
-	}
-	return img
-}
-
-// noise is uniform random 8-bit samples, the hardest case for any shortcut.
-func noise(w, h int, seed uint64) *image.RGBA {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.UintN(256))
-	}
-	for i := 3; i < len(img.Pix); i += 4 {
-		img.Pix[i] = 255
-	}
-	return img
-}
 
 func encodeJPEG(t testing.TB, img image.Image, q int) []byte {
 	t.Helper()
@@ -103,8 +73,8 @@ func TestExactAt32(t *testing.T) {
 		nrgba.Pix[i] = uint8(rng.UintN(256)) // alpha too: premultiplied as RGBA() does
 	}
 	imgs := map[string]image.Image{
-		"rgba": noise(32, 32, 1), "gray": gray, "nrgba": nrgba,
-		"rgba-sub": noise(40, 40, 2).SubImage(image.Rect(5, 3, 37, 35)),
+		"rgba": testimg.Noise(32, 32, 1), "gray": gray, "nrgba": nrgba,
+		"rgba-sub": testimg.Noise(40, 40, 2).SubImage(image.Rect(5, 3, 37, 35)),
 	}
 	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
 		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
@@ -122,7 +92,7 @@ func TestExactAt32(t *testing.T) {
 	}
 	// A JPEG frame: the board decodes it; compare with model.Pixels on
 	// image/jpeg's own decode.
-	data := encodeJPEG(t, smooth(32, 32, 6), 90)
+	data := encodeJPEG(t, testimg.Smooth(32, 32, 6), 90)
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -213,13 +183,13 @@ func TestAreaAverage(t *testing.T) {
 				if err != nil {
 					t.Fatal(name, err)
 				}
-				img := noise(sz[0], sz[1], uint64(sz[0]))
+				img := testimg.Noise(sz[0], sz[1], uint64(sz[0]))
 				got := convert(t, &frame.Opts{Size: n, ROI: roi}, device.Frame{Image: img})
 				if d := maxDiff(got, reference(img, r, n)); d > 2e-6 {
 					t.Errorf("%s rgba: off the reference by %g", name, d)
 				}
 				m := image.NewYCbCr(image.Rect(0, 0, sz[0], sz[1]), image.YCbCrSubsampleRatio420)
-				sm := smooth(sz[0], sz[1], 7)
+				sm := testimg.Smooth(sz[0], sz[1], 7)
 				for y := range sz[1] {
 					for x := range sz[0] {
 						c := sm.RGBAAt(x, y)
@@ -256,7 +226,7 @@ func rgb565(img *image.RGBA, stride int) ([]byte, *image.RGBA) {
 }
 
 func TestRGB565(t *testing.T) {
-	img := noise(64, 48, 11)
+	img := testimg.Noise(64, 48, 11)
 	for _, stride := range []int{128, 136} {
 		data, kept := rgb565(img, stride)
 		s := stride
@@ -319,7 +289,7 @@ func TestYUYV(t *testing.T) {
 	// A picture through YUYV matches the picture itself to the packing's
 	// rounding, padded rows or not. Each pixel pair has one colour, so
 	// that the pair's shared chroma loses nothing.
-	img := smooth(80, 60, 12)
+	img := testimg.Smooth(80, 60, 12)
 	for i := 4; i < len(img.Pix); i += 8 {
 		copy(img.Pix[i:i+4], img.Pix[i-4:i])
 	}
@@ -335,7 +305,7 @@ func TestYUYV(t *testing.T) {
 // TestJPEGFrame: a 320x240 JPEG through the board path against the
 // reference on image/jpeg's decode.
 func TestJPEGFrame(t *testing.T) {
-	data := encodeJPEG(t, smooth(320, 240, 13), 85)
+	data := encodeJPEG(t, testimg.Smooth(320, 240, 13), 85)
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +325,7 @@ func TestJPEGFrame(t *testing.T) {
 }
 
 func TestBadFrames(t *testing.T) {
-	good := encodeJPEG(t, smooth(64, 48, 14), 80)
+	good := encodeJPEG(t, testimg.Smooth(64, 48, 14), 80)
 	huge := bytes.Clone(good)
 	if i := bytes.Index(huge, []byte{0xff, 0xc0}); i < 0 {
 		t.Fatal("no SOF0")
@@ -390,7 +360,7 @@ func TestBadFrames(t *testing.T) {
 		}
 	}
 	c, _ := frame.New(nil)
-	if err := c.Pixels(make([]float32, 10), device.Frame{Image: noise(4, 4, 1)}); err == nil {
+	if err := c.Pixels(make([]float32, 10), device.Frame{Image: testimg.Noise(4, 4, 1)}); err == nil {
 		t.Error("short pixel buffer accepted")
 	}
 	if _, err := frame.New(&frame.Opts{Size: -1}); err == nil {
@@ -406,7 +376,7 @@ func TestBadFrames(t *testing.T) {
 // allocating (a board converts 10 or more frames a
 // second for months; garbage is pauses).
 func TestNoAllocs(t *testing.T) {
-	img := smooth(320, 240, 15)
+	img := testimg.Smooth(320, 240, 15)
 	data, _ := rgb565(img, 640)
 	frames := map[string]device.Frame{
 		"rgb565": {Data: data, Format: device.RGB565BE, Width: 320, Height: 240},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
 
 // The fuzz targets feed arbitrary bytes to each decoder: any outcome but a
@@ -21,9 +22,9 @@ func checkRange(t *testing.T, px []float32) {
 }
 
 func FuzzJPEG(f *testing.F) {
-	f.Add(encodeJPEG(f, smooth(16, 12, 1), 75))
-	f.Add(encodeJPEG(f, smooth(40, 30, 2), 85)) // decoded at 1/2 (size 4)
-	f.Add(encodeJPEG(f, smooth(70, 50, 3), 60)) // at 1/4
+	f.Add(encodeJPEG(f, testimg.Smooth(16, 12, 1), 75))
+	f.Add(encodeJPEG(f, testimg.Smooth(40, 30, 2), 85)) // decoded at 1/2 (size 4)
+	f.Add(encodeJPEG(f, testimg.Smooth(70, 50, 3), 60)) // at 1/4
 	f.Add(encodeJPEG(f, image.NewGray(image.Rect(0, 0, 9, 7)), 50))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10})
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xff, 0xd0, 0xff, 0xd9})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgecache/edgecache/device"
 	"github.com/edgecache/edgecache/device/frame"
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
 
 // scaledMax bounds one output value of a reduced-scale decode against the
@@ -55,7 +56,7 @@ func scene(w, h int, seed uint64) *image.RGBA {
 // cells is a w x h picture of random colours constant on c x c squares
 // aligned with the frame's origin.
 func cells(w, h, c int, seed uint64) *image.RGBA {
-	src := noise((w+c-1)/c, (h+c-1)/c, seed)
+	src := testimg.Noise((w+c-1)/c, (h+c-1)/c, seed)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
@@ -99,7 +100,7 @@ func TestScaledMapping(t *testing.T) {
 // full decode on frames of several sizes, contents, regions and qualities.
 func TestScaledJPEG(t *testing.T) {
 	gray := image.NewGray(image.Rect(0, 0, 333, 251))
-	sm := smooth(333, 251, 4)
+	sm := testimg.Smooth(333, 251, 4)
 	for y := range 251 {
 		for x := range 333 {
 			gray.Pix[y*gray.Stride+x] = sm.Pix[y*sm.Stride+4*x+1]
@@ -112,14 +113,14 @@ func TestScaledJPEG(t *testing.T) {
 		roi  frame.ROI
 		size int
 	}{
-		{"320x240 smooth q85", smooth(320, 240, 1), 85, frame.ROI{}, 32},
-		{"320x240 smooth q50", smooth(320, 240, 2), 50, frame.ROI{}, 32},
+		{"320x240 smooth q85", testimg.Smooth(320, 240, 1), 85, frame.ROI{}, 32},
+		{"320x240 smooth q50", testimg.Smooth(320, 240, 2), 50, frame.ROI{}, 32},
 		{"640x480 smooth q75", scene(640, 480, 4), 75, frame.ROI{}, 32},
 		{"1280x720 smooth q85", scene(1280, 720, 4), 85, frame.ROI{}, 32},
-		{"333x251 smooth full ROI", smooth(333, 251, 5), 85, frame.ROI{Full: true}, 32},
+		{"333x251 smooth full ROI", testimg.Smooth(333, 251, 5), 85, frame.ROI{Full: true}, 32},
 		{"333x251 grey", gray, 85, frame.ROI{}, 32},
 		{"odd fractional ROI", scene(500, 375, 6), 85, frame.ROI{X: 0.13, Y: 0.07, W: 0.61, H: 0.77}, 32},
-		{"pixel ROI at the edge", smooth(401, 301, 7), 90, frame.ROI{X: 200, Y: 150, W: 201, H: 151, Pixels: true}, 24},
+		{"pixel ROI at the edge", testimg.Smooth(401, 301, 7), 90, frame.ROI{X: 200, Y: 150, W: 201, H: 151, Pixels: true}, 24},
 	} {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, tc.img, &jpeg.Options{Quality: tc.q}); err != nil {
@@ -147,7 +148,7 @@ func TestScaledJPEG(t *testing.T) {
 // decode also clamps ringing that the reduced transform averages away,
 // and bounds its mean loosely.
 func TestScaledNoise(t *testing.T) {
-	data := encodeJPEG(t, noise(320, 240, 3), 95)
+	data := encodeJPEG(t, testimg.Noise(320, 240, 3), 95)
 	f := device.Frame{Data: data, Format: device.JPEG, Width: 320, Height: 240}
 	got := convert(t, nil, f)
 	want := convert(t, &frame.Opts{FullDecode: true}, f)
@@ -177,7 +178,7 @@ func TestScaleChoice(t *testing.T) {
 		{32, 32, 32, false},
 		{640, 480, 8, true},
 	} {
-		data := encodeJPEG(t, noise(tc.w, tc.h, 9), 90)
+		data := encodeJPEG(t, testimg.Noise(tc.w, tc.h, 9), 90)
 		f := device.Frame{Data: data, Format: device.JPEG, Width: tc.w, Height: tc.h}
 		opts := &frame.Opts{Size: tc.size}
 		got := convert(t, opts, f)
@@ -192,7 +193,7 @@ func TestScaleChoice(t *testing.T) {
 // (here three components named R, G, B: image/jpeg reads them as RGB) goes
 // to image/jpeg, bit for bit as with FullDecode.
 func TestScaledFallback(t *testing.T) {
-	data := encodeJPEG(t, smooth(320, 240, 8), 90)
+	data := encodeJPEG(t, testimg.Smooth(320, 240, 8), 90)
 	for _, m := range []byte{0xc0, 0xda} { // SOF0 and SOS name the components
 		i := bytes.Index(data, []byte{0xff, m})
 		if i < 0 {

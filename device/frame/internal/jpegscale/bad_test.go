@@ -8,6 +8,8 @@ import (
 	"image/jpeg"
 	"strings"
 	"testing"
+
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
 
 // segmentAt returns the offset of the first marker m's FF byte in a
@@ -31,7 +33,7 @@ func segmentAt(t *testing.T, data []byte, m byte) int {
 }
 
 func TestBadFrames(t *testing.T) {
-	good := encodeJPEG(smooth(40, 24, 9), encOpts{h: [3]int{2, 1, 1}, v: [3]int{2, 1, 1}, quality: 80, restart: 2})
+	good := encodeJPEG(testimg.Smooth(40, 24, 9), encOpts{h: [3]int{2, 1, 1}, v: [3]int{2, 1, 1}, quality: 80, restart: 2})
 	sof := segmentAt(t, good, mSOF0)
 	edit := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good)) }
 	cut := func(m byte) []byte { // drop every segment with marker m
@@ -120,7 +122,7 @@ func TestBadFrames(t *testing.T) {
 // adobeRGB is a frame whose Adobe APP14 segment says its three components
 // are R, G and B, not YCbCr.
 func adobeRGB(t *testing.T) []byte {
-	data := encodeJPEG(smooth(16, 16, 3), encOpts{h: [3]int{1, 1, 1}, v: [3]int{1, 1, 1}, quality: 90})
+	data := encodeJPEG(testimg.Smooth(16, 16, 3), encOpts{h: [3]int{1, 1, 1}, v: [3]int{1, 1, 1}, quality: 90})
 	app0 := segmentAt(t, data, mAPP0)
 	n := int(data[app0+2])<<8 | int(data[app0+3])
 	adobe := []byte{0xff, mAPPE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image/jpeg"
 	"testing"
+
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
 
 // BenchmarkDecode: a 320x240 camera frame (image/jpeg's encoder, quality
@@ -12,7 +14,7 @@ import (
 // bytes in the same run.
 func BenchmarkDecode(b *testing.B) {
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, smooth(320, 240, 21), &jpeg.Options{Quality: 85}); err != nil {
+	if err := jpeg.Encode(&buf, testimg.Smooth(320, 240, 21), &jpeg.Options{Quality: 85}); err != nil {
 		b.Fatal(err)
 	}
 	data := buf.Bytes()
@@ -41,7 +43,7 @@ func BenchmarkDecode(b *testing.B) {
 
 // TestNoAllocs: after the first frame, a Decoder allocates nothing.
 func TestNoAllocs(t *testing.T) {
-	data := encodeJPEG(smooth(64, 48, 1), encOpts{h: [3]int{2, 1, 1}, v: [3]int{2, 1, 1}, quality: 85, restart: 4})
+	data := encodeJPEG(testimg.Smooth(64, 48, 1), encOpts{h: [3]int{2, 1, 1}, v: [3]int{2, 1, 1}, quality: 85, restart: 4})
 	var d Decoder
 	for _, s := range []int{4, 2} {
 		if _, err := d.Decode(data, s); err != nil {

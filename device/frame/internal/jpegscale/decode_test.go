@@ -6,38 +6,10 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
-	"math/rand/v2"
 	"testing"
+
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
-
-// smooth is a w x h picture of gentle gradients with mild noise, away from
-// the clipping edges of the YCbCr cube: what a camera mostly sees.
-func smooth(w, h int, seed uint64) *image.RGBA {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	p := [3]float64{rng.Float64() * 6, rng.Float64() * 6, rng.Float64() * 6}
-	for y := range h {
-		for x := range w {
-			for c := range 3 {
-				v := 128 + 80*math.Sin(p[c]+float64(x)*0.05*float64(c+1)+float64(y)*0.03) + rng.NormFloat64()*6
-				img.Pix[y*img.Stride+4*x+c] = uint8(max(0, min(255, math.Round(v))))
-			}
-			img.Pix[y*img.Stride+4*x+3] = 255
-		}
-	}
-	return img
-}
-
-// noise is uniform random samples: every coefficient busy, and the full
-// decode clamping its ringing at 0 and 255.
-func noise(w, h int, seed uint64) *image.RGBA {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.UintN(256))
-	}
-	return img
-}
 
 // refPlanes decodes data with image/jpeg and returns its planes at their
 // own resolution with their widths and heights.
@@ -169,8 +141,8 @@ func TestAgainstImageJPEG(t *testing.T) {
 					o := encOpts{h: smp.h, v: smp.v, quality: q, restart: rst, separate: sep}
 					seed := uint64(sz[0]*1000 + sz[1])
 					frames = append(frames,
-						frame{fmt.Sprintf("%s/q%d/%dx%d/rst%d/smooth", smp.name, q, sz[0], sz[1], rst), smooth(sz[0], sz[1], seed), false, sz, o, nil},
-						frame{fmt.Sprintf("%s/q%d/%dx%d/rst%d/noise", smp.name, q, sz[0], sz[1], rst), noise(sz[0], sz[1], seed), true, sz, o, nil})
+						frame{fmt.Sprintf("%s/q%d/%dx%d/rst%d/smooth", smp.name, q, sz[0], sz[1], rst), testimg.Smooth(sz[0], sz[1], seed), false, sz, o, nil},
+						frame{fmt.Sprintf("%s/q%d/%dx%d/rst%d/noise", smp.name, q, sz[0], sz[1], rst), testimg.Noise(sz[0], sz[1], seed), true, sz, o, nil})
 				}
 			}
 		}
@@ -179,8 +151,8 @@ func TestAgainstImageJPEG(t *testing.T) {
 		for _, sz := range [][2]int{{64, 48}, {37, 23}} {
 			o := encOpts{h: [3]int{1}, v: [3]int{1}, gray: true, quality: q, restart: 3}
 			frames = append(frames,
-				frame{fmt.Sprintf("gray/q%d/%dx%d/smooth", q, sz[0], sz[1]), smooth(sz[0], sz[1], 7), false, sz, o, nil},
-				frame{fmt.Sprintf("gray/q%d/%dx%d/noise", q, sz[0], sz[1]), noise(sz[0], sz[1], 7), true, sz, o, nil})
+				frame{fmt.Sprintf("gray/q%d/%dx%d/smooth", q, sz[0], sz[1]), testimg.Smooth(sz[0], sz[1], 7), false, sz, o, nil},
+				frame{fmt.Sprintf("gray/q%d/%dx%d/noise", q, sz[0], sz[1]), testimg.Noise(sz[0], sz[1], 7), true, sz, o, nil})
 		}
 	}
 	// Short runs (make test-arm runs this package as armv7 under qemu,
@@ -215,7 +187,7 @@ func TestAgainstImageJPEG(t *testing.T) {
 	}
 	// image/jpeg's own encoder: 4:2:0 colour and grey, standard tables.
 	for _, q := range []int{50, 75, 85, 100} {
-		for _, img := range []image.Image{smooth(320, 240, 3), smooth(45, 29, 4), toGray(smooth(50, 30, 5))} {
+		for _, img := range []image.Image{testimg.Smooth(320, 240, 3), testimg.Smooth(45, 29, 4), toGray(testimg.Smooth(50, 30, 5))} {
 			var buf bytes.Buffer
 			if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
 				t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image/jpeg"
 	"testing"
+
+	"github.com/edgecache/edgecache/device/frame/internal/testimg"
 )
 
 // seeds are valid frames of each sampling, with and without restart
@@ -13,14 +15,14 @@ func seeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	for i, smp := range samplings {
 		out = append(out,
-			encodeJPEG(smooth(19, 13, uint64(i)), encOpts{h: smp.h, v: smp.v, quality: 80}),
-			encodeJPEG(noise(24, 17, uint64(i)), encOpts{h: smp.h, v: smp.v, quality: 60, restart: 1}))
+			encodeJPEG(testimg.Smooth(19, 13, uint64(i)), encOpts{h: smp.h, v: smp.v, quality: 80}),
+			encodeJPEG(testimg.Noise(24, 17, uint64(i)), encOpts{h: smp.h, v: smp.v, quality: 60, restart: 1}))
 	}
 	out = append(out,
-		encodeJPEG(smooth(17, 9, 1), encOpts{h: [3]int{1, 1, 1}, v: [3]int{1, 1, 1}, quality: 90, separate: true, restart: 2}),
-		encodeJPEG(smooth(11, 10, 2), encOpts{h: [3]int{1}, v: [3]int{1}, gray: true, quality: 70, restart: 3}))
+		encodeJPEG(testimg.Smooth(17, 9, 1), encOpts{h: [3]int{1, 1, 1}, v: [3]int{1, 1, 1}, quality: 90, separate: true, restart: 2}),
+		encodeJPEG(testimg.Smooth(11, 10, 2), encOpts{h: [3]int{1}, v: [3]int{1}, gray: true, quality: 70, restart: 3}))
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, smooth(21, 18, 5), &jpeg.Options{Quality: 85}); err != nil {
+	if err := jpeg.Encode(&buf, testimg.Smooth(21, 18, 5), &jpeg.Options{Quality: 85}); err != nil {
 		tb.Fatal(err)
 	}
 	return append(out, buf.Bytes())
