@@ -263,6 +263,20 @@ func (c *config) validate() error {
 	return nil
 }
 
+// preprocess puts the config's preprocessing over the bundle's (a region of
+// interest for a camera mounted off-centre, the full JPEG decode), for the
+// bundle the program starts on and every bundle it reloads alike.
+func (c *config) preprocess(b *bundle.Bundle) error {
+	if c.ROI != "" {
+		b.Meta.Preprocess.ROI = c.ROI
+		if err := b.Meta.Preprocess.Validate(); err != nil {
+			return fmt.Errorf("-roi: %w", err)
+		}
+	}
+	b.Meta.Preprocess.FullDecode = b.Meta.Preprocess.FullDecode || c.FullDecode
+	return nil
+}
+
 // learnOpts is the bundle's teach settings with the ones the config sets.
 func (c *config) learnOpts(b *bundle.Bundle) cache.LearnOpts {
 	return b.Meta.LearnOpts().With(cache.LearnOpts{Group: c.TeachGroup, Prior: c.TeachPrior})

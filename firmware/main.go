@@ -60,13 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.ROI != "" {
-		b.Meta.Preprocess.ROI = cfg.ROI
-		if err := b.Meta.Preprocess.Validate(); err != nil {
-			return fmt.Errorf("-roi: %w", err)
-		}
+	if err := cfg.preprocess(b); err != nil {
+		return err
 	}
-	b.Meta.Preprocess.FullDecode = b.Meta.Preprocess.FullDecode || cfg.FullDecode
 	cs, err := parseCamera(cfg.Camera)
 	if err != nil {
 		return err
@@ -153,10 +149,9 @@ func reopen(cfg *config, running *bundle.Bundle, svc *services) (*bundle.Classif
 	if !slices.Equal(nb.Meta.Classes, running.Meta.Classes) {
 		return nil, fmt.Errorf("the new bundle's classes %v are not the running one's %v: restart the program to switch", nb.Meta.Classes, running.Meta.Classes)
 	}
-	if cfg.ROI != "" {
-		nb.Meta.Preprocess.ROI = cfg.ROI
+	if err := cfg.preprocess(nb); err != nil {
+		return nil, err
 	}
-	nb.Meta.Preprocess.FullDecode = nb.Meta.Preprocess.FullDecode || cfg.FullDecode
 	cl, err := bundle.NewClassifier(nb)
 	if err != nil {
 		return nil, err
