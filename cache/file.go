@@ -10,7 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/edgecache/edgecache/cache/internal/atomicfile"
 )
 
 // The cache file (all integers little-endian):
@@ -136,35 +137,15 @@ func writeUint16s(w io.Writer, buf []byte, a []uint16) error {
 }
 
 // WriteFile writes the cache to path through a temporary file renamed into
-// place, so a crash never leaves half a cache under the name.
+// place, so a crash never leaves half a cache under the name; the file is
+// readable by all (atomicfile.Write).
 func (c *Cache) WriteFile(path string) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
+	var werr error // Write's errors name the cache already
+	err := atomicfile.Write(path, func(w io.Writer) error { werr = c.Write(w); return werr })
+	if err != nil && err != werr {
 		return fmt.Errorf("cache: %w", err)
 	}
-	// CreateTemp makes the file readable by its owner only; a cache is no
-	// secret, and the board's service user must read what root copied.
-	err = f.Chmod(0o644)
-	if err == nil {
-		err = c.Write(f)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("cache: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("cache: %w", err)
-	}
-	return nil
+	return err
 }
 
 // ReadFile reads a cache file.

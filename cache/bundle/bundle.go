@@ -35,9 +35,9 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/edgecache/edgecache/cache"
+	"github.com/edgecache/edgecache/cache/internal/atomicfile"
 	"github.com/edgecache/edgecache/quant"
 )
 
@@ -185,30 +185,16 @@ func (b *Bundle) Write(w io.Writer) ([32]byte, error) {
 	return id, nil
 }
 
-// WriteFile writes b to path atomically: a temporary file in the same folder,
-// synced, then renamed over path, so a board never sees half a bundle. The
-// file is readable by all (0644, as os.WriteFile would make it): it holds no
-// secret, and the board program runs as its own user. It sets b.ID.
+// WriteFile writes b to path atomically (atomicfile.Write: a temporary
+// file in the same folder, synced, then renamed over path, readable by all),
+// so a board never sees half a bundle. It sets b.ID.
 func (b *Bundle) WriteFile(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*")
-	if err != nil {
+	var id [32]byte
+	err := atomicfile.Write(path, func(w io.Writer) (err error) {
+		id, err = b.Write(w)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	id, err := b.Write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	})
 	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
 	b.ID = id
