@@ -10,7 +10,7 @@ import (
 // pixel an average of at least 2x2 reduced samples, so the averaging still
 // smooths what the reduced transform passes through; measured against 1
 // (ROI/s >= Size) on the frame-path study (tools/framesim,
-// TestFramePathAccuracy), see the package report.
+// TestFramePathAccuracy): figures in the package comment (doc.go).
 const scaleMargin = 2
 
 // jpegScale is the reduced scale to decode a w x h JPEG frame at: the
